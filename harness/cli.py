@@ -1,0 +1,215 @@
+"""The ``creditbench`` command line.
+
+Every user error (unknown name, bad option, unusable store) is one line on
+stderr and exit code 2, with nothing written.  torch is imported only by the
+commands that train.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from harness.errors import HarnessError
+from harness.store import DEFAULT_PATH
+
+LIST_KINDS = ("algorithms", "tasks", "metrics", "suites")
+
+
+def _registry():
+    from harness.registry import registry
+
+    return registry()
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="creditbench")
+def cli():
+    """Benchmark learning rules on the same tasks, budgets and metrics."""
+
+
+def _describe(kind: str) -> list[dict]:
+    from harness.suites import SUITES
+
+    registry = _registry()
+    if kind == "algorithms":
+        return [
+            {
+                "name": a.name,
+                "family": a.family,
+                "citation": a.citation,
+                "description": a.description,
+                "task_kinds": list(a.task_kinds),
+                "plausibility": vars(a.plausibility),
+                "defaults": dict(a.defaults),
+                "uses_reference_architecture": a.uses_reference_architecture,
+                "supervised": a.supervised,
+                "version": registry.versions[a.name],
+            }
+            for a in registry.algorithms.values()
+        ]
+    if kind == "tasks":
+        return [
+            {
+                "name": t.name,
+                "kind": t.kind,
+                "description": t.description,
+                "architecture": str(t.architecture),
+                "budget": vars(t.budget),
+                "quick_budget": vars(t.quick_budget),
+                "targets": list(t.targets),
+                "dataset": t.dataset,
+            }
+            for t in registry.tasks.values()
+        ]
+    if kind == "metrics":
+        return [{"name": m.name, "description": m.description} for m in registry.metrics.values()]
+    return [{"name": s.name, "description": s.description, "seeds": s.seeds} for s in SUITES.values()]
+
+
+@cli.command("list")
+@click.argument("kind", type=click.Choice(LIST_KINDS), default="algorithms")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_command(kind, as_json):
+    """List installed algorithms, tasks, metrics or suites."""
+    items = _describe(kind)
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    from rich.table import Table
+
+    columns = {
+        "algorithms": ("name", "family", "description"),
+        "tasks": ("name", "kind", "architecture", "description"),
+        "metrics": ("name", "description"),
+        "suites": ("name", "seeds", "description"),
+    }[kind]
+    table = Table(*columns)
+    for item in items:
+        table.add_row(*(str(item[c]) for c in columns))
+    _console().print(table)
+
+
+def _parse_settings(settings: tuple[str, ...]) -> dict:
+    overrides = {}
+    for setting in settings:
+        key, sep, text = setting.partition("=")
+        if not sep or not key:
+            raise HarnessError(f"--set takes KEY=VALUE, got {setting!r}")
+        try:
+            overrides[key] = json.loads(text)
+        except json.JSONDecodeError:
+            overrides[key] = text
+    return overrides
+
+
+@cli.command()
+@click.option("--suite", default="quick", show_default=True, help="quick or standard.")
+@click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
+@click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
+@click.option("--seeds", type=int, help="Number of seeds (default: the suite's).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an algorithm setting (repeatable).")
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 256), help="Runs in parallel.")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
+@click.option("--time-limit", type=click.FloatRange(1), help="Seconds per run before it is killed (default: from the budget).")
+@click.option("--memory-limit", default=6.0, show_default=True, type=click.FloatRange(0.5), help="GiB of address space per run.")
+@click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
+@click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
+def run(suite, tasks, algorithms, seeds, settings, db, jobs, device, time_limit, memory_limit, retry_failed, no_report):
+    """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard."""
+    from harness import campaign, environment, leaderboard, suites
+    from harness.executor import LocalExecutor
+    from harness.progress import Progress
+    from harness.store import Store
+
+    registry = _registry()
+    if device == "auto":
+        device = environment.default_device()
+    specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device)
+    executor = LocalExecutor(jobs=jobs, memory_limit=int(memory_limit * (1 << 30)), time_limit=time_limit)
+    with Store(db) as store, Progress(_console(stderr=True)) as progress:
+        summary = campaign.run_matrix(specs, store, executor, registry, retry_failed,
+                                      on_start=progress.start, on_result=progress.advance)
+        rows = store.runs(suite)
+    console = _console(stderr=True)
+    console.print(f"{summary.planned} runs planned, {summary.skipped} already in {db}, "
+                  f"{summary.finished} finished, {len(summary.failed)} failed")
+    for label, reason in summary.failed:
+        console.print(f"  failed {label}: {reason}", markup=False)
+    if not no_report:
+        click.echo(leaderboard.to_markdown(leaderboard.aggregate(rows)))
+
+
+@cli.command()
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+@click.option("--format", "fmt", type=click.Choice(("md", "csv", "json")), default="md", show_default=True)
+@click.option("--suite", help="Only this suite.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+def report(db, fmt, suite, out):
+    """Print the leaderboard from the store."""
+    from harness import leaderboard
+    from harness.store import Store
+
+    with Store(db, create=False) as store:
+        text = leaderboard.render(leaderboard.aggregate(store.runs(suite)), fmt)
+    if out:
+        try:
+            Path(out).write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            raise HarnessError(f"cannot write {out}: {error.strerror}") from None
+    else:
+        click.echo(text)
+
+
+@cli.command("check-plugin")
+@click.argument("name")
+def check_plugin(name):
+    """Run the conformance kit on an installed algorithm."""
+    from harness.testing import run_checks
+
+    registry = _registry()
+    algorithm = registry.algorithm(name)
+    failures = 0
+    for check, problem in run_checks(algorithm):
+        mark = "ok  " if problem is None else "FAIL"
+        click.echo(f"{mark} {check}" + (f": {problem}" if problem else ""))
+        failures += problem is not None
+    click.echo(f"{name}: {'conforms' if not failures else f'{failures} check(s) failed'}")
+    sys.exit(1 if failures else 0)
+
+
+def _format_warning(message, category, filename, lineno, line=None):
+    return f"creditbench: warning: {message}\n"
+
+
+def main(argv=None):
+    warnings.formatwarning = _format_warning
+    try:
+        _registry().manager.hook.register_commands(cli=cli)
+    except Exception as error:  # a plugin's command hook must not take the CLI down
+        warnings.warn(f"a plugin failed to add its commands: {type(error).__name__}: {error}", stacklevel=1)
+    try:
+        cli.main(args=argv, prog_name="creditbench", standalone_mode=False)
+    except HarnessError as error:
+        click.echo(f"creditbench: error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("creditbench: interrupted; completed runs are saved", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        click.echo(f"creditbench: error: {error.format_message()}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("creditbench: interrupted; completed runs are saved", err=True)
+        sys.exit(130)

@@ -1,0 +1,165 @@
+"""What plugins register (Algorithm, Task, Metric) and what algorithms build (Learner).
+
+The harness owns the training loop, the data order, the budget, the clock and
+the evaluation schedule.  A plugin owns only its update rule, which lives in
+``Learner.train_step``.  The same contract carries every family of learning rule:
+
+* **Backprop and its relatives** (feedback alignment, DFA, sign symmetry, target
+  propagation): ``train_step`` computes an update from the batch and applies it.
+  ``harness.learners.GradientLearner`` covers the common case of "estimate a
+  gradient, hand it to a torch optimiser".
+* **Relaxation dynamics** (equilibrium propagation, predictive coding): the
+  free and nudged phases run inside ``train_step``; ``predict`` runs the free
+  phase; ``surrogate()`` returns a differentiable module (the unrolled
+  dynamics) for gradient-fidelity and robustness metrics.
+* **Population methods** (evolution strategies, genetic algorithms): the
+  population lives inside the learner.  Every member is scored on the batch the
+  harness hands over, so presentations count examples drawn from the data, not
+  forward passes; the extra compute shows up in FLOPs per step.
+* **Unsupervised learners** (RBMs trained by contrastive divergence): declare
+  ``supervised=False``; ``train_step`` receives labels but must not use them,
+  and ``features(x)`` returns the representation that the harness's linear probe
+  reads out.
+* **Online recurrent learning on streams** (RTRL, UORO, truncated BPTT): a task
+  of kind ``"stream"`` hands consecutive chunks of one stream to ``train_step``;
+  the learner carries its hidden state from chunk to chunk, and presentations
+  count time steps.
+* **Learned optimisers** (meta-trained first): the meta-training happens in
+  ``build`` within the declared ``pretraining_presentations``, which the
+  leaderboard reports apart from the task budget; the harness times ``build``
+  separately as set-up time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+TASK_KINDS = ("classification", "regression", "sequence", "stream")
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """How biologically plausible a learning rule is, on three common axes."""
+
+    weight_transport: bool  # does the backward signal reuse the forward weights?
+    backward_phase: bool  # does it need a separate backward (or nudged) phase?
+    local_updates: bool  # does each layer update from locally available signals only?
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A named learning rule.
+
+    ``build(task, config, seed)`` returns a fresh ``Learner`` for the task's
+    reference architecture (``task.architecture``), initialised from ``seed``.
+    The harness calls it inside a ``torch.device`` context, so tensors made by
+    factory functions land on the run's device.  ``config`` is ``defaults``
+    overlaid with ``task_defaults[task.name]`` and with the user's overrides.
+    """
+
+    name: str
+    family: str
+    citation: str
+    build: Callable[..., "Learner"]
+    description: str = ""
+    task_kinds: tuple[str, ...] = ("classification",)
+    plausibility: Plausibility | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    task_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    search_space: Mapping[str, Any] = field(default_factory=dict)
+    uses_reference_architecture: bool = True
+    supervised: bool = True
+    pretraining_presentations: int = 0
+
+    def config_for(self, task_name: str, overrides: Mapping[str, Any] | None = None) -> dict:
+        return {**self.defaults, **self.task_defaults.get(task_name, {}), **(overrides or {})}
+
+
+@dataclass(frozen=True)
+class Budget:
+    presentations: int  # examples (or stream time steps) shown to the learner
+    wall_seconds: float  # training time, evaluation excluded
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Arrays as numpy: inputs float32 ``(n, *shape)``, labels int64 ``(n,)``."""
+
+    x_train: Any
+    y_train: Any
+    x_val: Any
+    y_val: Any
+    x_test: Any
+    y_test: Any
+
+
+@dataclass(frozen=True)
+class Task:
+    """A dataset with fixed splits, an objective, a reference architecture, a budget, targets."""
+
+    name: str
+    kind: str
+    description: str
+    load: Callable[[], Splits]
+    architecture: Any  # e.g. harness.architectures.MLP
+    n_classes: int
+    budget: Budget  # the standard budget
+    quick_budget: Budget
+    targets: tuple[float, ...]
+    dataset: str = ""  # name of the dataset card in datasets/
+
+    @property
+    def chance(self) -> float:
+        return 1.0 / self.n_classes
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric computed after training from the run's trajectory and final learner.
+
+    ``compute(run)`` receives a ``harness.runner.FinishedRun`` and returns a
+    mapping of metric names to JSON values.
+    """
+
+    name: str
+    description: str
+    compute: Callable[[Any], Mapping[str, Any]]
+
+
+class Learner:
+    """The only object the runner talks to while training.
+
+    Subclasses implement ``train_step``, ``predict``, ``state_dict`` and
+    ``load_state_dict``; ``surrogate`` and ``features`` are optional.
+    """
+
+    def train_step(self, x, y) -> None:
+        """Consume one batch (inputs ``x``, labels ``y``) and update. Never modify ``x`` or ``y``."""
+        raise NotImplementedError
+
+    def predict(self, x):
+        """Class scores (logits) of shape ``(n, n_classes)``, without updating anything."""
+        raise NotImplementedError
+
+    def surrogate(self):
+        """A differentiable ``torch.nn.Module`` computing the forward pass, or None.
+
+        Its parameters must be the learner's weights themselves (not copies),
+        so the harness can compare the learner's update with backprop's gradient.
+        """
+        return None
+
+    def features(self, x):
+        """The representation a linear probe reads (unsupervised learners)."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """Everything needed to resume bit-for-bit: tensors, numbers, strings only.
+
+        Return the live tensors (as ``nn.Module.state_dict`` does), not copies.
+        """
+        raise NotImplementedError
+
+    def load_state_dict(self, state: dict) -> None:
+        raise NotImplementedError

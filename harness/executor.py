@@ -1,0 +1,144 @@
+"""Runs many RunSpecs, each in its own worker process, a few at a time.
+
+Workers come from a fork server that has already imported torch, so a run
+starts in milliseconds, not seconds.  Each run gets a wall-clock limit (the
+process is killed when it passes it) and a memory limit (enforced inside the
+worker).  Whatever happens to a worker (an exception, a hang, a crash, an
+out-of-memory kill), the coordinating process records one failed run with the
+reason and goes on.  Results are handed to ``on_result`` one at a time, in the
+coordinating process, which alone writes the store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Callable
+
+from harness import worker
+from harness.runner import RunSpec
+
+DEFAULT_MEMORY_LIMIT = 6 << 30
+KILL_GRACE_SECONDS = 5
+
+
+def default_time_limit(spec: RunSpec) -> float:
+    """Training time is capped by the budget; allow for loading, evaluation and probes on top."""
+    return 3 * spec.budget.wall_seconds + 60
+
+
+@dataclass
+class _Running:
+    spec: RunSpec
+    process: multiprocessing.Process
+    connection: object
+    deadline: float
+    log_path: str
+    started: float
+
+
+def _context():
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["torch", "harness.runner", "harness.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _log_tail(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 2000))
+            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1][:200] if lines else ""
+
+
+class LocalExecutor:
+    """The default executor: a pool of worker processes on this machine."""
+
+    def __init__(self, jobs: int = 1, threads: int | None = None, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+                 time_limit: float | None = None):
+        self.jobs = max(1, jobs)
+        self.threads = threads or max(1, (os.cpu_count() or 1) // self.jobs)
+        self.memory_limit = memory_limit
+        self.time_limit = time_limit
+
+    def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
+        context = _context()
+        pending = deque(specs)
+        running: list[_Running] = []
+        log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
+        try:
+            while pending or running:
+                while pending and len(running) < self.jobs:
+                    running.append(self._start(context, pending.popleft(), log_dir))
+                nearest = min(job.deadline for job in running)
+                wait([job.connection for job in running] + [job.process.sentinel for job in running],
+                     timeout=max(0.0, nearest - time.monotonic()))
+                for job in list(running):
+                    result = self._poll(job)
+                    if result is not None:
+                        running.remove(job)
+                        on_result(job.spec, result)
+        finally:
+            for job in running:
+                self._kill(job)
+            shutil.rmtree(log_dir, ignore_errors=True)
+
+    def _start(self, context, spec: RunSpec, log_dir: str) -> _Running:
+        receiver, sender = context.Pipe(duplex=False)
+        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
+        process = context.Process(
+            target=worker.main,
+            args=(worker.spec_fields(spec), sender, log_path, self.memory_limit, self.threads, list(sys.path)),
+            daemon=True,
+        )
+        process.start()
+        sender.close()
+        limit = self.time_limit or default_time_limit(spec)
+        return _Running(spec, process, receiver, time.monotonic() + limit, log_path, time.monotonic())
+
+    def _poll(self, job: _Running) -> dict | None:
+        """The run's result if it has one (finished, failed, died or timed out), else None."""
+        if job.connection.poll():
+            try:
+                result = job.connection.recv()
+            except (EOFError, OSError):
+                result = None
+            if result is not None:
+                job.process.join(KILL_GRACE_SECONDS)
+                self._kill(job)
+                return result
+        if not job.process.is_alive():
+            job.process.join()
+            code = job.process.exitcode
+            cause = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+            tail = _log_tail(job.log_path)
+            reason = f"worker died ({cause})" + (f": {tail}" if tail else "")
+            return self._failure(job, reason)
+        if time.monotonic() > job.deadline:
+            self._kill(job)
+            return self._failure(job, f"timed out: exceeded the wall-clock limit of {job.deadline - job.started:.0f} s")
+        return None
+
+    @staticmethod
+    def _failure(job: _Running, reason: str) -> dict:
+        return {"status": "failed", "reason": reason, "wall_seconds": time.monotonic() - job.started}
+
+    @staticmethod
+    def _kill(job: _Running) -> None:
+        if job.process.is_alive():
+            job.process.kill()
+            job.process.join(KILL_GRACE_SECONDS)
+        job.connection.close()

@@ -1,0 +1,66 @@
+"""Building blocks for learners whose update is "estimate a direction, let an optimiser step".
+
+Backprop, feedback alignment, DFA, sign symmetry and evolution strategies all
+fit this shape: they differ only in how they fill each parameter's ``.grad``.
+A plugin supplies that rule as a ``direction``; ``GradientLearner`` does the
+rest of the Learner contract.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from harness.contract import Learner
+
+
+def cross_entropy(scores, labels):
+    import torch.nn.functional as F
+
+    return F.cross_entropy(scores, labels)
+
+
+def backprop(model, x, y, loss: Callable) -> None:
+    """The true gradient: write d loss / d parameter into each ``.grad``."""
+    loss(model(x), y).backward()
+
+
+class GradientLearner(Learner):
+    """A model, a torch optimiser and a rule that writes an update direction into ``.grad``.
+
+    ``direction(model, x, y, loss)`` fills the gradients of the trainable
+    parameters.  If the rule has state of its own (fixed feedback matrices, a
+    noise generator), pass it as an object with ``state_dict`` and
+    ``load_state_dict`` methods; it is saved and restored with the learner.
+    """
+
+    def __init__(self, model, optimizer, direction: Callable = backprop, loss: Callable = cross_entropy):
+        self.model = model
+        self.optimizer = optimizer
+        self.direction = direction
+        self.loss = loss
+
+    def train_step(self, x, y) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.direction(self.model, x, y, self.loss)
+        self.optimizer.step()
+
+    def predict(self, x):
+        import torch
+
+        with torch.no_grad():
+            return self.model(x)
+
+    def surrogate(self):
+        return self.model
+
+    def state_dict(self) -> dict:
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        if hasattr(self.direction, "state_dict"):
+            state["direction"] = self.direction.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if hasattr(self.direction, "load_state_dict"):
+            self.direction.load_state_dict(state["direction"])

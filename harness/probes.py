@@ -1,0 +1,122 @@
+"""Measurements taken on sampled training steps, outside the timed path.
+
+* ``count_flops``, ``activation_bytes`` and ``peak_bytes`` instrument a real
+  training step (the step still updates the learner; the instruments do not
+  change its numbers).
+* ``gradient_cosine`` takes a hypothetical step: it saves the learner's state,
+  lets it update on a batch, reads the change in the surrogate's parameters,
+  restores the state and compares the change with backprop's gradient.
+"""
+
+from __future__ import annotations
+
+import copy
+
+
+def count_flops(learner, x, y) -> int:
+    """FLOPs of one step, as counted by torch's FlopCounterMode (forward, backward, manual matmuls)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        learner.train_step(x, y)
+    return int(counter.get_total_flops())
+
+
+def _storage_key(tensor):
+    storage = tensor.untyped_storage()
+    return (storage.device.type, storage.data_ptr())
+
+
+def _state_storages(state, into: set) -> set:
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        into.add(_storage_key(state))
+    elif isinstance(state, dict):
+        for value in state.values():
+            _state_storages(value, into)
+    elif isinstance(state, (list, tuple)):
+        for value in state:
+            _state_storages(value, into)
+    return into
+
+
+def activation_bytes(learner, x, y) -> int:
+    """Bytes of the tensors saved for backward during one step.
+
+    De-duplicated by storage; the learner's own state (parameters, buffers,
+    optimiser moments) and the input batch are excluded.  This counts what
+    autograd keeps alive between the forward and backward passes, so it is the
+    same on CPU and CUDA and for any allocator.
+    """
+    import torch
+
+    excluded = _state_storages(learner.state_dict(), {_storage_key(x), _storage_key(y)})
+    saved: dict = {}
+
+    def pack(tensor):
+        key = _storage_key(tensor)
+        if key not in excluded:
+            saved[key] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        learner.train_step(x, y)
+    return int(sum(saved.values()))
+
+
+def peak_bytes(learner, x, y, device) -> int:
+    """Peak memory allocated during one step, above what was allocated before it."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        before = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        learner.train_step(x, y)
+        torch.cuda.synchronize(device)
+        return int(torch.cuda.max_memory_allocated(device) - before)
+
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as profiler:
+        learner.train_step(x, y)
+    # Allocations are attributed to ops, parents included; "self" usage counts each once.
+    events = sorted(profiler.events(), key=lambda event: event.time_range.start)
+    current = peak = 0
+    for event in events:
+        current += event.self_cpu_memory_usage
+        peak = max(peak, current)
+    return int(peak)
+
+
+def gradient_cosine(learner, x, y, loss) -> dict[str, float] | None:
+    """Per parameter tensor, cosine between the learner's update and minus backprop's gradient.
+
+    None when the learner exposes no surrogate.  A tensor the rule does not
+    change (a frozen layer) gets no entry.
+    """
+    import torch
+
+    surrogate = learner.surrogate()
+    if surrogate is None:
+        return None
+    parameters = {name: p for name, p in surrogate.named_parameters() if p.requires_grad}
+    if not parameters:
+        return None
+    gradients = torch.autograd.grad(loss(surrogate(x), y), list(parameters.values()), allow_unused=True)
+
+    saved_state = copy.deepcopy(learner.state_dict())
+    before = {name: p.detach().clone() for name, p in parameters.items()}
+    with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
+        learner.train_step(x, y)
+    update = {name: p.detach() - before[name] for name, p in parameters.items()}
+    learner.load_state_dict(saved_state)
+
+    cosines = {}
+    for (name, change), gradient in zip(update.items(), gradients):
+        if gradient is None or not torch.any(change):
+            continue
+        cosine = torch.nn.functional.cosine_similarity(change.flatten(), -gradient.flatten(), dim=0)
+        cosines[name] = float(cosine)
+    return cosines

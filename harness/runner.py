@@ -1,0 +1,274 @@
+"""The harness-owned training loop for one run: data order, budget, clock, evaluations.
+
+For a seed, the stream of training examples is the same for every algorithm:
+one permutation of the training set per epoch, drawn from a generator seeded
+with the run's seed, cut into batches of the algorithm's ``batch_size``
+(batches may straddle epochs).  Evaluations happen at log-spaced numbers of
+presentations that depend only on the budget, at the first step boundary at or
+past each point, and at the end.  Time spent evaluating or probing is excluded
+from training time, and the wall-clock cap applies to training time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.contract import Budget
+
+DEFAULT_BATCH_SIZE = 32
+FIRST_EVALUATION = 100
+EVALUATIONS = 16
+COST_PROBES_AFTER = (1, 5, 10)  # evaluation indices after which a step is instrumented
+EVAL_CHUNK = 1024
+
+
+class RunFailed(Exception):
+    """The learner broke the run (non-finite output, divergence); the reason names it."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One (task, algorithm, config, seed) under a budget: what a worker needs to run it."""
+
+    task: str
+    algorithm: str
+    seed: int
+    budget: Budget
+    config: dict = field(default_factory=dict)  # the user's overrides of the algorithm's defaults
+    suite: str = "custom"
+    device: str = "cpu"
+
+    def key(self, code_version: str) -> str:
+        """Identity for resuming: same task, algorithm, config, seed, budget and code version."""
+        identity = {
+            "task": self.task,
+            "algorithm": self.algorithm,
+            "seed": self.seed,
+            "budget": asdict(self.budget),
+            "config": self.config,
+            "code": code_version,
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    def label(self) -> str:
+        return f"{self.task}::{self.algorithm}::seed{self.seed}"
+
+
+@dataclass
+class FinishedRun:
+    """What metrics are computed from: the trajectory and the final learner."""
+
+    spec: RunSpec
+    task: Any
+    algorithm: Any
+    config: dict
+    learner: Any
+    curve: list[dict]
+    cost_samples: list[dict]
+    presentations: int
+    steps: int
+    timed_steps: int
+    train_seconds: float
+    setup_seconds: float
+    stopped_by: str
+
+
+def evaluation_points(presentations: int) -> list[int]:
+    """0, then log-spaced points from FIRST_EVALUATION up to the budget (which is included)."""
+    if presentations <= FIRST_EVALUATION:
+        return [0, presentations]
+    ratio = (presentations / FIRST_EVALUATION) ** (1 / (EVALUATIONS - 1))
+    points = {round(FIRST_EVALUATION * ratio**k) for k in range(EVALUATIONS)}
+    return sorted({0, *points, presentations})
+
+
+class ExampleStream:
+    """Batches of training indices in the per-seed order shared by all algorithms."""
+
+    def __init__(self, n_examples: int, seed: int):
+        import torch
+
+        self.n = n_examples
+        self.generator = torch.Generator().manual_seed(seed)
+        self.order = torch.randperm(self.n, generator=self.generator)
+        self.position = 0
+
+    def take(self, count: int):
+        import torch
+
+        parts = []
+        while count > 0:
+            if self.position == self.n:
+                self.order = torch.randperm(self.n, generator=self.generator)
+                self.position = 0
+            chunk = self.order[self.position : self.position + count]
+            self.position += len(chunk)
+            count -= len(chunk)
+            parts.append(chunk)
+        return torch.cat(parts)
+
+
+def probe_indices(n_examples: int, seed: int, count: int):
+    """A fixed batch of training examples for gradient-fidelity probes, the same for every algorithm."""
+    import torch
+
+    generator = torch.Generator().manual_seed(10_000 + seed)
+    return torch.randperm(n_examples, generator=generator)[:count]
+
+
+class Evaluator:
+    """Accuracy and loss of a learner on the validation and test splits."""
+
+    def __init__(self, task, algorithm, data: dict, loss):
+        self.task = task
+        self.algorithm = algorithm
+        self.data = data
+        self.loss = loss
+
+    def scores(self, learner, split: str):
+        import torch
+
+        x = self.data[f"x_{split}"]
+        if not self.algorithm.supervised:
+            return self._probe_scores(learner, x)
+        with torch.no_grad():
+            return torch.cat([learner.predict(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+
+    def _probe_scores(self, learner, x):
+        """Unsupervised learners are read out by a logistic-regression probe the harness fits."""
+        import torch
+        from sklearn.linear_model import LogisticRegression
+
+        with torch.no_grad():
+            train_features = learner.features(self.data["x_train"]).cpu().numpy()
+            features = learner.features(x).cpu().numpy()
+        probe = LogisticRegression(max_iter=500).fit(train_features, self.data["y_train"].cpu().numpy())
+        return torch.as_tensor(probe.decision_function(features), dtype=torch.float32)
+
+    def __call__(self, learner, presentations: int) -> dict:
+        import torch
+
+        point = {"presentations": presentations}
+        for split in ("val", "test"):
+            scores = self.scores(learner, split)
+            labels = self.data[f"y_{split}"].to(scores.device)
+            if scores.shape != (len(labels), self.task.n_classes):
+                raise RunFailed(f"predict returned shape {tuple(scores.shape)}, expected {(len(labels), self.task.n_classes)}")
+            if not torch.isfinite(scores).all():
+                raise RunFailed(f"non-finite predictions at {presentations} presentations (diverged)")
+            point[f"{split}_accuracy"] = float((scores.argmax(1) == labels).float().mean())
+            point[f"{split}_loss"] = float(self.loss(scores, labels))
+        return point
+
+
+def _to_tensors(splits, device) -> dict:
+    import torch
+
+    return {name: torch.as_tensor(value).to(device) for name, value in vars(splits).items()}
+
+
+def _synchronize(device) -> None:
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def train(spec: RunSpec, registry) -> FinishedRun:
+    """Run one (task, algorithm, config, seed) to its budget and return the trajectory."""
+    import torch
+
+    from harness import probes
+    from harness.learners import cross_entropy
+
+    task = registry.task(spec.task)
+    algorithm = registry.algorithm(spec.algorithm)
+    if task.kind not in algorithm.task_kinds:
+        raise RunFailed(f"{algorithm.name} does not support {task.kind} tasks")
+    config = algorithm.config_for(task.name, spec.config)
+    batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
+    device = torch.device(spec.device)
+    data = _to_tensors(task.load(), device)
+    evaluate = Evaluator(task, algorithm, data, cross_entropy)
+
+    torch.manual_seed(spec.seed)
+    setup_started = time.perf_counter()
+    with device:
+        learner = algorithm.build(task, config, spec.seed)
+    setup_seconds = time.perf_counter() - setup_started
+
+    stream = ExampleStream(len(data["y_train"]), spec.seed)
+    probe_batch = probe_indices(len(data["y_train"]), spec.seed, batch_size).to(device)
+    points = evaluation_points(spec.budget.presentations)
+    curve: list[dict] = []
+    cost_samples: list[dict] = []
+    presentations = steps = timed_steps = 0
+    train_seconds = 0.0
+    stopped_by = "presentations"
+    # Cost probes run on real training steps (one instrument per step) that are left out of the clock.
+    measure = {
+        "flops": probes.count_flops,
+        "activation_bytes": probes.activation_bytes,
+        "peak_bytes": lambda learner, x, y: probes.peak_bytes(learner, x, y, device),
+    }
+    instruments: list[str] = []
+    sample: dict = {}
+
+    def record_evaluation():
+        point = evaluate(learner, presentations)
+        point["train_seconds"] = train_seconds
+        cosines = probes.gradient_cosine(learner, data["x_train"][probe_batch], data["y_train"][probe_batch], cross_entropy)
+        if cosines is not None:
+            point["gradient_cosine"] = cosines
+        curve.append(point)
+
+    record_evaluation()
+    next_point = 1
+    while presentations < spec.budget.presentations:
+        indices = stream.take(min(batch_size, spec.budget.presentations - presentations)).to(device)
+        x, y = data["x_train"][indices], data["y_train"][indices]
+        if instruments:
+            instrument = instruments.pop(0)
+            sample[instrument] = measure[instrument](learner, x, y)
+            if not instruments:
+                cost_samples.append(sample)
+        else:
+            started = time.perf_counter()
+            learner.train_step(x, y)
+            _synchronize(device)
+            train_seconds += time.perf_counter() - started
+            timed_steps += 1
+        presentations += len(indices)
+        steps += 1
+        if train_seconds > spec.budget.wall_seconds:
+            stopped_by = "wall_clock"
+            break
+        if next_point < len(points) and presentations >= points[next_point]:
+            while next_point < len(points) and presentations >= points[next_point]:
+                next_point += 1
+            record_evaluation()
+            if len(curve) - 1 in COST_PROBES_AFTER:
+                instruments = list(measure)
+                sample = {"presentations": presentations}
+    if curve[-1]["presentations"] != presentations:
+        record_evaluation()
+    return FinishedRun(
+        spec=spec,
+        task=task,
+        algorithm=algorithm,
+        config=config,
+        learner=learner,
+        curve=curve,
+        cost_samples=cost_samples,
+        presentations=presentations,
+        steps=steps,
+        timed_steps=timed_steps,
+        train_seconds=train_seconds,
+        setup_seconds=setup_seconds,
+        stopped_by=stopped_by,
+    )

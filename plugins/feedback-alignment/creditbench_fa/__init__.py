@@ -1,0 +1,48 @@
+"""Feedback alignment and direct feedback alignment: errors travel back through fixed random matrices."""
+
+from harness import Algorithm, Plausibility, hookimpl
+
+CREDITBENCH_CONTRACT = 1
+
+SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1.0)}
+
+
+def build_fa(task, config, seed):
+    from creditbench_fa.learner import build_feedback_learner
+
+    return build_feedback_learner(task, config, seed, direct=False)
+
+
+def build_dfa(task, config, seed):
+    from creditbench_fa.learner import build_feedback_learner
+
+    return build_feedback_learner(task, config, seed, direct=True)
+
+
+@hookimpl
+def register_algorithms(register):
+    register(
+        Algorithm(
+            name="fa",
+            family="feedback-alignment",
+            citation="Lillicrap, Cownden, Tweed & Akerman (2016). Random synaptic feedback weights support "
+            "error backpropagation for deep learning. Nature Communications 7, 13276.",
+            description="Backprop with each layer's transposed weights replaced by a fixed random matrix.",
+            build=build_fa,
+            plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=False),
+            defaults={"lr": 0.05, "batch_size": 32},
+            search_space=SEARCH_SPACE,
+        )
+    )
+    register(
+        Algorithm(
+            name="dfa",
+            family="feedback-alignment",
+            citation="Nøkland (2016). Direct feedback alignment provides learning in deep neural networks. NeurIPS.",
+            description="The output error is sent to every hidden layer through its own fixed random matrix.",
+            build=build_dfa,
+            plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=True),
+            defaults={"lr": 0.05, "batch_size": 32},
+            search_space=SEARCH_SPACE,
+        )
+    )
