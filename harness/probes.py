@@ -22,22 +22,22 @@ def count_flops(learner, x, y) -> int:
     return int(counter.get_total_flops())
 
 
-def _storage_key(tensor):
+def storage_key(tensor):
     storage = tensor.untyped_storage()
     return (storage.device.type, storage.data_ptr())
 
 
-def _state_storages(state, into: set) -> set:
+def state_storages(state, into: set) -> set:
     import torch
 
     if isinstance(state, torch.Tensor):
-        into.add(_storage_key(state))
+        into.add(storage_key(state))
     elif isinstance(state, dict):
         for value in state.values():
-            _state_storages(value, into)
+            state_storages(value, into)
     elif isinstance(state, (list, tuple)):
         for value in state:
-            _state_storages(value, into)
+            state_storages(value, into)
     return into
 
 
@@ -51,11 +51,11 @@ def activation_bytes(learner, x, y) -> int:
     """
     import torch
 
-    excluded = _state_storages(learner.state_dict(), {_storage_key(x), _storage_key(y)})
+    excluded = state_storages(learner.state_dict(), {storage_key(x), storage_key(y)})
     saved: dict = {}
 
     def pack(tensor):
-        key = _storage_key(tensor)
+        key = storage_key(tensor)
         if key not in excluded:
             saved[key] = tensor.untyped_storage().nbytes()
         return tensor

@@ -53,7 +53,7 @@ def _lookup(table: dict, name: str, what: str):
         raise HarnessError(f"unknown {what} {name!r} (known: {known})") from None
 
 
-def _problem_with_algorithm(algorithm: Algorithm) -> str | None:
+def algorithm_problem(algorithm: Algorithm) -> str | None:
     for attribute in ("name", "family", "citation"):
         if not getattr(algorithm, attribute):
             return f"algorithm has no {attribute}"
@@ -67,7 +67,7 @@ def _problem_with_algorithm(algorithm: Algorithm) -> str | None:
     return None
 
 
-def _problem_with_task(task: Task) -> str | None:
+def task_problem(task: Task) -> str | None:
     if task.kind not in TASK_KINDS:
         return f"task {task.name!r} has unknown kind {task.kind!r}"
     if task.budget.presentations <= 0 or task.quick_budget.presentations <= 0:
@@ -138,8 +138,8 @@ def build_registry(entry_points_to_load: list[EntryPoint] | None = None) -> Regi
 def _collect(registry: Registry, manager, plugin_name: str, plugin, version: str) -> None:
     """Call this one plugin's registration hooks, validating what it registers."""
     tables = (
-        ("register_algorithms", registry.algorithms, _problem_with_algorithm, Algorithm),
-        ("register_tasks", registry.tasks, _problem_with_task, Task),
+        ("register_algorithms", registry.algorithms, algorithm_problem, Algorithm),
+        ("register_tasks", registry.tasks, task_problem, Task),
         ("register_metrics", registry.metrics, lambda metric: None, Metric),
     )
     for hook_name, table, find_problem, kind in tables:
