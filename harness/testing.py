@@ -70,8 +70,8 @@ def _build(algorithm: Algorithm, task: Task, seed: int = 0):
 
 
 def _train(learner, batches) -> None:
-    for x, y in batches:
-        learner.train_step(x, y)
+    for x, y in batches:  # copies, so that a learner that mutates its batch fails only the check for that
+        learner.train_step(x.clone(), y.clone())
 
 
 def _outputs(algorithm: Algorithm, learner, x):
