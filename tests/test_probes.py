@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from harness.architectures import MLP
@@ -5,6 +6,11 @@ from harness.learners import GradientLearner, cross_entropy
 from harness.probes import activation_bytes, count_flops, gradient_cosine
 from harness.registry import registry
 from harness.testing import CONFORMANCE_TASK
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    torch.manual_seed(0)
 
 
 def _bp(sizes, seed=0, lr=0.1):
@@ -53,7 +59,7 @@ def test_gradient_probe_restores_a_stateful_rule_and_sees_feedback_alignment_bel
         probed = algorithms[name].build(CONFORMANCE_TASK, config, 0)
         untouched = algorithms[name].build(CONFORMANCE_TASK, config, 0)
         cosines = gradient_cosine(probed, x, y, cross_entropy)
-        assert all(-1 <= c <= 1 for c in cosines.values())
+        assert all(abs(c) <= 1 + 1e-5 for c in cosines.values())
         probed.train_step(x, y)
         untouched.train_step(x, y)
         assert torch.equal(probed.predict(x), untouched.predict(x)), name
