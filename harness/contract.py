@@ -71,6 +71,7 @@ class Algorithm:
     uses_reference_architecture: bool = True
     supervised: bool = True
     pretraining_presentations: int = 0
+    floors: Mapping[str, float] = field(default_factory=dict)  # task -> least quick-suite test accuracy expected
 
     def config_for(self, task_name: str, overrides: Mapping[str, Any] | None = None) -> dict:
         return {**self.defaults, **self.task_defaults.get(task_name, {}), **(overrides or {})}

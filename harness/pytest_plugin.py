@@ -1,0 +1,102 @@
+"""``pytest --benchmark``: the benchmark matrix as pytest items.
+
+Registered through the ``pytest11`` entry point, so pytest loads this module in
+every run of every project in the environment: it imports nothing heavy, and
+without ``--benchmark`` it adds no items.  With it, each run of the suite
+becomes an item with an id like ``digits::fa::seed0`` (so ``-k``, ``-x`` and
+``--lf`` work), runs through the same runner, worker isolation and store as
+``creditbench run`` (completed runs are reused), and asserts that the run is
+sane: finished, finite, above chance, and at or above the floor its algorithm
+declares for that task (``Algorithm.floors``).  The leaderboard is printed in
+the terminal summary and written to a file.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("creditbench")
+    group.addoption("--benchmark", action="store_true", help="collect and run the creditbench benchmark matrix")
+    group.addoption("--creditbench-suite", default="quick", help="suite to collect (default: quick)")
+    group.addoption("--creditbench-db", default="creditbench.sqlite", help="result store (default: creditbench.sqlite)")
+    group.addoption("--creditbench-leaderboard", default="creditbench-leaderboard.md",
+                    help="where to write the leaderboard (default: creditbench-leaderboard.md)")
+
+
+class BenchmarkItem(pytest.Item):
+    def __init__(self, *, spec, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def runtest(self):
+        from harness import campaign
+        from harness.executor import LocalExecutor
+        from harness.registry import registry
+
+        registry = registry()
+        state = self.config.stash[_STATE]
+        key = self.spec.key(campaign.code_version(registry, self.spec))
+        row = next((r for r in state.store.runs(self.spec.suite) if r["run_key"] == key), None)
+        if row is None:
+            results = []
+            LocalExecutor(jobs=1).run([self.spec], lambda spec, result: results.append(result))
+            row = campaign.store_row(registry, self.spec, results[0])
+            state.store.save(row)
+        assert_sane(row, registry.algorithm(self.spec.algorithm), registry.task(self.spec.task))
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+def assert_sane(row: dict, algorithm, task) -> None:
+    assert row["status"] == "finished", f"run failed: {row['reason']}"
+    metrics = row["metrics"]
+    numbers = [v for v in metrics.values() if isinstance(v, float)]
+    assert all(math.isfinite(v) for v in numbers), "non-finite metric"
+    accuracy = metrics["test_accuracy"]
+    assert accuracy > task.chance, f"test accuracy {accuracy:.3f} is not above chance ({task.chance:.3f})"
+    floor = algorithm.floors.get(task.name)
+    if floor is not None:
+        assert accuracy >= floor, f"test accuracy {accuracy:.3f} is below {algorithm.name}'s floor {floor} on {task.name}"
+
+
+class _State:
+    def __init__(self, store):
+        self.store = store
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to our items too
+def pytest_collection_modifyitems(session, config, items):
+    if not config.getoption("benchmark"):
+        return
+    from harness import suites
+    from harness.registry import registry
+    from harness.store import Store
+
+    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")))
+    for spec in suites.plan(registry(), config.getoption("creditbench_suite")):
+        items.append(BenchmarkItem.from_parent(session, name=spec.label(), spec=spec))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not config.getoption("benchmark") or _STATE not in config.stash:
+        return
+    from pathlib import Path
+
+    from harness import leaderboard
+
+    store = config.stash[_STATE].store
+    text = leaderboard.to_markdown(leaderboard.aggregate(store.runs(config.getoption("creditbench_suite"))))
+    path = Path(config.getoption("creditbench_leaderboard"))
+    path.write_text(text + "\n", encoding="utf-8")
+    terminalreporter.write_sep("=", "creditbench leaderboard")
+    terminalreporter.write_line(text)
+    terminalreporter.write_line(f"written to {path}")
+    store.close()

@@ -1,0 +1,30 @@
+"""`pytest --benchmark` collects the matrix as items; plain pytest collects none of them."""
+
+import subprocess
+import sys
+
+
+def _pytest(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_plain_pytest_collects_no_benchmark_items(tmp_path):
+    result = _pytest(tmp_path, "--collect-only", "-q")
+    assert result.returncode == 5 and "::seed" not in result.stdout  # 5: no tests collected
+
+
+def test_benchmark_items_have_readable_ids_run_through_the_store_and_write_the_leaderboard(tmp_path):
+    listed = _pytest(tmp_path, "--benchmark", "--collect-only", "-q")
+    assert "digits::fa::seed0" in listed.stdout and "mnist1d::es::seed1" in listed.stdout
+    result = _pytest(tmp_path, "--benchmark", "-k", "digits and linear and seed0")
+    assert result.returncode == 0, result.stdout
+    assert "1 passed" in result.stdout and "| linear | 1 |" in result.stdout
+    assert (tmp_path / "creditbench.sqlite").exists()
+    assert "| linear |" in (tmp_path / "creditbench-leaderboard.md").read_text()
+
+
+def test_a_failed_or_non_finite_run_fails_its_item(faulty_plugins, tmp_path):
+    result = _pytest(tmp_path, "--benchmark", "-k", "conformance and (nan or good)")
+    assert result.returncode == 1
+    assert "2 failed, 2 passed" in result.stdout and "non-finite predictions" in result.stdout
