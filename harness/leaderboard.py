@@ -91,7 +91,7 @@ def _first_target(entry) -> str:
     """The first target, and the median presentations to reach it."""
     if not entry["presentations_to_target"]:
         return "–"
-    target, presentations = next(iter(entry["presentations_to_target"].items()))
+    presentations = next(iter(entry["presentations_to_target"].values()))
     return f"{presentations:,.0f}" if presentations is not None else "not reached"
 
 
