@@ -155,6 +155,15 @@ class Learner:
         """The representation a linear probe reads (unsupervised learners)."""
         raise NotImplementedError
 
+    def cost_counters(self) -> dict:
+        """Cumulative counts of the rule's own cost units since ``build``.
+
+        For example ``{"relaxation_iterations": 4000}`` (EP, PC),
+        ``{"population_evaluations": 500}`` (ES, GA) or ``{"inverse_updates": 300}``
+        (DTP).  The leaderboard reports each per presentation, beside wall time and FLOPs.
+        """
+        return {}
+
     def state_dict(self) -> dict:
         """Everything needed to resume bit-for-bit: tensors, numbers, strings only.
 

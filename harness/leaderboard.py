@@ -51,6 +51,7 @@ def aggregate(rows: list[dict]) -> list[dict]:
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
         targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)
         layer_names = sorted({name for m in finished for name in (m.get("gradient_cosine_layers") or {})})
+        cost_units = sorted({name for m in finished for name in (m.get("cost_per_presentation") or {})})
         entries.append(
             {
                 "suite": suite,
@@ -70,6 +71,9 @@ def aggregate(rows: list[dict]) -> list[dict]:
                 "flops_per_step": _median(m.get("flops_per_step") for m in finished),
                 "activation_bytes": _median(m.get("activation_bytes") for m in finished),
                 "peak_bytes": _median(m.get("peak_bytes") for m in finished),
+                "cost_per_presentation": {
+                    unit: _median((m.get("cost_per_presentation") or {}).get(unit) for m in finished) for unit in cost_units
+                },
                 "gradient_cosine": _mean(m.get("gradient_cosine") for m in finished),
                 "gradient_cosine_layers": {
                     name: _mean((m.get("gradient_cosine_layers") or {}).get(name) for m in finished) for name in layer_names
@@ -106,6 +110,7 @@ COLUMNS = (
     ("act. KiB", lambda e: _number(e["activation_bytes"], 1 / 1024, 1)),
     ("peak KiB", lambda e: _number(e["peak_bytes"], 1 / 1024, 1)),
     ("grad cos", lambda e: _number(e["gradient_cosine"], digits=2)),
+    ("own cost per presentation", lambda e: ", ".join(f"{v:.3g} {unit}" for unit, v in e["cost_per_presentation"].items() if v is not None) or "–"),
 )
 
 

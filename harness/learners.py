@@ -31,6 +31,7 @@ class GradientLearner(Learner):
     parameters.  If the rule has state of its own (fixed feedback matrices, a
     noise generator), pass it as an object with ``state_dict`` and
     ``load_state_dict`` methods; it is saved and restored with the learner.
+    A rule with its own cost units gives it a ``cost_counters`` method too.
     """
 
     def __init__(self, model, optimizer, direction: Callable = backprop, loss: Callable = cross_entropy):
@@ -52,6 +53,9 @@ class GradientLearner(Learner):
 
     def surrogate(self):
         return self.model
+
+    def cost_counters(self) -> dict:
+        return self.direction.cost_counters() if hasattr(self.direction, "cost_counters") else {}
 
     def state_dict(self) -> dict:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}

@@ -42,7 +42,11 @@ def presentations_to_target(run) -> dict:
 
 
 def step_cost(run) -> dict:
-    """Wall seconds per timed step; FLOPs, activation and peak bytes as medians over probed steps."""
+    """Wall seconds per timed step; FLOPs, activation and peak bytes as medians over probed steps.
+
+    The learner's own cost counters (relaxation iterations, population
+    evaluations, ...) are reported per presentation.
+    """
     def median(key):
         values = [sample[key] for sample in run.cost_samples if key in sample]
         return statistics.median(values) if values else None
@@ -53,6 +57,9 @@ def step_cost(run) -> dict:
         "activation_bytes": median("activation_bytes"),
         "peak_bytes": median("peak_bytes"),
         "setup_seconds": run.setup_seconds,
+        "cost_per_presentation": {
+            name: count / run.presentations for name, count in run.cost_counters.items()
+        } if run.presentations else {},
     }
 
 

@@ -75,6 +75,7 @@ class FinishedRun:
     train_seconds: float
     setup_seconds: float
     stopped_by: str
+    cost_counters: dict = field(default_factory=dict)
 
 
 def evaluation_points(presentations: int) -> list[int]:
@@ -270,4 +271,5 @@ def train(spec: RunSpec, registry) -> FinishedRun:
         train_seconds=train_seconds,
         setup_seconds=setup_seconds,
         stopped_by=stopped_by,
+        cost_counters=dict(learner.cost_counters()) if hasattr(learner, "cost_counters") else {},
     )

@@ -192,6 +192,28 @@ def check_surrogate(algorithm: Algorithm, task: Task) -> None:
     assert all(storage_key(p) in state for p in parameters), "surrogate parameters are copies, not the learner's weights"
 
 
+def check_cost_counters(algorithm: Algorithm, task: Task) -> None:
+    """Cost counters are named finite numbers that never decrease and survive a state round trip."""
+    import math
+
+    learner = _build(algorithm, task)
+    if not hasattr(learner, "cost_counters"):
+        return  # optional for learners that do not subclass Learner
+    batches, _ = _batches(task)
+    previous = dict(learner.cost_counters())
+    for x, y in batches:
+        learner.train_step(x, y)
+        counters = dict(learner.cost_counters())
+        assert set(counters) == set(previous) or not previous, f"cost counter names changed: {sorted(previous)} → {sorted(counters)}"
+        for name, count in counters.items():
+            assert isinstance(name, str) and isinstance(count, (int, float)) and math.isfinite(count), f"bad cost counter {name!r}: {count!r}"
+            assert count >= previous.get(name, 0), f"cost counter {name!r} decreased"
+        previous = counters
+    restored = _build(algorithm, task, seed=1)
+    restored.load_state_dict(learner.state_dict())
+    assert dict(restored.cost_counters()) == previous, "cost counters are not restored by load_state_dict"
+
+
 CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_metadata,
     check_finite_outputs,
@@ -200,6 +222,7 @@ CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_batch_not_mutated,
     check_respects_budget,
     check_surrogate,
+    check_cost_counters,
 )
 
 

@@ -31,6 +31,7 @@ class EvolutionStrategies:
         self.sigma = sigma
         device = next(model.parameters()).device
         self.generator = torch.Generator(device=device).manual_seed(NOISE_SEED_OFFSET + seed)
+        self.evaluations = 0  # member forward passes on a batch
 
     def __call__(self, model, x, y, loss) -> None:
         parameters = dict(model.named_parameters())
@@ -47,15 +48,20 @@ class EvolutionStrategies:
                 return loss(functional_call(model, weights, (x,)), y)
 
             utilities = centred_ranks(vmap(member_loss)(members))
+            self.evaluations += len(members)
             gradient = (utilities[: self.pairs] - utilities[self.pairs :]) @ noise / (2 * self.pairs * self.sigma)
         for parameter, chunk, shape in zip(parameters.values(), gradient.split(sizes), shapes):
             parameter.grad = chunk.view(shape).clone()
 
+    def cost_counters(self) -> dict:
+        return {"population_evaluations": self.evaluations}
+
     def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state()}
+        return {"generator": self.generator.get_state(), "evaluations": self.evaluations}
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
+        self.evaluations = state["evaluations"]
 
 
 def build_es_learner(task, config, seed):
