@@ -9,6 +9,17 @@ becomes an item with an id like ``digits::fa::seed0`` (so ``-k``, ``-x`` and
 sane: finished, finite, above chance, and at or above the floor its algorithm
 declares for that task (``Algorithm.floors``).  The leaderboard is printed in
 the terminal summary and written to a file.
+
+Paper claims that compare algorithms on real tasks are ordinary tests marked
+``@pytest.mark.creditbench_claim``: they are skipped unless ``--benchmark`` is
+given, and read results through the ``creditbench_results`` fixture, which runs
+whatever the store lacks through the same executor::
+
+    @pytest.mark.creditbench_claim
+    def test_sign_symmetry_beats_fa(creditbench_results):
+        ss = creditbench_results.entry("mnist5k", "sign-symmetry")
+        fa = creditbench_results.entry("mnist5k", "fa")
+        assert ss["test_accuracy_mean"] > fa["test_accuracy_mean"]
 """
 
 from __future__ import annotations
@@ -27,26 +38,53 @@ def pytest_addoption(parser):
                     help="where to write the leaderboard (default: creditbench-leaderboard.md)")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "creditbench_claim: a paper claim checked on benchmark runs (needs --benchmark)")
+
+
+class SuiteResults:
+    """Stored results of the collected suite, running (and storing) whatever is missing."""
+
+    def __init__(self, store, suite_name: str):
+        self.store = store
+        self.suite = suite_name
+
+    def rows(self, specs) -> list[dict]:
+        from harness import campaign
+        from harness.executor import LocalExecutor
+        from harness.registry import registry
+
+        registry = registry()
+        campaign.run_matrix(specs, self.store, LocalExecutor(jobs=1), registry)
+        keys = {spec.key(campaign.code_version(registry, spec)) for spec in specs}
+        return [row for row in self.store.runs(self.suite) if row["run_key"] in keys]
+
+    def entry(self, task: str, algorithm: str) -> dict:
+        """The leaderboard entry (seeds aggregated) of one algorithm on one task."""
+        from harness import leaderboard, suites
+        from harness.registry import registry
+
+        specs = suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm])
+        return leaderboard.aggregate(self.rows(specs))[0]
+
+
+@pytest.fixture(scope="session")
+def creditbench_results(request) -> SuiteResults:
+    if _STATE not in request.config.stash:
+        pytest.skip("needs --benchmark")
+    return request.config.stash[_STATE].results
+
+
 class BenchmarkItem(pytest.Item):
     def __init__(self, *, spec, **kwargs):
         super().__init__(**kwargs)
         self.spec = spec
 
     def runtest(self):
-        from harness import campaign
-        from harness.executor import LocalExecutor
         from harness.registry import registry
 
-        registry = registry()
-        state = self.config.stash[_STATE]
-        key = self.spec.key(campaign.code_version(registry, self.spec))
-        row = next((r for r in state.store.runs(self.spec.suite) if r["run_key"] == key), None)
-        if row is None:
-            results = []
-            LocalExecutor(jobs=1).run([self.spec], lambda spec, result: results.append(result))
-            row = campaign.store_row(registry, self.spec, results[0])
-            state.store.save(row)
-        assert_sane(row, registry.algorithm(self.spec.algorithm), registry.task(self.spec.task))
+        (row,) = self.config.stash[_STATE].results.rows([self.spec])
+        assert_sane(row, registry().algorithm(self.spec.algorithm), registry().task(self.spec.task))
 
     def reportinfo(self):
         return self.path, None, self.name
@@ -65,8 +103,9 @@ def assert_sane(row: dict, algorithm, task) -> None:
 
 
 class _State:
-    def __init__(self, store):
+    def __init__(self, store, suite_name: str):
         self.store = store
+        self.results = SuiteResults(store, suite_name)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -75,13 +114,18 @@ _STATE = pytest.StashKey[_State]()
 @pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to our items too
 def pytest_collection_modifyitems(session, config, items):
     if not config.getoption("benchmark"):
+        skip = pytest.mark.skip(reason="a creditbench claim: run with --benchmark")
+        for item in items:
+            if item.get_closest_marker("creditbench_claim"):
+                item.add_marker(skip)
         return
     from harness import suites
     from harness.registry import registry
     from harness.store import Store
 
-    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")))
-    for spec in suites.plan(registry(), config.getoption("creditbench_suite")):
+    suite_name = config.getoption("creditbench_suite")
+    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")), suite_name)
+    for spec in suites.plan(registry(), suite_name):
         items.append(BenchmarkItem.from_parent(session, name=spec.label(), spec=spec))
 
 

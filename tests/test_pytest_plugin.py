@@ -28,3 +28,23 @@ def test_a_failed_or_non_finite_run_fails_its_item(faulty_plugins, tmp_path):
     result = _pytest(tmp_path, "--benchmark", "-k", "conformance and (nan or good)")
     assert result.returncode == 1
     assert "2 failed, 2 passed" in result.stdout and "non-finite predictions" in result.stdout
+
+
+CLAIM = '''
+import pytest
+
+@pytest.mark.creditbench_claim
+def test_linear_beats_chance_on_digits(creditbench_results):
+    entry = creditbench_results.entry("digits", "linear")
+    assert entry["n_seeds"] == 2 and entry["test_accuracy_mean"] > 0.5
+'''
+
+
+def test_claims_are_skipped_without_benchmark_and_run_on_stored_suite_results_with_it(tmp_path):
+    (tmp_path / "test_claim.py").write_text(CLAIM)
+    plain = _pytest(tmp_path, "-rs", "test_claim.py")
+    assert plain.returncode == 0 and "1 skipped" in plain.stdout and "--benchmark" in plain.stdout
+    claimed = _pytest(tmp_path, "--benchmark", "-k", "claim", "test_claim.py")
+    assert claimed.returncode == 0 and "1 passed" in claimed.stdout, claimed.stdout
+    again = _pytest(tmp_path, "--benchmark", "-k", "digits and linear", "test_claim.py")
+    assert again.returncode == 0 and "3 passed" in again.stdout, again.stdout  # two seeds reused from the store
