@@ -6,7 +6,13 @@ BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*)
 STAMP := $(VENV)/.installed
 
-.PHONY: install bench test readme clean
+# asv: the machine name keys results; BASE/HEAD are the commits asv-compare puts side by side.
+ASV_MACHINE ?= $(shell hostname)
+ASV_BENCH ?= .
+BASE ?= HEAD~1
+HEAD ?= HEAD
+
+.PHONY: install bench test readme asv asv-compare clean
 
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,5 +34,20 @@ readme: install
 	$(BIN)/creditbench run --db readme.sqlite --no-report
 	$(BIN)/python scripts/update_readme.py readme.sqlite README.md
 
+# Benchmark this commit in this environment, publish the dashboard, check that it renders offline.
+asv: install
+	$(BIN)/asv machine --yes --machine $(ASV_MACHINE)
+	$(BIN)/asv run --python=same --quick --strict --show-stderr --machine $(ASV_MACHINE) \
+		--bench '$(ASV_BENCH)' --set-commit-hash $$(git rev-parse HEAD)
+	$(BIN)/asv publish
+	$(BIN)/python scripts/asv_offline.py .asv/html
+	$(BIN)/python scripts/render_page.py .asv/html index.html --screenshot .asv/dashboard.png \
+		--expect Step.time_train_step --expect SmallBudget.track_test_accuracy --expect HarnessOverhead.track_step_time_ratio
+
+# Benchmark BASE and HEAD in fresh virtualenvs; fails if HEAD is slower by more than the factor.
+asv-compare: install
+	$(BIN)/asv machine --yes --machine $(ASV_MACHINE)
+	$(BIN)/asv continuous --factor 1.5 --split --show-stderr --machine $(ASV_MACHINE) --bench '$(ASV_BENCH)' $(BASE) $(HEAD)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .asv

@@ -153,16 +153,25 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, device, time_limit,
 
 @cli.command()
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
-@click.option("--format", "fmt", type=click.Choice(("md", "csv", "json")), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("md", "csv", "json", "html")), default="md", show_default=True)
 @click.option("--suite", help="Only this suite.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--out", type=click.Path(), help="Write to this file (a directory for html) instead of stdout.")
 def report(db, fmt, suite, out):
-    """Print the leaderboard from the store."""
+    """Print the leaderboard from the store, or write it as HTML pages with plots."""
     from harness import leaderboard
     from harness.store import Store
 
+    if fmt == "html" and not out:
+        raise HarnessError("--format html needs --out DIR")
     with Store(db, create=False) as store:
-        text = leaderboard.render(leaderboard.aggregate(store.runs(suite)), fmt)
+        rows = store.runs(suite)
+    if fmt == "html":
+        from harness import html_report
+
+        for path in html_report.write(rows, out, _registry()):
+            click.echo(f"wrote {path}")
+        return
+    text = leaderboard.render(leaderboard.aggregate(rows), fmt)
     if out:
         try:
             Path(out).write_text(text + "\n", encoding="utf-8")

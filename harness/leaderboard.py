@@ -99,35 +99,44 @@ def _first_target(entry) -> str:
     return f"{presentations:,.0f}" if presentations is not None else "not reached"
 
 
+def _first_target_presentations(entry):
+    return next(iter(entry["presentations_to_target"].values()), None)
+
+
+def _cost_text(entry) -> str:
+    return ", ".join(f"{v:.3g} {unit}" for unit, v in entry["cost_per_presentation"].items() if v is not None) or "–"
+
+
+# (header, text, sort value): the text is what Markdown and HTML show, the sort value orders HTML tables.
 COLUMNS = (
-    ("algorithm", lambda e: e["algorithm"]),
-    ("seeds", lambda e: f"{e['n_seeds']}" + (f" ({e['failed_runs']} failed)" if e["failed_runs"] else "")),
-    ("test acc", lambda e: f"{_number(e['test_accuracy_mean'])} ± {_number(e['test_accuracy_std'])}"),
-    ("AULC", lambda e: _number(e["aulc_mean"])),
-    ("to 1st target", _first_target),
-    ("ms/step", lambda e: _number(e["step_seconds"], 1e3, 2)),
-    ("MFLOP/step", lambda e: _number(e["flops_per_step"], 1e-6, 1)),
-    ("act. KiB", lambda e: _number(e["activation_bytes"], 1 / 1024, 1)),
-    ("peak KiB", lambda e: _number(e["peak_bytes"], 1 / 1024, 1)),
-    ("grad cos", lambda e: _number(e["gradient_cosine"], digits=2)),
-    ("own cost per presentation", lambda e: ", ".join(f"{v:.3g} {unit}" for unit, v in e["cost_per_presentation"].items() if v is not None) or "–"),
+    ("algorithm", lambda e: e["algorithm"], lambda e: e["algorithm"]),
+    ("seeds", lambda e: f"{e['n_seeds']}" + (f" ({e['failed_runs']} failed)" if e["failed_runs"] else ""), lambda e: e["n_seeds"]),
+    ("test acc", lambda e: f"{_number(e['test_accuracy_mean'])} ± {_number(e['test_accuracy_std'])}", lambda e: e["test_accuracy_mean"]),
+    ("AULC", lambda e: _number(e["aulc_mean"]), lambda e: e["aulc_mean"]),
+    ("to 1st target", _first_target, _first_target_presentations),
+    ("ms/step", lambda e: _number(e["step_seconds"], 1e3, 2), lambda e: e["step_seconds"]),
+    ("MFLOP/step", lambda e: _number(e["flops_per_step"], 1e-6, 1), lambda e: e["flops_per_step"]),
+    ("act. KiB", lambda e: _number(e["activation_bytes"], 1 / 1024, 1), lambda e: e["activation_bytes"]),
+    ("peak KiB", lambda e: _number(e["peak_bytes"], 1 / 1024, 1), lambda e: e["peak_bytes"]),
+    ("grad cos", lambda e: _number(e["gradient_cosine"], digits=2), lambda e: e["gradient_cosine"]),
+    ("own cost per presentation", _cost_text, _cost_text),
 )
 
 
 def to_markdown(entries: list[dict]) -> str:
     out = []
-    for (suite, task), group in _grouped(entries):
+    for (suite, task), group in grouped(entries):
         targets = ", ".join(group[0]["presentations_to_target"]) if group[0]["presentations_to_target"] else ""
         out.append(f"### {task} ({suite} suite; targets {targets})\n")
-        out.append("| " + " | ".join(name for name, _ in COLUMNS) + " |")
+        out.append("| " + " | ".join(name for name, _, _ in COLUMNS) + " |")
         out.append("|" + "|".join("---" for _ in COLUMNS) + "|")
         for entry in group:
-            out.append("| " + " | ".join(_escape_markdown(render(entry)) for _, render in COLUMNS) + " |")
+            out.append("| " + " | ".join(_escape_markdown(text(entry)) for _, text, _ in COLUMNS) + " |")
         out.append("")
     return "\n".join(out)
 
 
-def _grouped(entries):
+def grouped(entries):
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for entry in entries:
         groups[(entry["suite"], entry["task"])].append(entry)

@@ -1,0 +1,102 @@
+"""asv benchmarks: every installed algorithm on every task's reference architecture, per device.
+
+``time_`` benchmarks time one training step and one evaluation pass;
+``track_`` benchmarks record FLOPs and activation bytes per step (counted, so
+they do not drift with machine load) and test accuracy after a small fixed
+budget, so a change that silently breaks a learning rule shows on the
+dashboard like a slowdown.  ``peakmem_`` is whole-process memory (importing
+torch alone is about 160 MB) and is kept only as a coarse signal.
+"""
+
+import torch
+
+from harness import probes
+from harness.contract import Budget
+from harness.registry import registry
+from harness.runner import DEFAULT_BATCH_SIZE, RunSpec, train
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+SMALL_BUDGET = Budget(presentations=3_000, wall_seconds=60)
+EVALUATION_EXAMPLES = 1024
+
+for _task in registry().tasks.values():
+    _task.load()  # cached in the forkserver, so that each forked benchmark starts with the data loaded
+
+
+def _synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+class _Rule:
+    """Shared parameters: (algorithm, task, device) over everything installed."""
+
+    params = (sorted(registry().algorithms), sorted(registry().tasks), DEVICES)
+    param_names = ["algorithm", "task", "device"]
+
+    def _setup(self, algorithm_name, task_name, device):
+        torch.set_num_threads(1)  # comparable across machines with different core counts
+        self.algorithm = registry().algorithm(algorithm_name)
+        self.task = registry().task(task_name)
+        if self.task.kind not in self.algorithm.task_kinds:
+            raise NotImplementedError(f"{algorithm_name} does not support {self.task.kind} tasks")  # asv skips it
+        self.device = device
+
+
+class Step(_Rule):
+    """Cost of one training step and one evaluation pass of a freshly built learner."""
+
+    timeout = 120
+
+    def setup(self, algorithm_name, task_name, device):
+        self._setup(algorithm_name, task_name, device)
+        config = self.algorithm.config_for(task_name)
+        splits = self.task.load()
+        batch = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
+        torch.manual_seed(0)
+        with torch.device(device):
+            self.learner = self.algorithm.build(self.task, config, 0)
+        self.x = torch.as_tensor(splits.x_train[:batch]).to(device)
+        self.y = torch.as_tensor(splits.y_train[:batch]).to(device)
+        self.x_eval = torch.as_tensor(splits.x_test[:EVALUATION_EXAMPLES]).to(device)
+        self.learner.train_step(self.x, self.y)  # warm-up: lazily built state, first-call dispatch
+
+    def time_train_step(self, algorithm_name, task_name, device):
+        self.learner.train_step(self.x, self.y)
+        _synchronize(device)
+
+    def time_evaluation(self, algorithm_name, task_name, device):
+        with torch.no_grad():
+            if self.algorithm.supervised:
+                self.learner.predict(self.x_eval)
+            else:
+                self.learner.features(self.x_eval)
+        _synchronize(device)
+
+    def track_flops_per_step(self, algorithm_name, task_name, device):
+        return probes.count_flops(self.learner, self.x, self.y)
+
+    track_flops_per_step.unit = "FLOP"
+
+    def track_activation_bytes(self, algorithm_name, task_name, device):
+        return probes.activation_bytes(self.learner, self.x, self.y)
+
+    track_activation_bytes.unit = "bytes"
+
+    def peakmem_train_step(self, algorithm_name, task_name, device):
+        self.learner.train_step(self.x, self.y)
+
+
+class SmallBudget(_Rule):
+    """Test accuracy after a small fixed budget, through the harness's own runner."""
+
+    timeout = 300
+
+    def setup(self, algorithm_name, task_name, device):
+        self._setup(algorithm_name, task_name, device)
+
+    def track_test_accuracy(self, algorithm_name, task_name, device):
+        spec = RunSpec(task_name, algorithm_name, seed=0, budget=SMALL_BUDGET, device=device)
+        return train(spec, registry()).curve[-1]["test_accuracy"]
+
+    track_test_accuracy.unit = "accuracy"
