@@ -48,3 +48,23 @@ def test_claims_are_skipped_without_benchmark_and_run_on_stored_suite_results_wi
     assert claimed.returncode == 0 and "1 passed" in claimed.stdout, claimed.stdout
     again = _pytest(tmp_path, "--benchmark", "-k", "digits and linear", "test_claim.py")
     assert again.returncode == 0 and "3 passed" in again.stdout, again.stdout  # two seeds reused from the store
+
+
+PYTEST_BENCHMARK_TEST = '''
+def test_sum(benchmark):
+    assert benchmark(sum, range(100)) == 4950
+'''
+
+
+def test_coexists_with_pytest_benchmark(tmp_path):
+    """pytest-benchmark owns --benchmark-* and the `benchmark` fixture; we own --benchmark and --creditbench-*."""
+    import importlib.util
+
+    assert importlib.util.find_spec("pytest_benchmark"), "pytest-benchmark is in the test extra"
+    (tmp_path / "test_timing.py").write_text(PYTEST_BENCHMARK_TEST)
+    theirs = _pytest(tmp_path, "--benchmark-only", "test_timing.py")
+    assert theirs.returncode == 0 and "1 passed" in theirs.stdout and "test_sum" in theirs.stdout, theirs.stdout
+    ours = _pytest(tmp_path, "--benchmark", "--collect-only", "-q")
+    assert "digits::fa::seed0" in ours.stdout and "test_sum" in ours.stdout
+    plain = _pytest(tmp_path, "--collect-only", "-q")
+    assert "::seed" not in plain.stdout and "test_sum" in plain.stdout
