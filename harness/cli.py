@@ -148,7 +148,7 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, device, time_limit,
     for label, reason in summary.failed:
         console.print(f"  failed {label}: {reason}", markup=False)
     if not no_report:
-        click.echo(leaderboard.to_markdown(leaderboard.aggregate(rows)))
+        click.echo(leaderboard.to_markdown(leaderboard.aggregate(rows, registry)))
 
 
 @cli.command()
@@ -171,7 +171,7 @@ def report(db, fmt, suite, out):
         for path in html_report.write(rows, out, _registry()):
             click.echo(f"wrote {path}")
         return
-    text = leaderboard.render(leaderboard.aggregate(rows), fmt)
+    text = leaderboard.render(leaderboard.aggregate(rows, _registry()), fmt)
     if out:
         try:
             Path(out).write_text(text + "\n", encoding="utf-8")

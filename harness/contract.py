@@ -72,6 +72,8 @@ class Algorithm:
     supervised: bool = True
     pretraining_presentations: int = 0
     floors: Mapping[str, float] = field(default_factory=dict)  # task -> least quick-suite test accuracy expected
+    # task -> (test accuracy the paper reports in a comparable setting, "source and setting"); shown beside ours
+    published: Mapping[str, tuple[float, str]] = field(default_factory=dict)
 
     def config_for(self, task_name: str, overrides: Mapping[str, Any] | None = None) -> dict:
         return {**self.defaults, **self.task_defaults.get(task_name, {}), **(overrides or {})}

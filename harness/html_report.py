@@ -56,7 +56,7 @@ def _table(entries: list[dict]) -> dict:
 
 
 def suite_page(suite: str, rows: list[dict], registry) -> str:
-    entries = leaderboard.aggregate(rows)
+    entries = leaderboard.aggregate(rows, registry)
     finished = defaultdict(list)
     for row in rows:
         if row["status"] == "finished":
@@ -70,6 +70,8 @@ def suite_page(suite: str, rows: list[dict], registry) -> str:
             "name": task_name,
             "targets": ", ".join(f"{t:g}" for t in view.targets),
             "table": _table(group),
+            "sources": [(e["algorithm"], e["published_source"]) for e in group if e["published_source"]],
+            "against_controls": leaderboard.against_controls(group),
             "figures": [(title, png and _data_uri(png), why) for title, png, why in figures],
         })
     failures = [row for row in rows if row["status"] == "failed"]

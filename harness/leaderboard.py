@@ -17,6 +17,7 @@ import statistics
 from collections import defaultdict
 
 FORMATS = ("md", "csv", "json")
+CONTROL = "control"  # the family of baselines that learn no hidden layer (a readout alone, frozen features)
 
 
 def _mean(values):
@@ -42,7 +43,15 @@ def _median_reached(values):
     return None if math.isinf(median) else median
 
 
-def aggregate(rows: list[dict]) -> list[dict]:
+def aggregate(rows: list[dict], registry=None) -> list[dict]:
+    """One entry per (suite, task, algorithm).
+
+    With the registry, entries also carry what the installed algorithm
+    declares: the paper's published figure for the task, and whether it is a
+    control (family ``"control"``).
+    """
+    published = registry.published() if registry else {}
+    controls = {a.name for a in registry.algorithms.values() if a.family == CONTROL} if registry else set()
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
         groups[(row["suite"], row["task"], row["algorithm"])].append(row)
@@ -62,6 +71,9 @@ def aggregate(rows: list[dict]) -> list[dict]:
                 "failure_reasons": sorted({run["reason"] for run in runs if run["status"] == "failed"}),
                 "test_accuracy_mean": _mean(m.get("test_accuracy") for m in finished),
                 "test_accuracy_std": _std([m.get("test_accuracy") for m in finished]),
+                "control": algorithm in controls,
+                "published_accuracy": published.get((task, algorithm), (None, None))[0],
+                "published_source": published.get((task, algorithm), (None, None))[1],
                 "test_loss_mean": _mean(m.get("test_loss") for m in finished),
                 "aulc_mean": _mean(m.get("aulc") for m in finished),
                 "presentations_to_target": {
@@ -112,6 +124,7 @@ COLUMNS = (
     ("algorithm", lambda e: e["algorithm"], lambda e: e["algorithm"]),
     ("seeds", lambda e: f"{e['n_seeds']}" + (f" ({e['failed_runs']} failed)" if e["failed_runs"] else ""), lambda e: e["n_seeds"]),
     ("test acc", lambda e: f"{_number(e['test_accuracy_mean'])} ± {_number(e['test_accuracy_std'])}", lambda e: e["test_accuracy_mean"]),
+    ("paper", lambda e: _number(e["published_accuracy"]), lambda e: e["published_accuracy"]),
     ("AULC", lambda e: _number(e["aulc_mean"]), lambda e: e["aulc_mean"]),
     ("to 1st target", _first_target, _first_target_presentations),
     ("ms/step", lambda e: _number(e["step_seconds"], 1e3, 2), lambda e: e["step_seconds"]),
@@ -132,8 +145,25 @@ def to_markdown(entries: list[dict]) -> str:
         out.append("|" + "|".join("---" for _ in COLUMNS) + "|")
         for entry in group:
             out.append("| " + " | ".join(_escape_markdown(text(entry)) for _, text, _ in COLUMNS) + " |")
+        sources = [f"{e['algorithm']}: {e['published_source']}" for e in group if e["published_source"]]
+        if sources:
+            out.append("\nPaper figures: " + _escape_markdown("; ".join(sources)) + ".")
+        out.extend("\n" + _escape_markdown(line) for line in against_controls(group))
         out.append("")
     return "\n".join(out)
+
+
+def against_controls(group: list[dict]) -> list[str]:
+    """For each control on a task, which learning rules beat its mean test accuracy and which do not."""
+    lines = []
+    rules = [e for e in group if not e["control"] and e["test_accuracy_mean"] is not None]
+    for control in (e for e in group if e["control"] and e["test_accuracy_mean"] is not None):
+        bar = control["test_accuracy_mean"]
+        above = [e["algorithm"] for e in rules if e["test_accuracy_mean"] > bar]
+        below = [e["algorithm"] for e in rules if e["test_accuracy_mean"] <= bar]
+        lines.append(f"Against {control['algorithm']} ({bar:.3f}): above: {', '.join(above) or 'none'}; "
+                     f"not above: {', '.join(below) or 'none'}.")
+    return lines
 
 
 def grouped(entries):

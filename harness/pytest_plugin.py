@@ -65,7 +65,7 @@ class SuiteResults:
         from harness.registry import registry
 
         specs = suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm])
-        return leaderboard.aggregate(self.rows(specs))[0]
+        return leaderboard.aggregate(self.rows(specs), registry())[0]
 
 
 @pytest.fixture(scope="session")
@@ -135,9 +135,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from pathlib import Path
 
     from harness import leaderboard
+    from harness.registry import registry
 
     store = config.stash[_STATE].store
-    text = leaderboard.to_markdown(leaderboard.aggregate(store.runs(config.getoption("creditbench_suite"))))
+    rows = store.runs(config.getoption("creditbench_suite"))
+    text = leaderboard.to_markdown(leaderboard.aggregate(rows, registry()))
     path = Path(config.getoption("creditbench_leaderboard"))
     path.write_text(text + "\n", encoding="utf-8")
     terminalreporter.write_sep("=", "creditbench leaderboard")

@@ -44,6 +44,10 @@ class Registry:
     def task(self, name: str) -> Task:
         return _lookup(self.tasks, name, "task")
 
+    def published(self) -> dict[tuple[str, str], tuple[float, str]]:
+        """(task, algorithm) -> (accuracy, source) for every figure an algorithm cites from its paper."""
+        return {(task, a.name): figure for a in self.algorithms.values() for task, figure in a.published.items()}
+
 
 def _lookup(table: dict, name: str, what: str):
     try:

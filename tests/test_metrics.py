@@ -48,3 +48,22 @@ def test_renderings_escape_plugin_supplied_names():
     assert "<script>" not in to_markdown(entries)
     assert "<script>" in to_csv(entries)  # CSV and JSON are data, rendered by whoever reads them
     assert '"test_accuracy_mean": 0.8' in to_json(entries)
+
+
+def test_leaderboard_shows_paper_figures_and_which_rules_beat_each_control():
+    def row(algorithm, accuracy):
+        return {**_row(0, accuracy, 100), "algorithm": algorithm}
+
+    def algorithm(name, family, published=None):
+        return SimpleNamespace(name=name, family=family, published=published or {})
+
+    algorithms = [algorithm("rule-a", "x", {"digits": (0.98, "Someone et al. 2020, full MNIST")}),
+                  algorithm("rule-b", "x"), algorithm("random-features", "control")]
+    registry = SimpleNamespace(algorithms={a.name: a for a in algorithms},
+                               published=lambda: {("digits", "rule-a"): (0.98, "Someone et al. 2020, full MNIST")})
+    entries = aggregate([row("rule-a", 0.9), row("rule-b", 0.5), row("random-features", 0.7)], registry)
+    by_name = {e["algorithm"]: e for e in entries}
+    assert by_name["rule-a"]["published_accuracy"] == 0.98 and by_name["rule-b"]["published_accuracy"] is None
+    text = to_markdown(entries)
+    assert "| rule-a | 1 | 0.900 ± 0.000 | 0.980 |" in text and "Paper figures: rule-a: Someone et al. 2020" in text
+    assert "Against random-features (0.700): above: rule-a; not above: rule-b." in text
