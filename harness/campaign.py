@@ -24,6 +24,13 @@ def code_version(registry, spec: RunSpec) -> str:
     return f"creditbench=={__version__};{registry.versions.get(spec.algorithm, '?')}"
 
 
+def run_key(registry, spec: RunSpec) -> str:
+    """The store key of a run.  It includes the algorithm's resolved config (defaults included), so that a
+    changed default is a new run even if the plugin's version was not bumped."""
+    resolved = registry.algorithm(spec.algorithm).config_for(spec.task, spec.config)
+    return spec.key(code_version(registry, spec), resolved)
+
+
 def store_row(registry, spec: RunSpec, result: dict) -> dict:
     """The store's row for a run, from the worker's result (which may be a bare failure)."""
     from harness import environment
@@ -31,7 +38,7 @@ def store_row(registry, spec: RunSpec, result: dict) -> dict:
     algorithm = registry.algorithm(spec.algorithm)
     plugin_version = registry.versions.get(spec.algorithm, "?")
     return {
-        "run_key": spec.key(code_version(registry, spec)),
+        "run_key": run_key(registry, spec),
         "suite": spec.suite,
         "task": spec.task,
         "algorithm": spec.algorithm,
@@ -55,7 +62,7 @@ def run_matrix(specs: list[RunSpec], store, executor, registry, retry_failed: bo
                on_result: Callable[[RunSpec, dict], None] | None = None) -> Summary:
     """Execute the runs not already in ``store``; each result is committed as soon as it arrives."""
     done = store.keys(("finished",) if retry_failed else ("finished", "failed"))
-    todo = [spec for spec in specs if spec.key(code_version(registry, spec)) not in done]
+    todo = [spec for spec in specs if run_key(registry, spec) not in done]
     summary = Summary(planned=len(specs), skipped=len(specs) - len(todo))
     if on_start:
         on_start(todo)

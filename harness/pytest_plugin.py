@@ -56,7 +56,7 @@ class SuiteResults:
 
         registry = registry()
         campaign.run_matrix(specs, self.store, LocalExecutor(jobs=1), registry)
-        keys = {spec.key(campaign.code_version(registry, spec)) for spec in specs}
+        keys = {campaign.run_key(registry, spec) for spec in specs}
         return [row for row in self.store.runs(self.suite) if row["run_key"] in keys]
 
     def entry(self, task: str, algorithm: str) -> dict:

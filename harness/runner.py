@@ -42,14 +42,15 @@ class RunSpec:
     suite: str = "custom"
     device: str = "cpu"
 
-    def key(self, code_version: str) -> str:
-        """Identity for resuming: same task, algorithm, config, seed, budget and code version."""
+    def key(self, code_version: str, resolved_config: dict) -> str:
+        """Identity for resuming: same task, algorithm, overrides, resolved config, seed, budget and code version."""
         identity = {
             "task": self.task,
             "algorithm": self.algorithm,
             "seed": self.seed,
             "budget": asdict(self.budget),
             "config": self.config,
+            "resolved_config": resolved_config,
             "code": code_version,
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,194 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from creditbench_tp.inverses import reconstruction_loss
+from creditbench_tp.propagation import (
+    AuxiliaryOutputSDTP,
+    DifferenceTargetPropagation,
+    SimplifiedDTP,
+    difference_target,
+)
+
+from harness.architectures import MLP
+from harness.learners import cross_entropy
+from harness.testing import parametrize_with_checks
+
+CONFIG = {"sigma": 0.1, "inverse_lr": 1e-3, "alpha": 0.5, "auxiliary_units": 32}
+
+
+@parametrize_with_checks(["dtp", "sdtp", "ao-sdtp"])
+def test_conformance(algorithm, check):
+    check(algorithm)
+
+
+def _teacher_problem(n, seed=0, sizes=(12, 24, 24, 4)):
+    """Inputs and the labels a fixed random network assigns them, plus a student to train."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, sizes[0], generator=generator)
+    y = MLP(sizes).build(seed + 100)(x).argmax(1).detach()
+    return x, y, MLP(sizes).build(seed)
+
+
+def _rule_gradients(rule, model, x, y):
+    model.zero_grad()
+    rule(model, x, y, cross_entropy)
+    return [p.grad.clone() for p in model.parameters()]
+
+
+def _backprop_gradients(model, x, y):
+    model.zero_grad()
+    cross_entropy(model(x), y).backward()
+    return [p.grad.clone() for p in model.parameters()]
+
+
+def _cosine(a, b):
+    return float(F.cosine_similarity(a.flatten(), b.flatten(), dim=0))
+
+
+def _invertible_linear_layer():
+    generator = torch.Generator().manual_seed(0)
+    weight = torch.eye(5) + 0.3 * torch.randn(5, 5, generator=generator)
+    bias = torch.randn(5, generator=generator)
+    forward = lambda h: h @ weight.T + bias
+    exact_inverse = lambda h: (h - bias) @ torch.linalg.inv(weight).T
+    return forward, exact_inverse, generator
+
+
+def test_difference_correction_cancels_a_constant_inverse_error():
+    """Lee et al. (2015): the difference correction h_{l-1} − g(h_l) removes g's reconstruction error.
+
+    With g = f^{-1} + c (an inverse off by a constant), plain target propagation's
+    target g(ĥ_l) misses f^{-1}(ĥ_l) by c; the difference target hits it, and a
+    layer whose output target equals its output gets its own activity as target.
+    """
+    forward, exact_inverse, generator = _invertible_linear_layer()
+    biased_inverse = lambda h: exact_inverse(h) + 0.7
+    below = torch.randn(8, 5, generator=generator)
+    above = forward(below)
+    above_target = above + torch.randn(8, 5, generator=generator)
+    target = difference_target(biased_inverse, below, above, above_target)
+    torch.testing.assert_close(target, exact_inverse(above_target))
+    torch.testing.assert_close(forward(target), above_target)
+    assert not torch.allclose(biased_inverse(above_target), exact_inverse(above_target))
+    torch.testing.assert_close(difference_target(biased_inverse, below, above, above), below)
+
+
+def test_inverse_losses_noise_preserving_for_dtp_and_denoising_for_sdtp():
+    """An exact inverse reconstructs the corrupted activity: zero noise-preserving loss (Lee et al. 2015),
+    but a de-noising loss of ½ E‖ε‖² (Bartunov et al. 2018, appendix 5.1)."""
+    forward, exact_inverse, generator = _invertible_linear_layer()
+    below = torch.randn(4000, 5, generator=generator)
+    sigma = 0.2
+    preserving = reconstruction_loss(exact_inverse, forward, below, sigma, torch.Generator().manual_seed(1), denoising=False)
+    denoising = reconstruction_loss(exact_inverse, forward, below, sigma, torch.Generator().manual_seed(1), denoising=True)
+    assert float(preserving) < 1e-8
+    assert float(denoising) == pytest.approx(0.5 * 5 * sigma**2, rel=0.05)
+
+
+def test_dtp_top_two_layers_follow_backprop_exactly():
+    """DTP's output layer uses the task gradient and its penultimate target is h − α ∂ℓ/∂h, so the
+    regression ½‖f(h_{L-2}) − ĥ_{L-1}‖² gives exactly α times backprop's gradient there."""
+    x, y, model = _teacher_problem(16)
+    rule = DifferenceTargetPropagation(model, "relu", CONFIG, seed=0)
+    mine, true = _rule_gradients(rule, model, x, y), _backprop_gradients(model, x, y)
+    for index in (4, 5):  # output weight and bias
+        torch.testing.assert_close(mine[index], true[index])
+    for index in (2, 3):  # penultimate weight and bias
+        torch.testing.assert_close(mine[index], CONFIG["alpha"] * true[index])
+    assert _cosine(mine[0], true[0]) < 0.99  # the first layer's update comes through the learned inverse
+
+
+def test_dtp_update_aligns_with_backprop_once_the_inverse_has_trained():
+    """Lee et al. (2015): with a trained approximate inverse, the first layer's DTP update points
+    downhill on the global loss.  The forward weights stay fixed while only the inverse learns."""
+    x, y, model = _teacher_problem(2048)
+    held_out_x, held_out_y, _ = _teacher_problem(256, seed=1)
+    rule = DifferenceTargetPropagation(model, "relu", {**CONFIG, "inverse_lr": 3e-3}, seed=0)
+    true = _backprop_gradients(model, held_out_x, held_out_y)[0]
+    untrained = _cosine(_rule_gradients(rule, model, held_out_x, held_out_y)[0], true)
+    for step in range(300):
+        batch = slice(step % 64 * 32, step % 64 * 32 + 32)
+        _rule_gradients(rule, model, x[batch], y[batch])
+    trained = _cosine(_rule_gradients(rule, model, held_out_x, held_out_y)[0], true)
+    assert rule.cost_counters() == {"inverse_updates": 302}
+    assert trained > 0.5 and trained > untrained + 0.2, (untrained, trained)
+
+
+@pytest.mark.parametrize("rule_class", [SimplifiedDTP, AuxiliaryOutputSDTP])
+def test_sdtp_uses_no_gradient_and_ao_sdtp_tells_same_class_examples_apart(rule_class):
+    """Bartunov et al. (2018), sec. 2.1.2: SDTP's penultimate target h + g_L(ô) − g_L(o) depends on the
+    example only through its class distribution o, so two examples with the same o and label get the
+    same shift; AO-SDTP's output inverse also reads random features z of h_{L-1}, so their shifts differ.
+    Neither reads a gradient: the penultimate activity given here has none."""
+    _, _, model = _teacher_problem(2)
+    rule = rule_class(model, "relu", CONFIG, seed=0)
+    penultimate = torch.rand(2, 24, generator=torch.Generator().manual_seed(3))
+    logits, label = torch.zeros(2, 4), torch.tensor([1, 1])
+    with torch.no_grad():
+        shift = rule.penultimate_target(penultimate, logits, label) - penultimate
+    assert shift.abs().max() > 0.1
+    assert torch.allclose(shift[0], shift[1], atol=1e-6) == (rule_class is SimplifiedDTP)
+
+
+# Bartunov et al. (2018), Table 1(a): test error (%) of fully connected networks on MNIST (784-256x5-10, tanh,
+# Adam, 500 epochs).  Target-propagation rows under both schedules: "alternating" trains inverses and forward
+# weights in alternate epochs, "parallel" (what creditbench_tp implements) updates both on every batch.
+BARTUNOV_MNIST_TEST_ERROR = {
+    "bp-sgd": 1.48,
+    "fa": 1.85,
+    "dfa": 2.75,
+    "dtp": {"alternating": 1.83, "parallel": 2.86},
+    "sdtp": {"alternating": 2.28, "parallel": 3.52},
+    "ao-sdtp": {"alternating": 1.86, "parallel": 2.93},
+}
+# Ours: mnist5k quick suite (784-256-256-10, relu, 70k presentations), mean test accuracy of seeds 0 and 1.
+MEASURED_MNIST5K_TEST_ACCURACY = {
+    "bp-sgd": 0.932,
+    "dtp": 0.920,
+    "fa": 0.917,
+    "dfa": 0.912,
+    "ao-sdtp": 0.908,
+    "sdtp": 0.862,
+}
+
+
+@pytest.mark.creditbench_claim
+def test_mnist5k_ordering_against_bartunov_table_1(creditbench_results):
+    """Bartunov et al. (2018), Table 1(a), MNIST, fully connected, test error: BP 1.48 < DTP 1.83 ≈ FA 1.85
+    < SDTP 2.28 < DFA 2.75 % with the alternating schedule; with the parallel schedule implemented here the
+    target-propagation rows are DTP 2.86 and SDTP 3.52 %, so BP < FA < DFA < DTP < SDTP.
+
+    Measured on the mnist5k quick suite (MEASURED_MNIST5K_TEST_ACCURACY): BP > DTP ≈ FA ≈ DFA > SDTP.
+    As in the paper, backprop is best and SDTP, which uses no gradient at all, is worst (as in its parallel
+    column); DTP, FA and DFA come within 1.5 points of one another (0.8 measured; DFA's two seeds differ
+    by 3), so their order is not resolved at this scale.  Every rule learns far above chance (0.1).
+    """
+    accuracy = {name: creditbench_results.entry("mnist5k", name)["test_accuracy_mean"]
+                for name in ("bp-sgd", "fa", "dtp", "sdtp", "dfa")}
+    assert min(accuracy.values()) > 0.8, accuracy
+    assert accuracy["bp-sgd"] == max(accuracy.values()), accuracy
+    middle = [accuracy[name] for name in ("dtp", "fa", "dfa")]
+    assert max(middle) - min(middle) < 0.015, accuracy
+    assert accuracy["sdtp"] < min(middle) - 0.03, accuracy
+
+
+@pytest.mark.creditbench_claim
+@pytest.mark.parametrize("task", ["digits", "mnist5k", "mnist1d"])
+def test_auxiliary_outputs_rescue_sdtp(creditbench_results, task):
+    """Bartunov et al. (2018), sec. 3.2 and Table 1(a): SDTP's one-hot output targets are too poor to invert
+    into useful penultimate targets, and auxiliary outputs improve it (MNIST 2.93 vs 3.52 % test error,
+    parallel schedule).  Measured: ao-sdtp 0.944 / 0.908 / 0.510 against sdtp 0.865 / 0.862 / 0.443 on
+    digits / mnist5k / mnist1d."""
+    ao_sdtp = creditbench_results.entry(task, "ao-sdtp")["test_accuracy_mean"]
+    sdtp = creditbench_results.entry(task, "sdtp")["test_accuracy_mean"]
+    assert ao_sdtp > sdtp + 0.02, (ao_sdtp, sdtp)
+
+
+@pytest.mark.creditbench_claim
+def test_dtp_update_is_aligned_with_backprop_on_mnist5k(creditbench_results):
+    """Lee et al. (2015): DTP's targets make each layer's update approximate the gradient.  The harness's
+    gradient cosine at the end of a quick mnist5k run is the mean over the three weight matrices of the cosine
+    between the SGD step and −∇L.  The top two layers follow backprop exactly (cosine 1), so the mean exceeds
+    2/3 exactly when the first layer's update, which comes through the learned inverse, is aligned too."""
+    entry = creditbench_results.entry("mnist5k", "dtp")
+    assert entry["gradient_cosine"] > 2 / 3, entry["gradient_cosine"]
