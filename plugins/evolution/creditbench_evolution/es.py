@@ -7,8 +7,8 @@ centred ranks (fitness shaping), and estimate the search gradient
 """
 
 import torch
-from torch.func import functional_call, vmap
 
+from creditbench_evolution.population import FlatParameters
 from harness.learners import GradientLearner
 
 NOISE_SEED_OFFSET = 2_000_003  # perturbations must not be correlated with the initial weights
@@ -34,24 +34,16 @@ class EvolutionStrategies:
         self.evaluations = 0  # member forward passes on a batch
 
     def __call__(self, model, x, y, loss) -> None:
-        parameters = dict(model.named_parameters())
-        names = list(parameters)
-        shapes = [p.shape for p in parameters.values()]
-        sizes = [p.numel() for p in parameters.values()]
+        flat = FlatParameters(model)
         with torch.no_grad():
-            theta = torch.cat([p.flatten() for p in parameters.values()])
+            theta = flat.read()
             noise = torch.randn(self.pairs, theta.numel(), generator=self.generator, device=theta.device)
             members = torch.cat([theta + self.sigma * noise, theta - self.sigma * noise])
-
-            def member_loss(flat):
-                weights = {n: chunk.view(s) for n, chunk, s in zip(names, flat.split(sizes), shapes)}
-                return loss(functional_call(model, weights, (x,)), y)
-
-            utilities = centred_ranks(vmap(member_loss)(members))
+            utilities = centred_ranks(flat.losses(members, x, y, loss))
             self.evaluations += len(members)
             gradient = (utilities[: self.pairs] - utilities[self.pairs :]) @ noise / (2 * self.pairs * self.sigma)
-        for parameter, chunk, shape in zip(parameters.values(), gradient.split(sizes), shapes):
-            parameter.grad = chunk.view(shape).clone()
+        for parameter, chunk in zip(model.parameters(), gradient.split(flat.sizes)):
+            parameter.grad = chunk.view(parameter.shape).clone()
 
     def cost_counters(self) -> dict:
         return {"population_evaluations": self.evaluations}
