@@ -121,12 +121,14 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an algorithm setting (repeatable).")
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 256), help="Runs in parallel.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--time-limit", type=click.FloatRange(1), help="Seconds per run before it is killed (default: from the budget).")
 @click.option("--memory-limit", default=6.0, show_default=True, type=click.FloatRange(0.5), help="GiB of address space per run.")
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
-def run(suite, tasks, algorithms, seeds, settings, db, jobs, device, time_limit, memory_limit, retry_failed, no_report):
+def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, time_limit, memory_limit, retry_failed,
+        no_report):
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard."""
     from harness import campaign, environment, leaderboard, suites
     from harness.executor import LocalExecutor
@@ -137,7 +139,7 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, device, time_limit,
     if device == "auto":
         device = environment.default_device()
     specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device)
-    executor = LocalExecutor(jobs=jobs, memory_limit=int(memory_limit * (1 << 30)), time_limit=time_limit)
+    executor = LocalExecutor(jobs=jobs, threads=threads, memory_limit=int(memory_limit * (1 << 30)), time_limit=time_limit)
     with Store(db) as store, Progress(_console(stderr=True)) as progress:
         summary = campaign.run_matrix(specs, store, executor, registry, retry_failed,
                                       on_start=progress.start, on_result=progress.advance)

@@ -67,10 +67,12 @@ def _log_tail(path: str) -> str:
 class LocalExecutor:
     """The default executor: a pool of worker processes on this machine."""
 
-    def __init__(self, jobs: int = 1, threads: int | None = None, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    def __init__(self, jobs: int = 1, threads: int = 1, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
                  time_limit: float | None = None):
         self.jobs = max(1, jobs)
-        self.threads = threads or max(1, (os.cpu_count() or 1) // self.jobs)
+        # One thread per run by default: the reference MLPs are too small to gain from more, a run's numbers
+        # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
+        self.threads = max(1, threads)
         self.memory_limit = memory_limit
         self.time_limit = time_limit
 
