@@ -1,0 +1,78 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from creditbench_hsic.hsic import EPSILON, gaussian_kernel, normalised_hsic, normalised_kernel
+from creditbench_hsic.learner import HSICBottleneck
+from harness.architectures import MLP
+from harness.testing import parametrize_with_checks
+
+
+@parametrize_with_checks(["hsic"])
+def test_conformance(algorithm, check):
+    check(algorithm)
+
+
+def _learner(**overrides):
+    settings = {"beta": 50.0, "sigma": 5.0, "lr": 0.01, "readout_lr": 0.1, **overrides}
+    return HSICBottleneck(MLP((8, 16, 16, 3)).build(seed=0), n_classes=3, **settings)
+
+
+def _blobs(n=64, seed=0):
+    centres = 3 * torch.randn(3, 8, generator=torch.Generator().manual_seed(0))
+    y = torch.arange(n) % 3
+    return centres[y] + torch.randn(n, 8, generator=torch.Generator().manual_seed(1 + seed)), y
+
+
+def test_normalised_kernel_is_eq_4_of_the_paper():
+    """R = K̄ (K̄ + εmI)⁻¹ with K̄ = HKH, computed here the long way, in double precision."""
+    a = torch.randn(12, 5, dtype=torch.float64)
+    m = len(a)
+    centring = torch.eye(m, dtype=torch.float64) - torch.full((m, m), 1 / m, dtype=torch.float64)
+    centred = centring @ gaussian_kernel(a, sigma=2.0) @ centring
+    expected = centred @ torch.linalg.inv(centred + EPSILON * m * torch.eye(m, dtype=torch.float64))
+    torch.testing.assert_close(normalised_kernel(a, sigma=2.0), expected)
+
+
+def test_nhsic_is_larger_for_dependent_than_for_independent_variables():
+    x, y = _blobs()
+    labels = normalised_kernel(F.one_hot(y, 3).float(), sigma=5.0)
+    dependent = normalised_hsic(normalised_kernel(x, sigma=5.0), labels)
+    noise = torch.randn(64, 8, generator=torch.Generator().manual_seed(1))
+    independent = normalised_hsic(normalised_kernel(noise, sigma=5.0), labels)
+    assert dependent > 1.5 * independent
+
+
+def test_no_gradient_crosses_a_layer():
+    """Each objective reaches only its own layer's weights (the paper trains without backprop)."""
+    learner = _learner()
+    x, y = _blobs()
+    objectives, readout_loss = learner.layer_objectives(x, y)
+    layers = [linear for linear, _ in learner.hidden] + [learner.readout]
+    for own, loss in enumerate(objectives + [readout_loss]):
+        gradients = torch.autograd.grad(loss, [layer.weight for layer in layers], allow_unused=True)
+        assert gradients[own] is not None and torch.any(gradients[own] != 0)
+        assert all(gradient is None for index, gradient in enumerate(gradients) if index != own)
+
+
+def test_training_lowers_every_layer_objective_and_fits_the_readout():
+    """Ma et al. (2020): minimising nHSIC(Z, X) − β nHSIC(Z, Y) per layer yields features a readout can use."""
+    torch.manual_seed(0)
+    learner = _learner()
+    x, y = _blobs()
+    before, _ = learner.layer_objectives(x, y)
+    for _ in range(60):
+        learner.train_step(x, y)
+    after, _ = learner.layer_objectives(x, y)
+    assert all(a < b for a, b in zip(after, before))
+    assert (learner.predict(x).argmax(1) == y).float().mean() == 1.0
+
+
+@pytest.mark.creditbench_claim
+def test_hsic_learns_digits_within_a_few_points_of_backprop(creditbench_results):
+    """Ma, Lewis & Kleijn (2020): an HSIC-trained network with a trained output ("format") layer reaches
+    test accuracy comparable to backprop's on MNIST.  It reproduced at our scale: on the quick suite's
+    digits, hsic 0.958 (2 seeds) against bp-sgd 0.954.  The test allows hsic to trail by 3 points."""
+    hsic = creditbench_results.entry("digits", "hsic")
+    backprop = creditbench_results.entry("digits", "bp-sgd")
+    assert hsic["test_accuracy_mean"] >= backprop["test_accuracy_mean"] - 0.03
