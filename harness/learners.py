@@ -3,7 +3,8 @@
 Backprop, feedback alignment, DFA, sign symmetry and evolution strategies all
 fit this shape: they differ only in how they fill each parameter's ``.grad``.
 A plugin supplies that rule as a ``direction``; ``GradientLearner`` does the
-rest of the Learner contract.
+rest of the Learner contract.  ``ModelLearner`` is the smaller part every
+learner that predicts with one torch module shares (prediction, surrogate).
 """
 
 from __future__ import annotations
@@ -24,7 +25,22 @@ def backprop(model, x, y, loss: Callable) -> None:
     loss(model(x), y).backward()
 
 
-class GradientLearner(Learner):
+class ModelLearner(Learner):
+    """A learner that predicts with its torch module ``self.model``, which is also its surrogate."""
+
+    model = None  # set by the subclass
+
+    def predict(self, x):
+        import torch
+
+        with torch.no_grad():
+            return self.model(x)
+
+    def surrogate(self):
+        return self.model
+
+
+class GradientLearner(ModelLearner):
     """A model, a torch optimiser and a rule that writes an update direction into ``.grad``.
 
     ``direction(model, x, y, loss)`` fills the gradients of the trainable
@@ -44,15 +60,6 @@ class GradientLearner(Learner):
         self.optimizer.zero_grad(set_to_none=True)
         self.direction(self.model, x, y, self.loss)
         self.optimizer.step()
-
-    def predict(self, x):
-        import torch
-
-        with torch.no_grad():
-            return self.model(x)
-
-    def surrogate(self):
-        return self.model
 
     def cost_counters(self) -> dict:
         return self.direction.cost_counters() if hasattr(self.direction, "cost_counters") else {}

@@ -30,7 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.contract import Learner
+from harness.learners import ModelLearner
+
 
 
 def frozen_linear(linear: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:
@@ -38,7 +39,7 @@ def frozen_linear(linear: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:
     return F.linear(inputs, linear.weight.detach(), linear.bias.detach())
 
 
-class AlternatingMinimisation(Learner):
+class AlternatingMinimisation(ModelLearner):
     def __init__(self, model: nn.Sequential, lr: float, code_lr: float, mu: float, code_steps: int, weight_steps: int):
         self.model = model
         modules = list(model)
@@ -101,13 +102,6 @@ class AlternatingMinimisation(Learner):
         codes = self.optimise_codes(self.initial_codes(x), y)
         for index in range(len(self.linears)):
             self.update_layer(index, x, codes, y)
-
-    def predict(self, x):
-        with torch.no_grad():
-            return self.model(x)
-
-    def surrogate(self):
-        return self.model
 
     def cost_counters(self) -> dict:
         return {"code_iterations": self.code_iterations}

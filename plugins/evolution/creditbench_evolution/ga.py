@@ -19,14 +19,13 @@ There is no crossover, as in the paper.
 import torch
 
 from creditbench_evolution.population import FlatParameters
-from harness.contract import Learner
-from harness.learners import cross_entropy
+from harness.learners import ModelLearner, cross_entropy
 
 MUTATION_SEED_OFFSET = 4_000_037  # mutations must not be correlated with the initial weights
 FOUNDER_SEED_OFFSET = 5_000_011  # nor generation 0 with the elite's initialisation
 
 
-class GeneticAlgorithm(Learner):
+class GeneticAlgorithm(ModelLearner):
     """Truncation selection, Gaussian mutation and elitism; ``predict`` uses the elite."""
 
     def __init__(self, model, founders: torch.Tensor, seed: int, truncation: int, sigma: float):
@@ -51,13 +50,6 @@ class GeneticAlgorithm(Learner):
         offspring.mul_(self.sigma).add_(parents[chosen])
         population[0] = parents[0]
         self.flat.write(parents[0])
-
-    def predict(self, x):
-        with torch.no_grad():
-            return self.model(x)
-
-    def surrogate(self):
-        return self.model
 
     def cost_counters(self) -> dict:
         return {"population_evaluations": self.evaluations}

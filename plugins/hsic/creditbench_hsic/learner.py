@@ -22,10 +22,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from creditbench_hsic.hsic import normalised_hsic, normalised_kernel
-from harness.contract import Learner
+from harness.learners import ModelLearner
 
 
-class HSICBottleneck(Learner):
+class HSICBottleneck(ModelLearner):
     def __init__(self, model: nn.Sequential, n_classes: int, beta: float, sigma: float, lr: float, readout_lr: float):
         self.model = model
         self.n_classes = n_classes
@@ -57,13 +57,6 @@ class HSICBottleneck(Learner):
         (sum(objectives) + readout_loss).backward()
         self.hidden_optimizer.step()
         self.readout_optimizer.step()
-
-    def predict(self, x):
-        with torch.no_grad():
-            return self.model(x)
-
-    def surrogate(self):
-        return self.model
 
     def state_dict(self) -> dict:
         return {
