@@ -123,40 +123,52 @@ def probe_indices(n_examples: int, seed: int, count: int):
 
 
 class Evaluator:
-    """Accuracy and loss of a learner on the validation and test splits."""
+    """Accuracy and loss of a learner on the validation and test splits.
+
+    Unsupervised learners are read out by a logistic-regression probe on their
+    features, fitted on the training split once per evaluation and warm-started
+    from the previous evaluation's fit (the features change gradually).
+    """
 
     def __init__(self, task, algorithm, data: dict, loss):
         self.task = task
         self.algorithm = algorithm
         self.data = data
         self.loss = loss
+        self.probe = None
 
-    def scores(self, learner, split: str):
+    def scores(self, learner) -> dict:
+        """Class scores per split."""
         import torch
 
-        x = self.data[f"x_{split}"]
+        splits = {split: self.data[f"x_{split}"] for split in ("val", "test")}
         if not self.algorithm.supervised:
-            return self._probe_scores(learner, x)
+            return self._probe_scores(learner, splits)
         with torch.no_grad():
-            return torch.cat([learner.predict(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+            return {
+                split: torch.cat([learner.predict(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+                for split, x in splits.items()
+            }
 
-    def _probe_scores(self, learner, x):
-        """Unsupervised learners are read out by a logistic-regression probe the harness fits."""
+    def _probe_scores(self, learner, splits: dict) -> dict:
         import torch
         from sklearn.linear_model import LogisticRegression
 
+        if self.probe is None:
+            self.probe = LogisticRegression(max_iter=500, warm_start=True)
         with torch.no_grad():
             train_features = learner.features(self.data["x_train"]).cpu().numpy()
-            features = learner.features(x).cpu().numpy()
-        probe = LogisticRegression(max_iter=500).fit(train_features, self.data["y_train"].cpu().numpy())
-        return torch.as_tensor(probe.decision_function(features), dtype=torch.float32)
+            self.probe.fit(train_features, self.data["y_train"].cpu().numpy())
+            return {
+                split: torch.as_tensor(self.probe.decision_function(learner.features(x).cpu().numpy()), dtype=torch.float32)
+                for split, x in splits.items()
+            }
 
     def __call__(self, learner, presentations: int) -> dict:
         import torch
 
         point = {"presentations": presentations}
-        for split in ("val", "test"):
-            scores = self.scores(learner, split)
+        for split, scores in self.scores(learner).items():
             labels = self.data[f"y_{split}"].to(scores.device)
             if scores.shape != (len(labels), self.task.n_classes):
                 raise RunFailed(f"predict returned shape {tuple(scores.shape)}, expected {(len(labels), self.task.n_classes)}")

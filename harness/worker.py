@@ -80,11 +80,13 @@ def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None,
 
         import numpy
         import torch
+        from threadpoolctl import threadpool_limits
 
         from harness.contract import Budget
         from harness.registry import registry
 
         torch.set_num_threads(threads)
+        threadpool_limits(threads)  # numpy's and scikit-learn's BLAS too (the unsupervised probe)
         spec = RunSpec(**{**spec_fields, "budget": Budget(**spec_fields["budget"])})
         random.seed(spec.seed)
         numpy.random.seed(spec.seed)
