@@ -68,6 +68,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "algorithm": algorithm,
                 "n_seeds": len(finished),
                 "failed_runs": len(runs) - len(finished),
+                "capped_runs": sum(m.get("stopped_by") == "wall_clock" for m in finished),
                 "failure_reasons": sorted({run["reason"] for run in runs if run["status"] == "failed"}),
                 "test_accuracy_mean": _mean(m.get("test_accuracy") for m in finished),
                 "test_accuracy_std": _std([m.get("test_accuracy") for m in finished]),
@@ -111,6 +112,12 @@ def _first_target(entry) -> str:
     return f"{presentations:,.0f}" if presentations is not None else "not reached"
 
 
+def _seeds_text(entry) -> str:
+    notes = [f"{entry['failed_runs']} failed"] if entry["failed_runs"] else []
+    notes += [f"{entry['capped_runs']} stopped by the time cap"] if entry.get("capped_runs") else []
+    return f"{entry['n_seeds']}" + (f" ({', '.join(notes)})" if notes else "")
+
+
 def _first_target_presentations(entry):
     return next(iter(entry["presentations_to_target"].values()), None)
 
@@ -122,7 +129,7 @@ def _cost_text(entry) -> str:
 # (header, text, sort value): the text is what Markdown and HTML show, the sort value orders HTML tables.
 COLUMNS = (
     ("algorithm", lambda e: e["algorithm"], lambda e: e["algorithm"]),
-    ("seeds", lambda e: f"{e['n_seeds']}" + (f" ({e['failed_runs']} failed)" if e["failed_runs"] else ""), lambda e: e["n_seeds"]),
+    ("seeds", _seeds_text, lambda e: e["n_seeds"]),
     ("test acc", lambda e: f"{_number(e['test_accuracy_mean'])} ± {_number(e['test_accuracy_std'])}", lambda e: e["test_accuracy_mean"]),
     ("paper", lambda e: _number(e["published_accuracy"]), lambda e: e["published_accuracy"]),
     ("AULC", lambda e: _number(e["aulc_mean"]), lambda e: e["aulc_mean"]),
