@@ -13,19 +13,15 @@ import torch
 from harness import probes
 from harness.contract import Budget
 from harness.registry import registry
-from harness.runner import DEFAULT_BATCH_SIZE, RunSpec, train
+from harness.runner import DEFAULT_BATCH_SIZE, RunSpec, synchronize, train
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+from . import DEVICES
+
 SMALL_BUDGET = Budget(presentations=3_000, wall_seconds=60)
 EVALUATION_EXAMPLES = 1024
 
 for _task in registry().tasks.values():
     _task.load()  # cached in the forkserver, so that each forked benchmark starts with the data loaded
-
-
-def _synchronize(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
 
 
 class _Rule:
@@ -63,7 +59,7 @@ class Step(_Rule):
 
     def time_train_step(self, algorithm_name, task_name, device):
         self.learner.train_step(self.x, self.y)
-        _synchronize(device)
+        synchronize(torch.device(device))
 
     def time_evaluation(self, algorithm_name, task_name, device):
         with torch.no_grad():
@@ -71,7 +67,7 @@ class Step(_Rule):
                 self.learner.predict(self.x_eval)
             else:
                 self.learner.features(self.x_eval)
-        _synchronize(device)
+        synchronize(torch.device(device))
 
     def track_flops_per_step(self, algorithm_name, task_name, device):
         return probes.count_flops(self.learner, self.x, self.y)

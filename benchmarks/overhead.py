@@ -12,9 +12,10 @@ import torch
 from harness.contract import Budget
 from harness.learners import cross_entropy
 from harness.registry import registry
-from harness.runner import RunSpec, train
+from harness.runner import RunSpec, synchronize, train
 
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+from . import DEVICES
+
 STEPS = 1_000
 REPEATS = 3
 
@@ -28,16 +29,14 @@ def _hand_written_seconds_per_step(task, config, device) -> float:
         model = task.architecture.build(0)
     optimizer = torch.optim.SGD(model.parameters(), lr=config["lr"])
     order = torch.randperm(len(y_train), generator=torch.Generator().manual_seed(0)).to(device)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
+    synchronize(torch.device(device))
     started = time.perf_counter()
     for step in range(STEPS):
         indices = order[(step * batch) % len(order) :][:batch]
         optimizer.zero_grad(set_to_none=True)
         cross_entropy(model(x_train[indices]), y_train[indices]).backward()
         optimizer.step()
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
+    synchronize(torch.device(device))
     return (time.perf_counter() - started) / STEPS
 
 

@@ -59,6 +59,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
     for (suite, task, algorithm), runs in groups.items():
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
         targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)
+        paper_accuracy, paper_source = published.get((task, algorithm), (None, None))
         layer_names = sorted({name for m in finished for name in (m.get("gradient_cosine_layers") or {})})
         cost_units = sorted({name for m in finished for name in (m.get("cost_per_presentation") or {})})
         entries.append(
@@ -73,8 +74,8 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "test_accuracy_mean": _mean(m.get("test_accuracy") for m in finished),
                 "test_accuracy_std": _std([m.get("test_accuracy") for m in finished]),
                 "control": algorithm in controls,
-                "published_accuracy": published.get((task, algorithm), (None, None))[0],
-                "published_source": published.get((task, algorithm), (None, None))[1],
+                "published_accuracy": paper_accuracy,
+                "published_source": paper_source,
                 "test_loss_mean": _mean(m.get("test_loss") for m in finished),
                 "aulc_mean": _mean(m.get("aulc") for m in finished),
                 "presentations_to_target": {

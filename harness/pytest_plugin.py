@@ -56,8 +56,7 @@ class SuiteResults:
 
         registry = registry()
         campaign.run_matrix(specs, self.store, LocalExecutor(jobs=1), registry)
-        keys = {campaign.run_key(registry, spec) for spec in specs}
-        return [row for row in self.store.runs(self.suite) if row["run_key"] in keys]
+        return self.store.runs(self.suite, keys={campaign.run_key(registry, spec) for spec in specs})
 
     def entry(self, task: str, algorithm: str) -> dict:
         """The leaderboard entry (seeds aggregated) of one algorithm on one task."""

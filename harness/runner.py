@@ -185,7 +185,8 @@ def _to_tensors(splits, device) -> dict:
     return {name: torch.as_tensor(value).to(device) for name, value in vars(splits).items()}
 
 
-def _synchronize(device) -> None:
+def synchronize(device) -> None:
+    """Wait for queued device work (CUDA is asynchronous), so that a timer measures it."""
     import torch
 
     if device.type == "cuda":
@@ -253,7 +254,7 @@ def train(spec: RunSpec, registry) -> FinishedRun:
         else:
             started = time.perf_counter()
             learner.train_step(x, y)
-            _synchronize(device)
+            synchronize(device)
             train_seconds += time.perf_counter() - started
             timed_steps += 1
         presentations += len(indices)

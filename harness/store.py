@@ -136,9 +136,17 @@ class Store:
         rows = self.connection.execute(f"SELECT run_key FROM runs WHERE status IN ({marks})", statuses)
         return {key for (key,) in rows}
 
-    def runs(self, suite: str | None = None) -> list[dict]:
-        query = "SELECT * FROM runs" + (" WHERE suite = ?" if suite else "") + " ORDER BY suite, task, algorithm, seed"
-        cursor = self.connection.execute(query, (suite,) if suite else ())
+    def runs(self, suite: str | None = None, keys: set[str] | None = None) -> list[dict]:
+        """Stored runs, optionally only those of one suite and/or with the given run keys."""
+        conditions, parameters = [], []
+        if suite:
+            conditions.append("suite = ?")
+            parameters.append(suite)
+        if keys is not None:
+            conditions.append(f"run_key IN ({', '.join('?' for _ in keys)})")
+            parameters.extend(keys)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        cursor = self.connection.execute(f"SELECT * FROM runs{where} ORDER BY suite, task, algorithm, seed", parameters)
         names = [column[0] for column in cursor.description]
         rows = []
         for values in cursor:
