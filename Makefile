@@ -43,7 +43,7 @@ asv: install
 	$(BIN)/asv publish
 	$(BIN)/python scripts/asv_offline.py .asv/html
 	$(BIN)/python scripts/render_page.py .asv/html index.html --screenshot .asv/dashboard.png \
-		--expect Step.time_train_step --expect SmallBudget.track_test_accuracy --expect HarnessOverhead.track_step_time_ratio
+		--expect Step.time_train_step --expect SmallBudget.track_test_score --expect HarnessOverhead.track_step_time_ratio
 
 # Benchmark BASE and HEAD in fresh virtualenvs; fails if HEAD is slower by more than the factor.
 asv-compare: install

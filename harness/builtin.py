@@ -2,12 +2,18 @@
 
 from harness.hookspecs import hookimpl
 from harness.metrics import BUILTIN_METRICS
+from harness.adaptive_trap import ADAPTIVE_TRAP
+from harness.adding import ADDING_TASKS
+from harness.assoc_retrieval import ASSOC_RETRIEVAL
+from harness.influence_balancing import INFLUENCE_BALANCING
+from harness.moving_balls import MOVING_BALLS
+from harness.quadratics import QUADRATICS
 from harness.tasks import BUILTIN_TASKS
 
 
 @hookimpl
 def register_tasks(register):
-    for task in BUILTIN_TASKS:
+    for task in (*BUILTIN_TASKS, MOVING_BALLS, ADAPTIVE_TRAP, QUADRATICS, ASSOC_RETRIEVAL, *ADDING_TASKS, INFLUENCE_BALANCING):
         register(task)
 
 

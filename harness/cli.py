@@ -14,7 +14,9 @@ from pathlib import Path
 
 import click
 
+from harness.engines import DEFAULT_SUBMITIT_FOLDER, EXECUTORS
 from harness.errors import HarnessError
+from harness.exchange import FORMATS as EXPORT_FORMATS
 from harness.store import DEFAULT_PATH
 
 LIST_KINDS = ("algorithms", "tasks", "metrics", "suites")
@@ -63,6 +65,7 @@ def _describe(kind: str) -> list[dict]:
             {
                 "name": t.name,
                 "kind": t.kind,
+                "score": t.score_name,
                 "description": t.description,
                 "architecture": str(t.architecture),
                 "budget": vars(t.budget),
@@ -90,7 +93,7 @@ def list_command(kind, as_json):
 
     columns = {
         "algorithms": ("name", "family", "description"),
-        "tasks": ("name", "kind", "architecture", "description"),
+        "tasks": ("name", "kind", "score", "architecture", "description"),
         "metrics": ("name", "description"),
         "suites": ("name", "seeds", "description"),
     }[kind]
@@ -127,11 +130,20 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 @click.option("--memory-limit", default=6.0, show_default=True, type=click.FloatRange(0.5), help="GiB of address space per run.")
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
+@click.option("--executor", "executor_name", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="Where runs execute: worker processes here, a Dask cluster, or submitit jobs (SLURM).")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler to connect to (default: start a local cluster).")
+@click.option("--submitit-folder", default=DEFAULT_SUBMITIT_FOLDER, show_default=True, type=click.Path(file_okay=False),
+              help="submitit's job files and logs (on a file system the nodes share).")
+@click.option("--cluster", type=click.Choice(("local", "slurm")), help="submitit backend (default: SLURM if present).")
+@click.option("--partition", help="SLURM partition for submitit jobs.")
+@click.option("--runs-per-job", default=1, show_default=True, type=click.IntRange(1),
+              help="Runs each submitit job runs in turn (shares a job's start-up among tiny runs).")
 def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, time_limit, memory_limit, retry_failed,
-        no_report):
+        no_report, executor_name, scheduler, submitit_folder, cluster, partition, runs_per_job):
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard."""
     from harness import campaign, environment, leaderboard, suites
-    from harness.executor import LocalExecutor
+    from harness.engines import make_executor
     from harness.progress import Progress
     from harness.store import Store
 
@@ -139,7 +151,9 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, ti
     if device == "auto":
         device = environment.default_device()
     specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device)
-    executor = LocalExecutor(jobs=jobs, threads=threads, memory_limit=int(memory_limit * (1 << 30)), time_limit=time_limit)
+    executor = make_executor(executor_name, jobs=jobs, threads=threads, memory_limit=int(memory_limit * (1 << 30)),
+                             time_limit=time_limit, scheduler=scheduler, folder=submitit_folder, cluster=cluster,
+                             partition=partition, runs_per_job=runs_per_job)
     with Store(db) as store, Progress(_console(stderr=True)) as progress:
         summary = campaign.run_matrix(specs, store, executor, registry, retry_failed,
                                       on_start=progress.start, on_result=progress.advance)
@@ -181,6 +195,38 @@ def report(db, fmt, suite, out):
             raise HarnessError(f"cannot write {out}: {error.strerror}") from None
     else:
         click.echo(text)
+
+
+@cli.command("export")
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+@click.option("--suite", help="Only this suite.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write (.jsonl or .parquet).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from --out's extension.")
+def export_command(db, suite, out, fmt):
+    """Export the store's runs, to merge them into another store with creditbench import."""
+    from harness import exchange
+    from harness.store import Store
+
+    if Path(out).resolve() == Path(db).resolve():
+        raise HarnessError("--out is the store itself")
+    with Store(db, create=False) as store:
+        rows = store.runs(suite)
+    click.echo(f"exported {exchange.export(rows, out, fmt)} runs to {out}")
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+def import_command(files, db):
+    """Merge exported runs into the store; runs already there are kept (a finished run replaces a failed one)."""
+    from harness import exchange
+    from harness.store import Store
+
+    rows = [row for path in files for row in exchange.read(path)]  # every file is validated before any write
+    with Store(db) as store:
+        added, replaced = store.merge(rows)
+    click.echo(f"read {len(rows)} runs from {len(files)} file(s): {added} added, {replaced} failed runs replaced by "
+               f"finished ones, {len(rows) - added - replaced} already in {db}")
 
 
 @cli.command("check-plugin")

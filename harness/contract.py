@@ -20,10 +20,15 @@ the evaluation schedule.  A plugin owns only its update rule, which lives in
   ``supervised=False``; ``train_step`` receives labels but must not use them,
   and ``features(x)`` returns the representation that the harness's linear probe
   reads out.
+* **Recurrent learning on sequences** (BPTT, fast weights, PredNet): a task of
+  kind ``"sequence"`` has one whole sequence per example, ``x`` of shape
+  ``(n, T, *features)``; batches of sequences go to ``train_step`` like any batch.
 * **Online recurrent learning on streams** (RTRL, UORO, truncated BPTT): a task
   of kind ``"stream"`` hands consecutive chunks of one stream to ``train_step``;
   the learner carries its hidden state from chunk to chunk, and presentations
-  count time steps.
+  count time steps.  Its validation and test splits are held-out sequences,
+  which ``predict`` runs from the initial state without disturbing the state
+  it carries in training.
 * **Learned optimisers** (meta-trained first): the meta-training happens in
   ``build`` within the declared ``pretraining_presentations``, which the
   leaderboard reports apart from the task budget; the harness times ``build``
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 TASK_KINDS = ("classification", "regression", "sequence", "stream")
+OBJECTIVES = ("classification", "regression")
 
 
 @dataclass(frozen=True)
@@ -71,12 +77,20 @@ class Algorithm:
     uses_reference_architecture: bool = True
     supervised: bool = True
     pretraining_presentations: int = 0
-    floors: Mapping[str, float] = field(default_factory=dict)  # task -> least quick-suite test accuracy expected
+    floors: Mapping[str, float] = field(default_factory=dict)  # task -> least quick-suite test score expected
+    # (task, config) -> why this rule will not run it (e.g. a size limit), or None; declined runs are not planned
+    declines: Callable[[Any, Mapping[str, Any]], str | None] | None = None
     # task -> (test accuracy the paper reports in a comparable setting, "source and setting"); shown beside ours
     published: Mapping[str, tuple[float, str]] = field(default_factory=dict)
 
     def config_for(self, task_name: str, overrides: Mapping[str, Any] | None = None) -> dict:
         return {**self.defaults, **self.task_defaults.get(task_name, {}), **(overrides or {})}
+
+    def declined(self, task: "Task", config: Mapping[str, Any]) -> str | None:
+        """Why this rule does not run ``task``, or None if it does."""
+        if task.kind not in self.task_kinds:
+            return f"{self.name} does not support {task.kind} tasks"
+        return self.declines(task, config) if self.declines else None
 
 
 @dataclass(frozen=True)
@@ -87,7 +101,9 @@ class Budget:
 
 @dataclass(frozen=True)
 class Splits:
-    """Arrays as numpy: inputs float32 ``(n, *shape)``, labels int64 ``(n,)``."""
+    """Arrays as numpy: inputs float32 ``(n, *shape)``; labels int64 ``(n,)`` (classification) or
+    float32 targets ``(n, *target_shape)`` (regression).  A stream task's training split is one
+    stream, ``(T, *shape)``, and its other splits are held-out sequences ``(n, T, *shape)``."""
 
     x_train: Any
     y_train: Any
@@ -99,7 +115,13 @@ class Splits:
 
 @dataclass(frozen=True)
 class Task:
-    """A dataset with fixed splits, an objective, a reference architecture, a budget, targets."""
+    """A dataset with fixed splits, an objective, a reference architecture, a budget, targets.
+
+    The task's **score** (higher is better) is test accuracy for a classification
+    objective and, for regression, the skill ``1 - MSE / MSE(baseline)``: 0 is as
+    good as ``baseline`` (a function from inputs to predictions; by default the
+    training targets' mean), 1 is perfect.  ``targets`` are score thresholds.
+    """
 
     name: str
     kind: str
@@ -111,10 +133,22 @@ class Task:
     quick_budget: Budget
     targets: tuple[float, ...]
     dataset: str = ""  # name of the dataset card in datasets/
+    objective: str = "classification"
+    baseline: Callable[[Any], Any] | None = None  # regression only
+    # Tasks that differ in one parameter form a scaling ladder, e.g. ("adding", "sequence length", 100):
+    # the report shows each rule's cost per step as that parameter grows.
+    ladder: tuple[str, str, float] | None = None
+    # norm ("l2", "linf") -> the radius at which the robustness metric reports robust accuracy
+    robustness_radii: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def chance(self) -> float:
-        return 1.0 / self.n_classes
+        """The score of guessing: uniform over classes, or the baseline's skill (0)."""
+        return 1.0 / self.n_classes if self.objective == "classification" else 0.0
+
+    @property
+    def score_name(self) -> str:
+        return "accuracy" if self.objective == "classification" else "skill"
 
 
 @dataclass(frozen=True)
@@ -142,7 +176,8 @@ class Learner:
         raise NotImplementedError
 
     def predict(self, x):
-        """Class scores (logits) of shape ``(n, n_classes)``, without updating anything."""
+        """Class scores (logits) ``(n, n_classes)``, or regression predictions shaped like the targets,
+        without updating anything."""
         raise NotImplementedError
 
     def surrogate(self):

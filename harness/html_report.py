@@ -21,7 +21,8 @@ FIGURES = (  # (caption, draw, why a figure may be missing)
     ("presentations to target", plots.target_ecdf, "the task has no targets"),
     ("gradient fidelity", plots.gradient_fidelity, "no learner exposes a surrogate model"),
 )
-COST_FIGURE = ("accuracy against cost", "no run lasted long enough to have a step probed for FLOPs and memory")
+COST_FIGURE = ("score against cost", "no run lasted long enough to have a step probed for FLOPs and memory")
+ROBUSTNESS_FIGURE = ("robustness brackets", "no learner has a robustness bound (no surrogate, or the metric is off)")
 
 
 def _environment():
@@ -39,7 +40,7 @@ def _task_view(name: str, runs: list[dict], registry) -> plots.TaskView:
     """From the installed task when there is one, else from what the stored runs recorded."""
     if name in registry.tasks:
         task = registry.tasks[name]
-        return plots.TaskView(name, tuple(task.targets), task.chance)
+        return plots.TaskView(name, tuple(task.targets), task.chance, task.score_name)
     targets = {t for run in runs for t in run["metrics"].get("presentations_to_target", {})}
     return plots.TaskView(name, tuple(sorted(map(float, targets))))
 
@@ -66,18 +67,27 @@ def suite_page(suite: str, rows: list[dict], registry) -> str:
         view = _task_view(task_name, finished[task_name], registry)
         figures = [(title, draw(finished[task_name], view), why) for title, draw, why in FIGURES]
         figures.insert(2, (COST_FIGURE[0], plots.cost_fronts(group, view), COST_FIGURE[1]))
+        figures.append((ROBUSTNESS_FIGURE[0], plots.robustness_brackets(group, view), ROBUSTNESS_FIGURE[1]))
         tasks.append({
             "name": task_name,
             "targets": ", ".join(f"{t:g}" for t in view.targets),
             "table": _table(group),
-            "sources": [(e["algorithm"], e["published_source"]) for e in group if e["published_source"]],
+            "sources": [(e["label"], e["published_source"]) for e in group if e["published_source"]],
             "against_controls": leaderboard.against_controls(group),
+            "robustness_notes": leaderboard.robustness_notes(group),
             "figures": [(title, png and _data_uri(png), why) for title, png, why in figures],
         })
+    ladders = [{
+        "title": f"{ladder['family']} by {ladder['parameter']}",
+        "table": leaderboard.ladder_table(ladder),
+        "cell": leaderboard.LADDER_CELL,
+        "figure": (png := plots.scaling_ladder(ladder)) and _data_uri(png),
+    } for ladder in leaderboard.ladders(entries)]
     failures = [row for row in rows if row["status"] == "failed"]
     return _environment().get_template("report.html").render(
         suite=suite,
         tasks=tasks,
+        ladders=ladders,
         failures=failures,
         versions=sorted({row["code_version"] for row in rows}),
         n_runs=len(rows),

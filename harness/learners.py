@@ -20,6 +20,17 @@ def cross_entropy(scores, labels):
     return F.cross_entropy(scores, labels)
 
 
+def mean_squared_error(predictions, targets):
+    import torch.nn.functional as F
+
+    return F.mse_loss(predictions, targets)
+
+
+def task_loss(task) -> Callable:
+    """The loss a task is trained and evaluated with: cross-entropy for classification, else squared error."""
+    return cross_entropy if task.objective == "classification" else mean_squared_error
+
+
 def backprop(model, x, y, loss: Callable) -> None:
     """The true gradient: write d loss / d parameter into each ``.grad``."""
     loss(model(x), y).backward()

@@ -5,23 +5,26 @@ from __future__ import annotations
 import math
 import statistics
 
+from harness import robustness
 from harness.contract import Metric
 
 
-def final_accuracy(run) -> dict:
+def final_score(run) -> dict:
+    """The last evaluation's score and loss (and accuracy, for classification), on test and validation."""
     last = run.curve[-1]
-    return {key: last[key] for key in ("test_accuracy", "test_loss", "val_accuracy", "val_loss")}
+    keys = [f"{split}_{name}" for split in ("test", "val") for name in ("score", "loss", "accuracy")]
+    return {key: last[key] for key in keys if key in last}
 
 
 def aulc(run) -> dict:
-    """Area under test accuracy against log10(presentations), normalised to [0, 1].
+    """Area under the test score against log10(presentations), normalised to the score's scale.
 
     The axis runs from the first evaluation after 0 to the budget; a run that
-    stopped early (wall clock) keeps its last accuracy to the end of the axis.
+    stopped early (wall clock) keeps its last score to the end of the axis.
     Trapezoids on the log axis, divided by the axis length, so a learner at
-    accuracy a throughout scores a.
+    score s throughout gets s.
     """
-    points = [(p["presentations"], p["test_accuracy"]) for p in run.curve if p["presentations"] > 0]
+    points = [(p["presentations"], p["test_score"]) for p in run.curve if p["presentations"] > 0]
     budget = run.spec.budget.presentations
     if points and points[-1][0] < budget:
         points.append((budget, points[-1][1]))
@@ -33,16 +36,16 @@ def aulc(run) -> dict:
 
 
 def presentations_to_target(run) -> dict:
-    """For each task target, the presentations at the first evaluation whose test accuracy reaches it."""
+    """For each task target, the presentations at the first evaluation whose test score reaches it."""
     reached = {}
     for target in run.task.targets:
-        hits = [p["presentations"] for p in run.curve if p["test_accuracy"] >= target]
+        hits = [p["presentations"] for p in run.curve if p["test_score"] >= target]
         reached[f"{target:g}"] = hits[0] if hits else None
     return {"presentations_to_target": reached}
 
 
 def step_cost(run) -> dict:
-    """Wall seconds per timed step; FLOPs, activation and peak bytes as medians over probed steps.
+    """Wall seconds per timed step; FLOPs, activation, state and peak bytes as medians over probed steps.
 
     The learner's own cost counters (relaxation iterations, population
     evaluations, ...) are reported per presentation.
@@ -55,6 +58,7 @@ def step_cost(run) -> dict:
         "step_seconds": run.train_seconds / run.timed_steps if run.timed_steps else None,
         "flops_per_step": median("flops"),
         "activation_bytes": median("activation_bytes"),
+        "state_bytes": median("state_bytes"),
         "peak_bytes": median("peak_bytes"),
         "setup_seconds": run.setup_seconds,
         "cost_per_presentation": {
@@ -77,9 +81,11 @@ def gradient_fidelity(run) -> dict:
 
 
 BUILTIN_METRICS = (
-    Metric("accuracy", "final test and validation accuracy and cross-entropy loss", final_accuracy),
-    Metric("aulc", "area under the test-accuracy curve on a log10 presentations axis, in [0, 1]", aulc),
-    Metric("presentations_to_target", "presentations until test accuracy first reaches each target", presentations_to_target),
-    Metric("step_cost", "per training step: wall seconds, FLOPs, activation bytes, peak bytes", step_cost),
+    Metric("score", "final test and validation score (accuracy, or skill against the task's baseline) and loss", final_score),
+    Metric("aulc", "area under the test-score curve on a log10 presentations axis", aulc),
+    Metric("presentations_to_target", "presentations until the test score first reaches each target", presentations_to_target),
+    Metric("step_cost", "per training step: wall seconds, FLOPs, activation, state and peak bytes", step_cost),
     Metric("gradient_fidelity", "cosine between the update and the backprop gradient, per layer", gradient_fidelity),
+    Metric("robustness", "certified lower and attack upper bounds on the smallest L2 / L-inf perturbation that "
+           "changes the prediction, on a fixed subset of test points", robustness.measure),
 )

@@ -4,14 +4,16 @@ Each function takes the finished runs of one (suite, task) and a ``TaskView``
 (read from the store, so tasks that are no longer installed still plot) and
 returns one figure, or None when there is nothing to draw:
 
-* ``learning_curves``: test accuracy against presentations, mean over seeds
+* ``learning_curves``: the test score against presentations, mean over seeds
   with a min–max band;
 * ``target_ecdf``: the COCO-style empirical cumulative distribution of
   presentations-to-target over all (target, seed) pairs — the fraction of pairs
   reached by x presentations;
-* ``cost_fronts``: final accuracy against FLOPs per step and against
+* ``cost_fronts``: final score against FLOPs per step and against
   activation bytes per step, with the Pareto front (no cheaper run is more
   accurate) drawn through the non-dominated algorithms;
+* ``scaling_ladder`` (one per ladder of tasks, from ``leaderboard.ladders``):
+  memory and time per training step against the parameter the tasks vary.
 * ``gradient_fidelity``: cosine between the update and backprop's gradient
   (mean over weight matrices) against presentations.
 """
@@ -30,6 +32,7 @@ class TaskView:
     name: str
     targets: tuple[float, ...]
     chance: float | None = None
+    score_name: str = "score"  # "accuracy", or "skill" (regression, against the task's baseline)
 
 
 def _figure(width=6.4, height=4.0, columns=1):
@@ -49,9 +52,12 @@ def _png(figure) -> bytes:
 
 
 def _by_algorithm(runs: list[dict]) -> dict[str, list[dict]]:
+    """Runs grouped by algorithm and the settings it was run with (as the leaderboard labels them)."""
+    from harness.leaderboard import label
+
     groups: dict[str, list[dict]] = defaultdict(list)
     for run in runs:
-        groups[run["algorithm"]].append(run)
+        groups[label(run["algorithm"], run.get("overrides") or {})].append(run)
     return dict(sorted(groups.items()))
 
 
@@ -77,12 +83,12 @@ def learning_curves(runs: list[dict], task) -> bytes | None:
         return None
     figure, (axes,) = _figure()
     for algorithm, group in _by_algorithm(runs).items():
-        xs, mean, low, high = _series_over_seeds(group, lambda point: point["test_accuracy"])
+        xs, mean, low, high = _series_over_seeds(group, lambda point: point.get("test_score", point.get("test_accuracy")))
         (line,) = axes.plot(xs, mean, label=algorithm)
         axes.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     if task.chance is not None:
-        axes.axhline(task.chance, color="grey", linestyle=":", linewidth=1, label="chance")
-    axes.set(xscale="log", xlabel="presentations", ylabel="test accuracy", title=f"{task.name}: learning curves (band: min–max over seeds)")
+        axes.axhline(task.chance, color="grey", linestyle=":", linewidth=1, label="baseline" if task.score_name == "skill" else "chance")
+    axes.set(xscale="log", xlabel="presentations", ylabel=f"test {task.score_name}", title=f"{task.name}: learning curves (band: min–max over seeds)")
     _legend(axes)
     return _png(figure)
 
@@ -109,34 +115,35 @@ def target_ecdf(runs: list[dict], task) -> bytes | None:
 
 
 def pareto_front(points: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
-    """The (cost, accuracy, name) points that no other point beats on both: cheaper-or-equal and more accurate."""
+    """The (cost, score, name) points that no other point beats on both: cheaper-or-equal and better."""
     front = []
-    for cost, accuracy, name in sorted(points, key=lambda p: (p[0], -p[1])):
-        if not front or accuracy > front[-1][1]:
-            front.append((cost, accuracy, name))
+    for cost, score, name in sorted(points, key=lambda p: (p[0], -p[1])):
+        if not front or score > front[-1][1]:
+            front.append((cost, score, name))
     return front
 
 
 def cost_fronts(entries: list[dict], task) -> bytes | None:
     """``entries`` are the leaderboard entries (seeds aggregated) of one task."""
-    axes_spec = (("flops_per_step", "FLOPs per step"), ("activation_bytes", "activation bytes per step"))
+    axes_spec = (("flops_per_step", "FLOPs per step"), ("activation_bytes", "activation bytes per step"),
+                 ("state_bytes", "state bytes carried between steps"))
     if not any(entry.get(key) for entry in entries for key, _ in axes_spec):
         return None
-    figure, all_axes = _figure(columns=2)
+    figure, all_axes = _figure(columns=len(axes_spec))
     for axes, (key, label) in zip(all_axes, axes_spec):
         points = [
-            (entry[key], entry["test_accuracy_mean"], entry["algorithm"])
+            (entry[key], entry["test_score_mean"], entry["label"])
             for entry in entries
-            if entry.get(key) and entry.get("test_accuracy_mean") is not None
+            if entry.get(key) and entry.get("test_score_mean") is not None
         ]
-        for cost, accuracy, name in points:
-            axes.scatter(cost, accuracy, color="tab:blue", zorder=2)
-            axes.annotate(name, (cost, accuracy), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
+        for cost, score, name in points:
+            axes.scatter(cost, score, color="tab:blue", zorder=2)
+            axes.annotate(name, (cost, score), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
         front = pareto_front(points)
         if front:
             axes.step([p[0] for p in front], [p[1] for p in front], where="post", color="tab:red", label="Pareto front", zorder=1)
         log_scale = len(points) > 1 and max(p[0] for p in points) / min(p[0] for p in points) > 10
-        axes.set(xscale="log" if log_scale else "linear", xlabel=label, ylabel="test accuracy", title=f"{task.name}: accuracy vs {label}")
+        axes.set(xscale="log" if log_scale else "linear", xlabel=label, ylabel=f"test {task.score_name}", title=f"{task.name}: {task.score_name} vs {label}")
         _legend(axes)
     return _png(figure)
 
@@ -161,4 +168,63 @@ def gradient_fidelity(runs: list[dict], task) -> bytes | None:
     axes.set(xscale="log", ylim=(-1.02, 1.02), xlabel="presentations", ylabel="cosine with backprop gradient",
              title=f"{task.name}: gradient fidelity (mean over weight matrices)")
     _legend(axes)
+    return _png(figure)
+
+
+def robustness_brackets(entries: list[dict], task) -> bytes | None:
+    """Per algorithm and norm, the bracket [certified lower, attack upper] (medians over points, then seeds).
+
+    The median tightness (lower / upper) is printed beside each bracket; an algorithm with an attack bound
+    but no certified bound is drawn from 0 with a dashed line.
+    """
+    from harness.leaderboard import ROBUST_NORMS
+
+    rows = [e for e in entries if any(e.get(f"robust_upper_{n}_median") is not None for n in ROBUST_NORMS)]
+    if not rows:
+        return None
+    rows.sort(key=lambda e: e["label"], reverse=True)
+    figure, all_axes = _figure(height=1.2 + 0.3 * len(rows), columns=len(ROBUST_NORMS))
+    for axes, (norm, label) in zip(all_axes, ROBUST_NORMS.items()):
+        for y, entry in enumerate(rows):
+            lower, upper = entry.get(f"robust_lower_{norm}_median"), entry.get(f"robust_upper_{norm}_median")
+            if upper is None:
+                continue
+            if lower is None:
+                axes.plot([0, upper], [y, y], color="grey", linestyle="--", linewidth=1)
+                axes.plot([upper], [y], marker="|", color="tab:red", markersize=10)
+                note = "no certificate"
+            else:
+                axes.plot([lower, upper], [y, y], color="tab:blue", linewidth=3, solid_capstyle="butt")
+                axes.plot([lower], [y], marker="|", color="tab:green", markersize=10)
+                axes.plot([upper], [y], marker="|", color="tab:red", markersize=10)
+                tightness = entry.get(f"robust_tightness_{norm}_median")
+                note = "" if tightness is None else f"{tightness:.2f}"
+            axes.annotate(note, (upper, y), fontsize="x-small", xytext=(6, -3), textcoords="offset points")
+        axes.set_yticks(range(len(rows)), [e["label"] for e in rows], fontsize="small")
+        axes.set(xlim=(0, None), xlabel=f"{label} perturbation, medians: certified (green) to attack (red)",
+                 title=f"{task.name}: {label} robustness bracket (tightness beside)")
+        axes.margins(x=0.15)
+    return _png(figure)
+
+
+def scaling_ladder(ladder: dict) -> bytes | None:
+    """Peak bytes, activation + state bytes and wall time per step against the ladder's parameter, per algorithm."""
+    from harness.leaderboard import carried_bytes
+
+    panels = (("peak bytes per step", lambda e: e.get("peak_bytes")),
+              ("activation + state bytes per step", carried_bytes), ("seconds per step", lambda e: e.get("step_seconds")))
+    series = {
+        algorithm: [(value, by_value[value]) for value in ladder["values"] if value in by_value]
+        for algorithm, by_value in sorted(ladder["rows"].items())
+    }
+    if not any(carried_bytes(entry) for points in series.values() for _, entry in points):
+        return None
+    figure, all_axes = _figure(columns=len(panels))
+    for axes, (label, measure) in zip(all_axes, panels):
+        for algorithm, points in series.items():
+            xs = [value for value, entry in points if measure(entry)]
+            axes.plot(xs, [measure(entry) for _, entry in points if measure(entry)], marker="o", label=algorithm)
+        axes.set(xscale="log", yscale="log", xlabel=ladder["parameter"], ylabel=label,
+                 title=f"{ladder['family']}: {label} by {ladder['parameter']}")
+        _legend(axes)
     return _png(figure)

@@ -2,7 +2,9 @@
 
 * ``count_flops``, ``activation_bytes`` and ``peak_bytes`` instrument a real
   training step (the step still updates the learner; the instruments do not
-  change its numbers).
+  change its numbers).  ``state_bytes`` is the memory a learner carries from
+  step to step (its state: weights, optimiser moments, RTRL's influence matrix,
+  a stream learner's hidden state).
 * ``gradient_cosine`` takes a hypothetical step: it saves the learner's state,
   lets it update on a batch, reads the change in the surrogate's parameters,
   restores the state and compares the change with backprop's gradient.
@@ -27,42 +29,66 @@ def storage_key(tensor):
     return (storage.device.type, storage.data_ptr())
 
 
-def state_storages(state, into: set) -> set:
+def state_tensors(state):
+    """Every tensor in a (nested) state dict."""
     import torch
 
     if isinstance(state, torch.Tensor):
-        into.add(storage_key(state))
+        yield state
     elif isinstance(state, dict):
         for value in state.values():
-            state_storages(value, into)
+            yield from state_tensors(value)
     elif isinstance(state, (list, tuple)):
         for value in state:
-            state_storages(value, into)
-    return into
+            yield from state_tensors(value)
 
 
 def activation_bytes(learner, x, y) -> int:
-    """Bytes of the tensors saved for backward during one step.
+    """The most bytes of saved-for-backward tensors alive at once during one step.
 
     De-duplicated by storage; the learner's own state (parameters, buffers,
     optimiser moments) and the input batch are excluded.  This counts what
-    autograd keeps alive between the forward and backward passes, so it is the
-    same on CPU and CUDA and for any allocator.
+    autograd keeps alive between forward and backward passes, so it is the same
+    on CPU and CUDA and for any allocator.  Each saved tensor is followed until
+    autograd lets go of it, so a step that runs several backward passes
+    (truncated BPTT's windows, RTRL's and UORO's per-time-step derivatives)
+    counts what it holds at once, not the total of its passes.
     """
+    import weakref
+
     import torch
 
-    excluded = state_storages(learner.state_dict(), {storage_key(x), storage_key(y)})
-    saved: dict = {}
+    excluded = {storage_key(x), storage_key(y)} | {storage_key(t) for t in state_tensors(learner.state_dict())}
+    live: dict = {}  # storage -> [bytes, saved tensors still holding it]
+    total = peak = 0
+
+    def release(key):
+        nonlocal total
+        live[key][1] -= 1
+        if live[key][1] == 0:
+            total -= live.pop(key)[0]
 
     def pack(tensor):
+        nonlocal total, peak
         key = storage_key(tensor)
         if key not in excluded:
-            saved[key] = tensor.untyped_storage().nbytes()
+            if key not in live:
+                live[key] = [tensor.untyped_storage().nbytes(), 0]
+                total += live[key][0]
+                peak = max(peak, total)
+            live[key][1] += 1
+            weakref.finalize(tensor, release, key)
         return tensor
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         learner.train_step(x, y)
-    return int(sum(saved.values()))
+    return int(peak)
+
+
+def state_bytes(learner) -> int:
+    """Bytes of the tensors in the learner's state, de-duplicated by storage."""
+    storages = {storage_key(t): t.untyped_storage().nbytes() for t in state_tensors(learner.state_dict())}
+    return int(sum(storages.values()))
 
 
 def peak_bytes(learner, x, y, device) -> int:

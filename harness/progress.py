@@ -31,7 +31,7 @@ class Progress:
         self.done += 1
         outcome = result["status"]
         if outcome == "finished":
-            outcome += f" test acc {result['metrics']['test_accuracy']:.3f}"
+            outcome += f" test score {result['metrics']['test_score']:.3f}"
         else:
             outcome += f": {result['reason']}"
         line = f"[{self.done}/{self.total}] {spec.label()} {outcome} ({result['wall_seconds']:.1f} s)"

@@ -19,7 +19,7 @@ from importlib.metadata import EntryPoint, entry_points
 import pluggy
 
 from harness import hookspecs
-from harness.contract import TASK_KINDS, Algorithm, Metric, Task
+from harness.contract import OBJECTIVES, TASK_KINDS, Algorithm, Metric, Task
 from harness.errors import HarnessError
 
 ENTRY_POINT_GROUP = "creditbench"
@@ -74,6 +74,10 @@ def algorithm_problem(algorithm: Algorithm) -> str | None:
 def task_problem(task: Task) -> str | None:
     if task.kind not in TASK_KINDS:
         return f"task {task.name!r} has unknown kind {task.kind!r}"
+    if task.objective not in OBJECTIVES:
+        return f"task {task.name!r} has unknown objective {task.objective!r}"
+    if (task.objective == "classification") != (task.n_classes > 0):
+        return f"task {task.name!r}: a classification task needs n_classes > 0, a regression task n_classes = 0"
     if task.budget.presentations <= 0 or task.quick_budget.presentations <= 0:
         return f"task {task.name!r} has no budget"
     return None

@@ -3,7 +3,9 @@
 For a seed, the stream of training examples is the same for every algorithm:
 one permutation of the training set per epoch, drawn from a generator seeded
 with the run's seed, cut into batches of the algorithm's ``batch_size``
-(batches may straddle epochs).  Evaluations happen at log-spaced numbers of
+(batches may straddle epochs).  A stream task's training split is one stream,
+handed over in order, ``batch_size`` time steps at a time (it wraps around at
+its end).  Evaluations happen at log-spaced numbers of
 presentations that depend only on the budget, at the first step boundary at or
 past each point, and at the end.  Time spent evaluating or probing is excluded
 from training time, and the wall-clock cap applies to training time.
@@ -114,6 +116,21 @@ class ExampleStream:
         return torch.cat(parts)
 
 
+class StreamCursor:
+    """Consecutive chunks of one training stream, in time order, wrapping around at its end."""
+
+    def __init__(self, length: int):
+        self.length = length
+        self.position = 0
+
+    def take(self, count: int):
+        import torch
+
+        indices = torch.arange(self.position, self.position + count) % self.length
+        self.position = (self.position + count) % self.length
+        return indices
+
+
 def probe_indices(n_examples: int, seed: int, count: int):
     """A fixed batch of training examples for gradient-fidelity probes, the same for every algorithm."""
     import torch
@@ -123,8 +140,10 @@ def probe_indices(n_examples: int, seed: int, count: int):
 
 
 class Evaluator:
-    """Accuracy and loss of a learner on the validation and test splits.
+    """Score and loss of a learner on the validation and test splits.
 
+    The score is accuracy for classification tasks and, for regression, the
+    skill ``1 - MSE / MSE(baseline)`` (see ``harness.contract.Task``).
     Unsupervised learners are read out by a logistic-regression probe on their
     features, fitted on the training split once per evaluation and warm-started
     from the previous evaluation's fit (the features change gradually).
@@ -136,9 +155,10 @@ class Evaluator:
         self.data = data
         self.loss = loss
         self.probe = None
+        self.baseline_loss: dict = {}
 
-    def scores(self, learner) -> dict:
-        """Class scores per split."""
+    def predictions(self, learner) -> dict:
+        """Class scores or regression predictions, per split."""
         import torch
 
         splits = {split: self.data[f"x_{split}"] for split in ("val", "test")}
@@ -159,23 +179,46 @@ class Evaluator:
         with torch.no_grad():
             train_features = learner.features(self.data["x_train"]).cpu().numpy()
             self.probe.fit(train_features, self.data["y_train"].cpu().numpy())
+            # log-probabilities, not decision_function, which gives one column for two classes; same cross-entropy
             return {
-                split: torch.as_tensor(self.probe.decision_function(learner.features(x).cpu().numpy()), dtype=torch.float32)
+                split: torch.as_tensor(self.probe.predict_log_proba(learner.features(x).cpu().numpy()), dtype=torch.float32)
                 for split, x in splits.items()
             }
+
+    def _baseline_loss(self, split: str) -> float:
+        """The regression baseline's squared error on a split (computed once)."""
+        import torch
+
+        if split not in self.baseline_loss:
+            targets = self.data[f"y_{split}"]
+            with torch.no_grad():
+                if self.task.baseline is not None:
+                    guess = torch.as_tensor(self.task.baseline(self.data[f"x_{split}"])).to(targets)
+                else:
+                    guess = self.data["y_train"].mean(0).expand_as(targets)
+                self.baseline_loss[split] = float(self.loss(guess, targets))
+            if self.baseline_loss[split] == 0:
+                raise RunFailed(f"task {self.task.name}'s baseline is exact on the {split} split, so skill is undefined")
+        return self.baseline_loss[split]
 
     def __call__(self, learner, presentations: int) -> dict:
         import torch
 
         point = {"presentations": presentations}
-        for split, scores in self.scores(learner).items():
-            labels = self.data[f"y_{split}"].to(scores.device)
-            if scores.shape != (len(labels), self.task.n_classes):
-                raise RunFailed(f"predict returned shape {tuple(scores.shape)}, expected {(len(labels), self.task.n_classes)}")
-            if not torch.isfinite(scores).all():
+        classification = self.task.objective == "classification"
+        for split, predictions in self.predictions(learner).items():
+            targets = self.data[f"y_{split}"].to(predictions.device)
+            expected = (len(targets), self.task.n_classes) if classification else tuple(targets.shape)
+            if tuple(predictions.shape) != expected:
+                raise RunFailed(f"predict returned shape {tuple(predictions.shape)}, expected {expected}")
+            if not torch.isfinite(predictions).all():
                 raise RunFailed(f"non-finite predictions at {presentations} presentations (diverged)")
-            point[f"{split}_accuracy"] = float((scores.argmax(1) == labels).float().mean())
-            point[f"{split}_loss"] = float(self.loss(scores, labels))
+            loss = float(self.loss(predictions, targets))
+            if classification:
+                point[f"{split}_accuracy"] = point[f"{split}_score"] = float((predictions.argmax(1) == targets).float().mean())
+            else:
+                point[f"{split}_score"] = 1.0 - loss / self._baseline_loss(split)
+            point[f"{split}_loss"] = loss
         return point
 
 
@@ -193,22 +236,33 @@ def synchronize(device) -> None:
         torch.cuda.synchronize(device)
 
 
+def _check_batch_unchanged(originals: tuple, batch: tuple, presentations: int) -> None:
+    """A learner that writes into its batch breaks the data every algorithm must see alike."""
+    import torch
+
+    for name, original, given in zip(("x", "y"), originals, batch):
+        if not torch.equal(original, given):
+            raise RunFailed(f"train_step modified its input batch ({name}) at {presentations} presentations")
+
+
 def train(spec: RunSpec, registry) -> FinishedRun:
     """Run one (task, algorithm, config, seed) to its budget and return the trajectory."""
     import torch
 
     from harness import probes
-    from harness.learners import cross_entropy
+    from harness.learners import task_loss
 
     task = registry.task(spec.task)
     algorithm = registry.algorithm(spec.algorithm)
-    if task.kind not in algorithm.task_kinds:
-        raise RunFailed(f"{algorithm.name} does not support {task.kind} tasks")
     config = algorithm.config_for(task.name, spec.config)
+    declined = algorithm.declined(task, config)
+    if declined:
+        raise RunFailed(declined)
     batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
     device = torch.device(spec.device)
     data = _to_tensors(task.load(), device)
-    evaluate = Evaluator(task, algorithm, data, cross_entropy)
+    loss = task_loss(task)
+    evaluate = Evaluator(task, algorithm, data, loss)
 
     torch.manual_seed(spec.seed)
     setup_started = time.perf_counter()
@@ -216,8 +270,10 @@ def train(spec: RunSpec, registry) -> FinishedRun:
         learner = algorithm.build(task, config, spec.seed)
     setup_seconds = time.perf_counter() - setup_started
 
-    stream = ExampleStream(len(data["y_train"]), spec.seed)
-    probe_batch = probe_indices(len(data["y_train"]), spec.seed, batch_size).to(device)
+    on_stream = task.kind == "stream"
+    stream = StreamCursor(len(data["y_train"])) if on_stream else ExampleStream(len(data["y_train"]), spec.seed)
+    # A stream learner's update depends on the state it carries, so a probe batch out of context means nothing.
+    probe_batch = None if on_stream else probe_indices(len(data["y_train"]), spec.seed, batch_size).to(device)
     points = evaluation_points(spec.budget.presentations)
     curve: list[dict] = []
     cost_samples: list[dict] = []
@@ -236,13 +292,15 @@ def train(spec: RunSpec, registry) -> FinishedRun:
     def record_evaluation():
         point = evaluate(learner, presentations)
         point["train_seconds"] = train_seconds
-        cosines = probes.gradient_cosine(learner, data["x_train"][probe_batch], data["y_train"][probe_batch], cross_entropy)
+        cosines = None if probe_batch is None else probes.gradient_cosine(
+            learner, data["x_train"][probe_batch], data["y_train"][probe_batch], loss)
         if cosines is not None:
             point["gradient_cosine"] = cosines
         curve.append(point)
 
     record_evaluation()
     next_point = 1
+    check_batch = True  # on the first timed step after each evaluation: cheap, and catches a learner that always mutates
     while presentations < spec.budget.presentations:
         indices = stream.take(min(batch_size, spec.budget.presentations - presentations)).to(device)
         x, y = data["x_train"][indices], data["y_train"][indices]
@@ -250,13 +308,18 @@ def train(spec: RunSpec, registry) -> FinishedRun:
             instrument = instruments.pop(0)
             sample[instrument] = measure[instrument](learner, x, y)
             if not instruments:
+                sample["state_bytes"] = probes.state_bytes(learner)
                 cost_samples.append(sample)
         else:
+            originals = (x.clone(), y.clone()) if check_batch else None
             started = time.perf_counter()
             learner.train_step(x, y)
             synchronize(device)
             train_seconds += time.perf_counter() - started
             timed_steps += 1
+            if originals is not None:
+                _check_batch_unchanged(originals, (x, y), presentations)
+                check_batch = False
         presentations += len(indices)
         steps += 1
         if train_seconds > spec.budget.wall_seconds:
@@ -266,6 +329,7 @@ def train(spec: RunSpec, registry) -> FinishedRun:
             while next_point < len(points) and presentations >= points[next_point]:
                 next_point += 1
             record_evaluation()
+            check_batch = True
             if len(curve) - 1 in COST_PROBES_AFTER:
                 instruments = list(measure)
                 sample = {"presentations": presentations}

@@ -64,6 +64,8 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
                 raise sqlite3.DatabaseError("quick_check failed")
         finally:
             connection.close()
+    except sqlite3.OperationalError as error:  # a read-only folder (a WAL store needs it writable), a full disk
+        raise HarnessError(f"cannot open store {path}: {error}") from None
     except sqlite3.DatabaseError as error:
         raise HarnessError(f"{path} is a corrupt or unreadable SQLite file ({error})") from None
     return application_id, user_version, has_tables
@@ -101,6 +103,8 @@ class Store:
                 self._create_schema()
             self.connection.execute("PRAGMA journal_mode=WAL")
         except sqlite3.Error as error:
+            if not exists:  # leave no half-made store behind (say, the disk is full)
+                self.path.unlink(missing_ok=True)
             raise HarnessError(f"cannot open store {self.path}: {error}") from None
 
     def _create_schema(self) -> None:
@@ -120,16 +124,42 @@ class Store:
     def __exit__(self, *exc_info):
         self.close()
 
-    def save(self, row: dict) -> None:
-        """Insert or replace one run, atomically."""
+    def _insert(self, row: dict) -> None:
         values = {key: json.dumps(value) if key in JSON_COLUMNS else value for key, value in row.items()}
         columns = ", ".join(values)
         placeholders = ", ".join(f":{key}" for key in values)
+        self.connection.execute(f"INSERT OR REPLACE INTO runs ({columns}) VALUES ({placeholders})", values)
+
+    def save(self, row: dict) -> None:
+        """Insert or replace one run, atomically."""
         try:
             with self.transaction():
-                self.connection.execute(f"INSERT OR REPLACE INTO runs ({columns}) VALUES ({placeholders})", values)
+                self._insert(row)
         except sqlite3.Error as error:
             raise HarnessError(f"cannot write to store {self.path}: {error}") from None
+
+    def merge(self, rows) -> tuple[int, int]:
+        """Add runs from elsewhere in one transaction; (added, replaced).
+
+        A run already here is kept as it is, except that a finished run
+        replaces a failed one (say, a rerun on a machine with more memory).
+        So merging the same runs twice adds nothing.
+        """
+        added = replaced = 0
+        try:
+            with self.transaction():
+                for row in rows:
+                    found = self.connection.execute("SELECT status FROM runs WHERE run_key = ?", (row["run_key"],)).fetchone()
+                    if found is None:
+                        added += 1
+                    elif found[0] == "failed" and row["status"] == "finished":
+                        replaced += 1
+                    else:
+                        continue
+                    self._insert(row)
+        except sqlite3.Error as error:
+            raise HarnessError(f"cannot write to store {self.path}: {error}") from None
+        return added, replaced
 
     def keys(self, statuses: tuple[str, ...] = ("finished", "failed")) -> set[str]:
         marks = ", ".join("?" for _ in statuses)

@@ -51,11 +51,16 @@ def plan(registry, suite_name: str = DEFAULT_SUITE, tasks=(), algorithms=(), see
             known = set(algorithm.defaults) | {"batch_size"}
             if key not in known:
                 raise HarnessError(f"config key {key!r} is not a setting of {algorithm.name} (settings: {', '.join(sorted(known))})")
+    pairs, declined = [], []
+    for task in task_list:
+        for algorithm in algorithm_list:
+            reason = algorithm.declined(task, algorithm.config_for(task.name, overrides))
+            (declined if reason else pairs).append(reason or (task, algorithm))
+    if not pairs and tasks and algorithms:
+        raise HarnessError(f"nothing to run: {'; '.join(declined)}")
     return [
         RunSpec(task=task.name, algorithm=algorithm.name, seed=seed, budget=chosen.budget(task),
                 config=dict(overrides or {}), suite=chosen.name, device=device)
-        for task in task_list
-        for algorithm in algorithm_list
-        if task.kind in algorithm.task_kinds
+        for task, algorithm in pairs
         for seed in range(chosen.seeds if seeds is None else seeds)
     ]

@@ -12,7 +12,8 @@ In a plugin's own test suite::
         check(algorithm)
 
 ``creditbench check-plugin NAME`` runs the same checks from the command line.
-They run on a tiny synthetic task (unless given another), so they take seconds.
+They run on a tiny synthetic task (unless given another), so they take seconds: the first of the
+kit's classification, sequence-classification and video tasks that the algorithm does not decline.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from __future__ import annotations
 import io
 from typing import Callable, Iterator
 
-from harness.architectures import MLP
+from harness import assoc_retrieval
+from harness.architectures import MLP, RNN
 from harness.contract import Algorithm, Budget, Splits, Task
+from harness.moving_balls import copy_last_frame, generate
 from harness.registry import Registry
 
 STEPS = 4
@@ -54,12 +57,67 @@ CONFORMANCE_TASK = Task(
 )
 
 
+def _tiny_video() -> Splits:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return Splits(*(array for n in (64, 32, 32) for array in generate(n, rng, frames=5, balls=1, size=8, radius=1.5)))
+
+
+VIDEO_CONFORMANCE_TASK = Task(
+    name="conformance-video",
+    kind="sequence",
+    description="one bouncing ball, 8×8 frames, 5-frame clips: next-frame prediction, for contract checks of video rules",
+    load=_tiny_video,
+    architecture=RNN(64, 8, 64, cell="lstm", readout="every"),
+    n_classes=0,
+    budget=Budget(presentations=64, wall_seconds=30),
+    quick_budget=Budget(presentations=64, wall_seconds=30),
+    targets=(0.1,),
+    objective="regression",
+    baseline=copy_last_frame,
+)
+
+
+def _tiny_retrieval() -> Splits:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = []
+    for n in (96, 48, 48):
+        codes, targets = assoc_retrieval.generate(n, 2, rng)
+        arrays += [assoc_retrieval.one_hot(codes), targets]
+    return Splits(*arrays)
+
+
+RETRIEVAL_CONFORMANCE_TASK = Task(
+    name="conformance-retrieval",
+    kind="sequence",
+    description="associative retrieval with two pairs (7 characters, one digit to name), for contract checks of "
+    "sequence classifiers",
+    load=_tiny_retrieval,
+    architecture=RNN(len(assoc_retrieval.ALPHABET), 8, 10, cell="irnn", readout="last"),
+    n_classes=10,
+    budget=Budget(presentations=160, wall_seconds=30),
+    quick_budget=Budget(presentations=160, wall_seconds=30),
+    targets=(0.5,),
+)
+
+
 def _batches(task: Task):
     import torch
 
     data = task.load()
     x, y = torch.as_tensor(data.x_train), torch.as_tensor(data.y_train)
-    return [(x[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH]) for i in range(STEPS)], x[:32]
+    # A stream's training split is one stream; its held-out sequences are what predict takes.
+    probe = torch.as_tensor(data.x_val[:32]) if task.kind == "stream" else x[:32]
+    return [(x[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH]) for i in range(STEPS)], probe
+
+
+def _prediction_shape(task: Task, n: int) -> tuple:
+    if task.objective == "classification":
+        return (n, task.n_classes)
+    return (n, *task.load().y_val.shape[1:])
 
 
 def _build(algorithm: Algorithm, task: Task, seed: int = 0):
@@ -106,7 +164,8 @@ def check_finite_outputs(algorithm: Algorithm, task: Task) -> None:
     _train(learner, batches)
     out = _outputs(algorithm, learner, probe)
     if algorithm.supervised:
-        assert tuple(out.shape) == (len(probe), task.n_classes), f"predict returned shape {tuple(out.shape)}"
+        expected = _prediction_shape(task, len(probe))
+        assert tuple(out.shape) == expected, f"predict returned shape {tuple(out.shape)}, expected {expected}"
     assert torch.isfinite(out).all(), "outputs are not finite after a few steps"
 
 
@@ -175,7 +234,7 @@ def check_surrogate(algorithm: Algorithm, task: Task) -> None:
     """If there is a surrogate: differentiable, right shape, and its parameters are the learner's weights."""
     import torch
 
-    from harness.probes import state_storages, storage_key
+    from harness.probes import state_tensors, storage_key
 
     learner = _build(algorithm, task)
     surrogate = learner.surrogate()
@@ -183,12 +242,13 @@ def check_surrogate(algorithm: Algorithm, task: Task) -> None:
         return
     batches, probe = _batches(task)
     out = surrogate(probe)
-    assert tuple(out.shape) == (len(probe), task.n_classes), f"surrogate returned shape {tuple(out.shape)}"
+    expected = _prediction_shape(task, len(probe))
+    assert tuple(out.shape) == expected, f"surrogate returned shape {tuple(out.shape)}, expected {expected}"
     parameters = [p for p in surrogate.parameters() if p.requires_grad]
     assert parameters, "surrogate has no trainable parameters"
     gradients = torch.autograd.grad(out.sum(), parameters, allow_unused=True)
     assert any(g is not None for g in gradients), "surrogate output does not depend on its parameters"
-    state = state_storages(learner.state_dict(), set())
+    state = {storage_key(t) for t in state_tensors(learner.state_dict())}
     assert all(storage_key(p) in state for p in parameters), "surrogate parameters are copies, not the learner's weights"
 
 
@@ -234,9 +294,18 @@ def _resolve(algorithm: Algorithm | str) -> Algorithm:
     return registry().algorithm(algorithm)
 
 
-def run_checks(algorithm: Algorithm | str, task: Task = CONFORMANCE_TASK) -> Iterator[tuple[str, str | None]]:
-    """(check name, None or the problem) for every check."""
+def conformance_task(algorithm: Algorithm) -> Task:
+    """The first built-in conformance task that the algorithm does not decline (else the classification one)."""
+    for task in (CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK):
+        if algorithm.declined(task, algorithm.config_for(task.name)) is None:
+            return task
+    return CONFORMANCE_TASK
+
+
+def run_checks(algorithm: Algorithm | str, task: Task | None = None) -> Iterator[tuple[str, str | None]]:
+    """(check name, None or the problem) for every check, on ``task`` or the algorithm's ``conformance_task``."""
     algorithm = _resolve(algorithm)
+    task = task or conformance_task(algorithm)
     for check in CHECKS:
         try:
             check(algorithm, task)
@@ -246,14 +315,14 @@ def run_checks(algorithm: Algorithm | str, task: Task = CONFORMANCE_TASK) -> Ite
             yield check.__name__, None
 
 
-def check_algorithm(algorithm: Algorithm | str, task: Task = CONFORMANCE_TASK) -> None:
+def check_algorithm(algorithm: Algorithm | str, task: Task | None = None) -> None:
     """Raise AssertionError naming every check the algorithm fails."""
     problems = [f"{name}: {problem}" for name, problem in run_checks(algorithm, task) if problem]
     assert not problems, "; ".join(problems)
 
 
-def parametrize_with_checks(algorithms: list[Algorithm | str], task: Task = CONFORMANCE_TASK):
-    """A pytest parametrize decorator over (algorithm, check) with readable ids."""
+def parametrize_with_checks(algorithms: list[Algorithm | str], task: Task | None = None):
+    """A pytest parametrize decorator over (algorithm, check) with readable ids; ``task`` as in ``run_checks``."""
     import functools
 
     import pytest
@@ -262,5 +331,6 @@ def parametrize_with_checks(algorithms: list[Algorithm | str], task: Task = CONF
     for algorithm in algorithms:
         resolved = _resolve(algorithm)
         for check in CHECKS:
-            params.append(pytest.param(resolved, functools.partial(check, task=task), id=f"{resolved.name}-{check.__name__}"))
+            params.append(pytest.param(resolved, functools.partial(check, task=task or conformance_task(resolved)),
+                                       id=f"{resolved.name}-{check.__name__}"))
     return pytest.mark.parametrize("algorithm, check", params)

@@ -42,3 +42,13 @@ def faulty_plugins(site):
     """The fault-injection plugin (tests/fixtures/faulty.py): a tiny task and one algorithm per fault."""
     install_plugin(site, "faulty", "fake_faulty", (FIXTURES / "faulty.py").read_text())
     return site
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault-injection and crash-resume counts, so that every test run shows them."""
+    from tests.reliability import REPORT
+
+    if REPORT:
+        terminalreporter.write_sep("-", "creditbench reliability")
+        for line in REPORT:
+            terminalreporter.write_line(line)

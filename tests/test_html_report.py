@@ -39,7 +39,8 @@ def register_algorithms(register):
     for name, build in (({HOSTILE_NAME!r}, good), ("hostile-fails", raising)):
         register(Algorithm(name=name, family="hostile", citation="none", description="test", build=build, plausibility=profile))
 '''
-FIGURE_CAPTIONS = ("learning curves", "presentations to target", "accuracy against cost", "gradient fidelity")
+FIGURE_CAPTIONS = ("learning curves", "presentations to target", "score against cost", "gradient fidelity",
+                   "robustness brackets")
 
 
 def _cli(*args, cwd):
@@ -89,7 +90,7 @@ def test_the_page_renders_in_chromium_and_the_hostile_name_is_text(report, tmp_p
         [sys.executable, str(REPO / "scripts" / "render_page.py"), str(report), "quick.html",
          "--screenshot", str(tmp_path / "report.png"),
          *[f"--expect=<figcaption>{caption}</figcaption>" for caption in FIGURE_CAPTIONS],
-         "--expect=<th scope=\"col\">test acc</th>", "--expect=&lt;script&gt;alert(1)&lt;/script&gt;",
+         "--expect=<th scope=\"col\">test score</th>", "--expect=&lt;script&gt;alert(1)&lt;/script&gt;",
          f"--forbid={HOSTILE_NAME}", "--forbid=<img src=\"x\""],
         capture_output=True, text=True, timeout=300,
     )
@@ -101,7 +102,7 @@ def test_a_figure_without_data_says_why(faulty_plugins, tmp_path):
     assert _cli("run", "--task", "conformance", "--algorithm", "good", "--db", "r.sqlite", "--no-report", cwd=tmp_path).returncode == 0
     assert _cli("report", "--db", "r.sqlite", "--format", "html", "--out", "html", cwd=tmp_path).returncode == 0
     page = (tmp_path / "html" / "quick.html").read_text()
-    assert "accuracy against cost: not drawn" in page  # 160 presentations end before any step is probed
+    assert "score against cost: not drawn" in page  # 160 presentations end before any step is probed
 
 
 def test_report_html_needs_an_output_directory(report):

@@ -2,7 +2,7 @@
 
 import torch
 
-from harness.learners import GradientLearner
+from harness.learners import GradientLearner, task_loss
 
 
 def make_optimizer(parameters, config):
@@ -18,4 +18,4 @@ def make_optimizer(parameters, config):
 
 def build_backprop(task, config, seed):
     model = task.architecture.build(seed)
-    return GradientLearner(model, make_optimizer(model.parameters(), config))
+    return GradientLearner(model, make_optimizer(model.parameters(), config), loss=task_loss(task))

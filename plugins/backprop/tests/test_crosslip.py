@@ -1,0 +1,70 @@
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from creditbench_backprop.crosslip import cross_lipschitz
+from harness.testing import parametrize_with_checks
+
+
+@parametrize_with_checks(["bp-crosslip"])
+def test_conformance(algorithm, check):
+    check(algorithm)
+
+
+def test_penalty_is_the_mean_squared_difference_of_the_logits_input_gradients():
+    """Ω = (1/(nK²)) Σ_i Σ_{l,m} ‖∇f_l(x_i) − ∇f_m(x_i)‖², checked pair by pair, weights' gradient included."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 7), nn.Softplus(), nn.Linear(7, 3)).double()
+    x = torch.randn(4, 5, dtype=torch.float64)
+    penalty = cross_lipschitz(model, x)
+    penalty.backward()
+    fast = model[0].weight.grad.clone()
+    model.zero_grad()
+    inputs = x.clone().requires_grad_(True)
+    logits = model(inputs)
+    gradients = [torch.autograd.grad(logits[:, k].sum(), inputs, create_graph=True)[0] for k in range(3)]
+    pairs = sum((gradients[l] - gradients[m]).pow(2).sum() for l, m in itertools.product(range(3), repeat=2))
+    (pairs / (4 * 9)).backward()
+    assert penalty.item() == pytest.approx((pairs / 36).item())
+    assert torch.allclose(fast, model[0].weight.grad)
+
+
+def test_training_with_the_penalty_lowers_it():
+    from harness.registry import registry
+
+    algorithm = registry().algorithm("bp-crosslip")
+    task = registry().task("digits")
+    splits = task.load()
+    x, y = torch.as_tensor(splits.x_train), torch.as_tensor(splits.y_train)
+    test_x, test_y = torch.as_tensor(splits.x_test), torch.as_tensor(splits.y_test)
+
+    def after_training(weight):
+        learner = algorithm.build(task, algorithm.config_for("digits", {"crosslip": weight}), 0)
+        for batch in torch.randperm(len(y), generator=torch.Generator().manual_seed(0)).split(32):
+            learner.train_step(x[batch], y[batch])
+        accuracy = (learner.predict(test_x).argmax(1) == test_y).float().mean().item()
+        return cross_lipschitz(learner.surrogate(), test_x[:200]).item(), accuracy
+
+    plain, plain_accuracy = after_training(0.0)
+    penalised, penalised_accuracy = after_training(1.0)
+    assert penalised < 0.75 * plain  # measured: 0.025 against 0.040 after one epoch
+    assert penalised_accuracy > 0.5 and plain_accuracy > 0.5
+
+
+@pytest.mark.creditbench_claim
+def test_cross_lipschitz_raises_the_certified_l2_bound_over_bp_sgd_on_digits(creditbench_results):
+    """Hein & Andriushchenko (2017), Section 4: cross-Lipschitz regularisation raises the certified L2 radius
+    at about the same test error (their one-hidden-layer nets on MNIST and CIFAR-10, trained to convergence).
+
+    Here: the quick suite's digits, the reference ReLU MLP (64-128-128-10), 2 seeds, crosslip = 0.03.
+    The certified bound on this net is the larger of the global and the local Lipschitz bound.  Measured:
+    certified L2 median 0.345 vs 0.289, attack bound 0.62 vs 0.50, test accuracy 0.939 vs 0.954 (the penalty
+    costs ten extra backward passes per step, and a loaded machine's 10 s cap can stop it early, hence the
+    3-point tolerance)."""
+    crosslip = creditbench_results.entry("digits", "bp-crosslip")
+    backprop = creditbench_results.entry("digits", "bp-sgd")
+    assert crosslip["robust_lower_l2_median"] > backprop["robust_lower_l2_median"]
+    assert crosslip["robust_upper_l2_median"] > backprop["robust_upper_l2_median"]
+    assert crosslip["test_accuracy_mean"] >= backprop["test_accuracy_mean"] - 0.03

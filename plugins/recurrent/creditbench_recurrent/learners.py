@@ -1,0 +1,249 @@
+"""Four ways to estimate the gradient of a recurrent network's loss, behind one Learner.
+
+Every rule here trains a ``harness.recurrent.RecurrentNetwork`` with a torch optimiser, one update per
+``train_step``.  On a sequence task the batch is whole sequences, each started from the network's
+initial state.  On a stream task the batch is the next chunk of the one stream: the learner continues
+from what it carried out of the previous chunk (the state, and for RTRL and UORO the influence of the
+parameters on it), so the chunk length ``batch_size`` is the update interval.  The rules differ only in
+how they estimate the gradient of the batch's loss:
+
+* ``BPTT``: exactly, by backprop through every step of each sequence; memory grows with the length.
+* ``TBPTT``: by backprop through windows of ``truncation`` steps, the state detached between windows;
+  biased towards short-term effects, memory bounded by the window.
+* ``RTRL``: exactly, forward in time, carrying the influence matrix d state / d θ (state × parameters).
+* ``UORO``: unbiasedly, forward in time, carrying a random rank-one estimate s̃ θ̃ᵀ of that matrix.
+
+Only the parameters the cell reads carry an influence; the readout's gradient is taken directly.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.autograd import forward_ad
+from torch.func import vmap
+
+from harness.learners import ModelLearner, task_loss
+
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+STABILITY = 1e-7  # keeps UORO's rescaling finite when a tangent is zero (it starts at zero)
+
+
+class RecurrentLearner(ModelLearner):
+    """The shared part: optimiser, clipping, the per-step loss and the state carried along a stream."""
+
+    def __init__(self, model, task, config, seed: int):
+        if config["optimizer"] not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {config['optimizer']!r} (known: {', '.join(OPTIMIZERS)})")
+        if task.kind == "stream" and model.readout_mode != "every":
+            raise ValueError("a stream task needs a network that predicts at every step (readout='every')")
+        self.model = model
+        self.loss = task_loss(task)
+        self.optimizer = OPTIMIZERS[config["optimizer"]](model.parameters(), lr=config["lr"])
+        self.clip = float(config.get("clip", 0.0))
+        self.on_stream = task.kind == "stream"
+        self.carried = self.start(1) if self.on_stream else {}
+
+    def start(self, n: int) -> dict:
+        """What a rule carries at the start of ``n`` sequences: at least their ``state``."""
+        return {"state": self.model.initial_state(n)}
+
+    def estimate_gradient(self, x, y, carried: dict) -> dict:
+        """Write the gradient estimate of the loss on ``x`` ``(n, T, f)`` into ``.grad``; return what to carry on."""
+        raise NotImplementedError
+
+    def train_step(self, x, y) -> None:
+        if self.on_stream:
+            x, y, carried = x[None], y[None], self.carried
+        else:
+            carried = self.start(len(x))
+        self.optimizer.zero_grad(set_to_none=True)
+        carried = self.estimate_gradient(x, y, carried)
+        if self.on_stream:
+            self.carried = carried
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.optimizer.step()
+
+    def loss_on(self, states, y, begin: int, length: int):
+        """The share of the batch's loss read from ``states`` ``(n, w, S)`` (steps ``begin`` … of ``length``),
+        or None when no prediction is read there (a last-step readout before the last step)."""
+        params = dict(self.model.named_parameters())
+        if self.model.readout_mode == "last":
+            if begin + states.shape[1] < length:
+                return None
+            return self.loss(self.model.readout(params, states[:, -1]), y)
+        predictions = self.model.readout(params, states)
+        targets = y[:, begin : begin + states.shape[1]]
+        return self.loss(predictions.flatten(0, 1), targets.flatten(0, 1)) * (states.shape[1] / length)
+
+    def readout_backward(self, state, y, t: int, length: int):
+        """Backprop step ``t``'s share of the loss into the readout's ``.grad``; return d loss / d state (or None)."""
+        state = state.detach().requires_grad_()
+        loss = self.loss_on(state[:, None], y, t, length)
+        if loss is None:
+            return None
+        loss.backward()
+        return state.grad
+
+    def cell_parameters(self) -> dict:
+        params = dict(self.model.named_parameters())
+        return {name: params[name].detach() for name in self.model.cell_names}
+
+    def add_cell_gradient(self, flat_gradient) -> None:
+        params = dict(self.model.named_parameters())
+        offset = 0
+        for name in self.model.cell_names:
+            parameter = params[name]
+            chunk = flat_gradient[offset : offset + parameter.numel()].view_as(parameter)
+            parameter.grad = chunk.clone() if parameter.grad is None else parameter.grad + chunk
+            offset += parameter.numel()
+
+    def n_cell_parameters(self) -> int:
+        return sum(value.numel() for value in self.cell_parameters().values())
+
+    def per_example_step(self, state, x):
+        """One step in which every example has its own (shared-storage) copy of the cell's parameters, so that
+        reverse mode gives per-example derivatives: (the copies, the state after the step).
+
+        Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
+        under the saved-tensor hooks with which the harness measures activation memory."""
+        copies = {name: p.expand(len(state), *p.shape).requires_grad_() for name, p in self.cell_parameters().items()}
+        return copies, vmap(self.model.cell)(copies, state, x)
+
+    def state_dict(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "carried": self.carried}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.carried = {name: tensor.clone() for name, tensor in state["carried"].items()}
+
+
+class BPTT(RecurrentLearner):
+    """Backprop through time over whole sequences (Rumelhart, Hinton & Williams 1986; Werbos 1990)."""
+
+    def estimate_gradient(self, x, y, carried):
+        states = self.model.unroll(x, carried["state"])
+        self.loss_on(states, y, 0, x.shape[1]).backward()
+        return {"state": states[:, -1].detach()}
+
+
+class TBPTT(RecurrentLearner):
+    """Backprop through windows of ``truncation`` steps; each window starts from the previous one's detached state.
+
+    The gradients of a batch's windows add up before its one update, so with ``truncation`` equal to the
+    chunk length this is the usual truncated BPTT(k, k) (Williams & Peng 1990).
+    """
+
+    def __init__(self, model, task, config, seed: int):
+        super().__init__(model, task, config, seed)
+        self.truncation = int(config["truncation"])
+        if self.truncation < 1:
+            raise ValueError(f"truncation must be at least 1 step, not {self.truncation}")
+
+    def estimate_gradient(self, x, y, carried):
+        state, length = carried["state"], x.shape[1]
+        for begin in range(0, length, self.truncation):
+            window = x[:, begin : begin + self.truncation]
+            # Windows before a last-step readout feed no loss: run them without building a graph.
+            reads = self.model.readout_mode == "every" or begin + window.shape[1] == length
+            with torch.set_grad_enabled(reads):
+                states = self.model.unroll(window, state)
+            if reads:
+                self.loss_on(states, y, begin, length).backward()
+            state = states[:, -1].detach()
+        return {"state": state}
+
+
+class RTRL(RecurrentLearner):
+    """Real-time recurrent learning (Williams & Zipser 1989): the exact gradient, computed forward in time.
+
+    Per sequence it carries the influence matrix M = d state / d θ_cell, ``(state, parameters)``, and
+    updates it each step as M ← (∂F/∂state) M + ∂F/∂θ, both Jacobians from one batched backward pass; the
+    loss's gradient is (d loss / d state) M.  Memory is state × parameters and compute per step
+    state² × parameters, whatever the sequence length.
+    """
+
+    def start(self, n):
+        state = self.model.initial_state(n)
+        return {"state": state, "influence": state.new_zeros(n, self.model.state_size, self.n_cell_parameters())}
+
+    def estimate_gradient(self, x, y, carried):
+        state, influence, length = carried["state"], carried["influence"], x.shape[1]
+        # Row k of both Jacobians is the gradient of unit k of the new state: one batched backward pass each step.
+        units = torch.eye(self.model.state_size, dtype=state.dtype, device=state.device)[:, None].expand(-1, len(state), -1)
+        gradient = influence.new_zeros(influence.shape[-1])
+        for t in range(length):
+            state = state.detach().requires_grad_()
+            copies, after = self.per_example_step(state, x[:, t])
+            by_state, *by_params = torch.autograd.grad(after, [state, *copies.values()], units, is_grads_batched=True)
+            by_params = torch.cat([g.flatten(2) for g in by_params], dim=2)  # (state unit, example, parameter)
+            influence = torch.bmm(by_state.transpose(0, 1), influence) + by_params.transpose(0, 1)
+            state = after.detach()
+            loss_by_state = self.readout_backward(state, y, t, length)
+            if loss_by_state is not None:
+                gradient += torch.einsum("ns,nsp->p", loss_by_state, influence)
+        self.add_cell_gradient(gradient)
+        return {"state": state, "influence": influence}
+
+
+class UORO(RecurrentLearner):
+    """Unbiased Online Recurrent Optimization (Tallec & Ollivier 2017, Algorithm 1).
+
+    Per sequence it carries a state tangent s̃ ``(state,)`` and a parameter tangent θ̃ ``(parameters,)``
+    whose product s̃ θ̃ᵀ is an unbiased estimate of RTRL's influence matrix.  Each step, with ν a vector of
+    independent random signs:
+
+        s̃ ← ρ₀ (∂F/∂state) s̃ + ρ₁ ν,      θ̃ ← θ̃ / ρ₀ + νᵀ (∂F/∂θ) / ρ₁,
+
+    the first product by forward-mode differentiation, the second by reverse mode.  The
+    scalings ρ₀ = sqrt(‖θ̃‖ / ‖(∂F/∂state) s̃‖) and ρ₁ = sqrt(‖νᵀ ∂F/∂θ‖ / ‖ν‖) minimise the variance of
+    the estimate without biasing it (the cross terms have mean zero whatever ρ₀, ρ₁).  The loss's
+    gradient estimate is ((d loss / d state) · s̃) θ̃.  Memory is state + parameters.
+    """
+
+    def __init__(self, model, task, config, seed: int):
+        device = next(model.parameters()).device
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+        super().__init__(model, task, config, seed)
+
+    def start(self, n):
+        state = self.model.initial_state(n)
+        return {
+            "state": state,
+            "state_tangent": torch.zeros_like(state),
+            "parameter_tangent": state.new_zeros(n, self.n_cell_parameters()),
+        }
+
+    def random_signs(self, like):
+        draws = torch.randint(0, 2, like.shape, generator=self.generator, device=like.device)
+        return (2 * draws - 1).to(like.dtype)
+
+    def estimate_gradient(self, x, y, carried):
+        cell, params = self.model.cell, self.cell_parameters()
+        state, length = carried["state"], x.shape[1]
+        state_tangent, parameter_tangent = carried["state_tangent"], carried["parameter_tangent"]
+        gradient = parameter_tangent.new_zeros(parameter_tangent.shape[-1])
+        for t in range(length):
+            signs = self.random_signs(state)
+            with forward_ad.dual_level():
+                after, forward = forward_ad.unpack_dual(cell(params, forward_ad.make_dual(state, state_tangent), x[:, t]))
+            copies, stepped = self.per_example_step(state, x[:, t])
+            backward = torch.cat([g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1)
+            rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
+            rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
+            state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
+            parameter_tangent = parameter_tangent / rho0[:, None] + backward / rho1[:, None]
+            state = after
+            loss_by_state = self.readout_backward(state, y, t, length)
+            if loss_by_state is not None:
+                gradient += torch.einsum("n,np->p", (loss_by_state * state_tangent).sum(1), parameter_tangent)
+        self.add_cell_gradient(gradient)
+        return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.generator.set_state(state["generator"])

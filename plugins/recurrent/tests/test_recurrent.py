@@ -1,0 +1,221 @@
+import dataclasses
+import statistics
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from creditbench_recurrent import rtrl_declines, tbptt_declines
+from creditbench_recurrent.learners import BPTT, RTRL, TBPTT, UORO
+from creditbench_recurrent.networks import network
+from harness.adding import adding_task
+from harness.architectures import RNN
+from harness.influence_balancing import INFLUENCE_BALANCING
+from harness.testing import RETRIEVAL_CONFORMANCE_TASK, parametrize_with_checks
+
+from tiny_recurrent_tasks import ADDING, ECHO, INFLUENCE
+
+CONFIG = {"optimizer": "sgd", "lr": 0.0, "clip": 0.0, "batch_size": 16, "truncation": 2}
+
+
+@parametrize_with_checks(["bptt", "tbptt", "rtrl", "uoro"], task=ADDING)
+def test_conformance_on_sequences(algorithm, check):
+    check(algorithm)
+
+
+@parametrize_with_checks(["bptt", "tbptt", "rtrl", "uoro"], task=RETRIEVAL_CONFORMANCE_TASK)
+def test_conformance_on_sequence_classification(algorithm, check):
+    check(algorithm)
+
+
+@parametrize_with_checks(["tbptt", "rtrl", "uoro"], task=ECHO)
+def test_conformance_on_a_stream(algorithm, check):
+    check(algorithm)
+
+
+@parametrize_with_checks(["tbptt", "rtrl", "uoro"], task=INFLUENCE)
+def test_conformance_on_influence_balancing(algorithm, check):
+    check(algorithm)
+
+
+def _learner(rule, task, seed=0, **config):
+    config = {**CONFIG, **config}
+    return rule(network(task, config, seed), task, config, seed)
+
+
+def _gradient(learner, x, y, names=None):
+    """The rule's gradient estimate on one batch of sequences, without updating (as one flat vector)."""
+    learner.optimizer.zero_grad(set_to_none=True)
+    learner.estimate_gradient(x, y, learner.start(len(x)))
+    parameters = dict(learner.model.named_parameters())
+    return torch.cat([parameters[name].grad.flatten() for name in names or parameters])
+
+
+def _sequences(readout: str, n=8, length=7):
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(n, length, 2, generator=generator)
+    y = torch.randn(n, length, 1, generator=generator) if readout == "every" else torch.randn(n, 1, generator=generator)
+    return x, y
+
+
+@pytest.mark.parametrize("readout", ["last", "every"])
+@pytest.mark.parametrize("cell", ["tanh", "irnn", "lstm"])
+def test_rtrl_gradient_is_bptts(cell, readout):
+    """Williams & Zipser (1989): RTRL computes the exact gradient, forward in time — the one BPTT computes
+    backward.  Claim: cosine ≥ 0.999 on the same sequences (we find agreement to float precision)."""
+    task = dataclasses.replace(ADDING, architecture=RNN(2, 5, 1, cell=cell, readout=readout))
+    x, y = _sequences(readout)
+    bptt, rtrl = _gradient(_learner(BPTT, task), x, y), _gradient(_learner(RTRL, task), x, y)
+    assert F.cosine_similarity(bptt, rtrl, dim=0) >= 0.999
+    torch.testing.assert_close(rtrl, bptt, rtol=1e-4, atol=1e-6)
+
+
+def test_truncated_gradient_differs_from_the_exact_one():
+    """tbptt with a 2-step window sees only the last 2 of 7 steps: its gradient is not the exact one."""
+    x, y = _sequences("last")
+    exact, truncated = _gradient(_learner(BPTT, ADDING), x, y), _gradient(_learner(TBPTT, ADDING), x, y)
+    assert F.cosine_similarity(exact, truncated, dim=0) < 0.99
+
+
+def test_rtrl_on_a_stream_carries_the_influence_of_earlier_chunks():
+    """On a stream, the gradient rtrl takes on a chunk is that chunk's loss differentiated through the whole
+    history (BPTT over every earlier chunk too), while tbptt's stops at the chunk's start."""
+    data = ECHO.load()
+    x, y = torch.as_tensor(data.x_train[:24]), torch.as_tensor(data.y_train[:24])
+    rtrl, tbptt = _learner(RTRL, ECHO), _learner(TBPTT, ECHO, truncation=12)
+    for learner in (rtrl, tbptt):
+        learner.train_step(x[:12], y[:12])  # lr 0: the weights stay, the carried state moves on
+        learner.train_step(x[12:], y[12:])
+    model = network(ECHO, CONFIG, seed=0)
+    states = model.unroll(x[None], model.initial_state(1))
+    loss = F.mse_loss(model.readout(dict(model.named_parameters()), states[:, 12:]), y[None, 12:])
+    exact = torch.cat([g.flatten() for g in torch.autograd.grad(loss, list(model.parameters()))])
+    carried, truncated = (torch.cat([p.grad.flatten() for p in learner.model.parameters()]) for learner in (rtrl, tbptt))
+    assert F.cosine_similarity(carried, exact, dim=0) >= 0.999
+    assert (carried - exact).norm() < 1e-4 * exact.norm()
+    cell = slice(0, -5)  # the recurrent layer's parameters (the readout's 5 get the same gradient from both)
+    assert (truncated[cell] - exact[cell]).norm() > 0.1 * exact[cell].norm()
+
+
+def test_uoro_estimate_is_unbiased():
+    """Tallec & Ollivier (2018), section 3: s̃ θ̃ᵀ is an unbiased estimate of RTRL's influence matrix, so
+    UORO's gradient estimate has RTRL's gradient as its mean.
+
+    One sequence, copied into a batch of 64 (each copy draws its own signs, so each call averages 64
+    independent estimates); 96 calls.  Per coordinate of the cell's gradient (the readout's is exact), the
+    mean's z-score against RTRL's gradient must stay below the Bonferroni threshold for an overall false
+    alarm rate of 0.001.  The same test rejects truncated BPTT's (biased) gradient, and the mean's error
+    shrinks like 1/sqrt(draws)."""
+    data = ADDING.load()
+    x, y = torch.as_tensor(data.x_train[:1]).expand(64, -1, -1), torch.as_tensor(data.y_train[:1]).expand(64, -1)
+    cell = ("input_weight", "recurrent_weight", "recurrent_bias")
+    exact = _gradient(_learner(RTRL, ADDING), x, y, cell)
+    truncated = _gradient(_learner(TBPTT, ADDING, truncation=1), x, y, cell)
+    uoro = _learner(UORO, ADDING)
+    draws = torch.stack([_gradient(uoro, x, y, cell) for _ in range(96)])
+
+    def z_scores(reference):
+        return (draws.mean(0) - reference) / (draws.std(0) / len(draws) ** 0.5)
+
+    threshold = statistics.NormalDist().inv_cdf(1 - 0.001 / (2 * len(exact)))
+    assert z_scores(exact).abs().max() < threshold
+    assert z_scores(truncated).abs().max() > threshold
+    error_few, error_many = ((draws[:k].mean(0) - exact).norm() for k in (6, 96))
+    assert error_many < error_few * 0.5  # 1/sqrt(16) = 0.25 expected
+
+
+def _train_on_stream(rule, steps, **config):
+    """θ at the start and after ``steps`` steps of influence balancing, SGD with lr 1e-3 every 10 steps."""
+    task = INFLUENCE_BALANCING
+    config = {**CONFIG, "batch_size": 10, "lr": 0.001, **config}
+    learner = _learner(rule, task, **config)
+    start = learner.model.theta.item()
+    data = task.load()
+    x, y = torch.as_tensor(data.x_train), torch.as_tensor(data.y_train)
+    for begin in range(0, steps, config["batch_size"]):
+        learner.train_step(x[begin : begin + config["batch_size"]], y[begin : begin + config["batch_size"]])
+    return start, learner.model.theta.item()
+
+
+@pytest.mark.parametrize("truncation", [1, 10])
+def test_truncated_bptt_is_driven_away_from_the_optimum_of_influence_balancing(truncation):
+    """Tallec & Ollivier (2018), influence balancing: truncated BPTT sees θ's positive short-term influence
+    only (the truncated influence changes sign at about 41 steps), so its gradient has the wrong sign and
+    θ runs away from θ* = -1/6: its distance grows more than fivefold in 2,000 steps."""
+    theta_star = INFLUENCE_BALANCING.architecture.optimum()
+    start, end = _train_on_stream(TBPTT, 2_000, truncation=truncation)
+    assert abs(end - theta_star) > 5 * abs(start - theta_star)
+
+
+def test_exact_online_gradient_converges_on_influence_balancing():
+    """The same SGD with RTRL's exact gradient settles at θ* = -1/6."""
+    theta_star = INFLUENCE_BALANCING.architecture.optimum()
+    _, end = _train_on_stream(RTRL, 1_500)
+    assert abs(end - theta_star) < 0.01
+
+
+def _influence_balancing_run(algorithm, seed, **config):
+    from harness.registry import registry
+    from harness.runner import RunFailed, RunSpec, train
+
+    budget = dataclasses.replace(INFLUENCE_BALANCING.budget, wall_seconds=600)  # the claim needs every step
+    try:
+        run = train(RunSpec("influence-balancing", algorithm, seed, budget, config=config), registry())
+    except RunFailed:  # diverged: its predictions stopped being finite
+        return float("-inf")
+    return run.curve[-1]["test_score"]
+
+
+@pytest.mark.creditbench_claim
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_uoro_converges_on_influence_balancing_where_truncated_bptt_does_not(seed):
+    """Tallec & Ollivier (2018), influence-balancing experiment: with the same SGD, UORO converges while
+    truncated BPTT diverges "unless the truncation span is very significantly longer than the intrinsic
+    temporal range of the interactions".  Ours: 20,000 steps, plain SGD at 3e-6 per time step for every rule
+    (lr 3e-5 per 10-step chunk).  UORO (and RTRL, its exact counterpart) must reach half the attainable
+    skill (0.85 at θ*; the rest is the start-up transient).  Here the truncated influence changes sign at 41
+    steps, and a window of k steps backprops k/2 steps on average, so tbptt with k = 1, 10 and even 100
+    (chunks of k steps) must end worse than the untrained system (skill < 0), and only k = 400 converges."""
+    from harness.influence_balancing import best_skill
+
+    attainable = best_skill()
+    assert _influence_balancing_run("uoro", seed) > 0.5 * attainable
+    assert _influence_balancing_run("rtrl", seed) > 0.5 * attainable
+    assert _influence_balancing_run("tbptt", seed, truncation=1) < 0
+    assert _influence_balancing_run("tbptt", seed, truncation=10) < 0
+    assert _influence_balancing_run("tbptt", seed, truncation=100, batch_size=100, lr=3e-4) < 0
+    assert _influence_balancing_run("tbptt", seed, truncation=400, batch_size=400, lr=1.2e-3) > 0.5 * attainable
+
+
+def test_declines():
+    assert rtrl_declines(adding_task(10), {"max_macs": 2**25}) is None
+    reason = rtrl_declines(adding_task(100), {"max_macs": 2**25})
+    assert "100 steps × 32² state units × 1216 parameters" in reason and "max_macs" in reason
+    assert "128² state units" in rtrl_declines(adding_task(10), {"max_macs": 2**25, "hidden": 64})
+    assert rtrl_declines(INFLUENCE_BALANCING, {"max_macs": 2**25}) is None
+    assert tbptt_declines(INFLUENCE_BALANCING, {"truncation": 10, "batch_size": 10}) is None
+    assert "batch_size" in tbptt_declines(INFLUENCE_BALANCING, {"truncation": 20, "batch_size": 10})
+    assert tbptt_declines(adding_task(10), {"truncation": 20, "batch_size": 10}) is None
+
+
+def test_cell_and_width_come_from_the_config():
+    model = network(adding_task(10), {"cell": "tanh", "hidden": 7}, seed=0)
+    assert model.kind == "tanh" and model.hidden_size == 7 and model.state_size == 7
+    with pytest.raises(ValueError, match="RNN architectures"):
+        network(INFLUENCE_BALANCING, {"cell": "lstm"}, seed=0)
+
+
+def test_memory_per_step_grows_with_length_for_bptt_only():
+    """The memory ladder in miniature (scripts/recurrent_memory.py measures adding-10/100/1000): BPTT keeps
+    every step's activations, so what it holds at once grows tenfold with a tenfold longer sequence; tbptt's
+    stays at one window, RTRL's and UORO's at one step (their per-sequence trace does not depend on length)."""
+    from harness import probes
+
+    held = {}
+    for length in (6, 60):
+        x, y = _sequences("last", length=length)
+        for rule in (BPTT, TBPTT, RTRL, UORO):
+            held[rule.__name__, length] = probes.activation_bytes(_learner(rule, ADDING), x, y)
+    assert held["BPTT", 60] > 9 * held["BPTT", 6]
+    for rule in ("TBPTT", "RTRL", "UORO"):
+        assert held[rule, 60] == held[rule, 6]
