@@ -48,8 +48,9 @@ class _Running:
 def _context():
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # torch.optim imports torch._dynamo on first use: 2 s per run unless the fork server has it already.
-        context.set_forkserver_preload(["torch", "torch._dynamo", "harness.runner", "harness.worker"])
+        # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
+        # the robustness metric imports foolbox (0.5 s).
+        context.set_forkserver_preload(["torch", "torch._dynamo", "foolbox", "harness.runner", "harness.worker"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -89,6 +89,9 @@ def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parame
     assert "### Scaling ladder: adding by sequence length (quick suite)" in text
     assert "| bptt | 4.0 / 2.0 KiB · 1.00 ms | 40.0 / 11.0 KiB · 10.00 ms |" in text
     assert "| uoro | 0.0 / 2.0 KiB · 2.00 ms | not run |" in text
+    from harness.plots import scaling_ladder
+
+    assert scaling_ladder(ladder).startswith(b"\x89PNG")
 
 
 def test_runs_with_other_settings_are_entries_of_their_own():

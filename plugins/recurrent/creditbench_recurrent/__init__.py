@@ -45,6 +45,18 @@ ADDING = {f"adding-{length}": {"lr": 0.01} for length in (10, 100, 1000)}
 # large estimates, and clipped at norm 10 (lr 1e-4) it drifted the wrong way.
 TASK_DEFAULTS = {**ADDING, "influence-balancing": {"optimizer": "sgd", "lr": 3e-5, "clip": 0.0, "batch_size": 10}}
 SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1e-1)}
+# Least quick-suite test score per task, checked by `pytest --benchmark` (which otherwise asks for a score above
+# chance).  Within the quick budgets nothing learns the adding problem at lengths 100 and 1,000 (2,000 and 256
+# sequences; measured skills -0.02 to 0.01 and -3.2 to -0.6): those runs exist for the scaling ladder, so their
+# floors only ask for a finished, finite run.  On influence balancing tbptt is expected to fail (the paper's point;
+# measured -35 to -0.9) and RTRL has not converged by 2,000 steps (-5.7 and 0.56); UORO got 0.74 and 0.86.
+LADDER_FLOORS = {"adding-100": -1.0, "adding-1000": -20.0}
+FLOORS = {
+    "bptt": LADDER_FLOORS,
+    "tbptt": {**LADDER_FLOORS, "influence-balancing": -1e6},
+    "rtrl": {**LADDER_FLOORS, "influence-balancing": -50.0},
+    "uoro": {**LADDER_FLOORS, "influence-balancing": 0.3, "moving-balls": -2.0},
+}
 # adding-10 costs 12.5 M (10 steps × 32² state units × 1,216 parameters); adding-100 would cost 125 M, a second or
 # more per batch of 32.
 MAX_MACS = 2**25
@@ -90,7 +102,8 @@ def tbptt_declines(task, config):
 def rule(name: str, learner: str, family: str, citation: str, description: str, **fields) -> Algorithm:
     """One of the four, with what they share: streams and sequences, the configuration, the search space."""
     plausibility = BACKPROP_THROUGH_TIME if family == "backprop-through-time" else FORWARD_MODE
-    fields = {"task_kinds": ("sequence", "stream"), "task_defaults": TASK_DEFAULTS, "defaults": DEFAULTS, **fields}
+    fields = {"task_kinds": ("sequence", "stream"), "task_defaults": TASK_DEFAULTS, "defaults": DEFAULTS,
+              "floors": FLOORS[name], **fields}
     return Algorithm(name=name, family=family, citation=citation, description=description, build=builder(learner),
                      plausibility=plausibility, search_space=SEARCH_SPACE, **fields)
 
