@@ -12,7 +12,7 @@ ASV_BENCH ?= .
 BASE ?= HEAD~1
 HEAD ?= HEAD
 
-.PHONY: install bench test readme asv asv-compare clean
+.PHONY: install bench test lint readme asv asv-compare clean
 
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ bench: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Style, as configured in pyproject.toml ([tool.ruff]): lint and formatting, checked on the whole tree.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Regenerate the README's leaderboard from a fresh quick-suite run.
 readme: install

@@ -10,10 +10,12 @@ torch alone is about 160 MB) and is kept only as a coarse signal.
 
 import torch
 
-from harness import probes
 from harness.contract import Budget
+from harness.metrics import instruments
 from harness.registry import registry
-from harness.runner import DEFAULT_BATCH_SIZE, RunSpec, synchronize, train
+from harness.training.loop import synchronize, train
+from harness.training.order import DEFAULT_BATCH_SIZE
+from harness.training.spec import RunSpec
 
 from . import DEVICES
 
@@ -71,12 +73,12 @@ class Step(_Rule):
         synchronize(torch.device(device))
 
     def track_flops_per_step(self, algorithm_name, task_name, device):
-        return probes.count_flops(self.learner, self.x, self.y)
+        return instruments.count_flops(self.learner, self.x, self.y)
 
     track_flops_per_step.unit = "FLOP"
 
     def track_activation_bytes(self, algorithm_name, task_name, device):
-        return probes.activation_bytes(self.learner, self.x, self.y)
+        return instruments.activation_bytes(self.learner, self.x, self.y)
 
     track_activation_bytes.unit = "bytes"
 

@@ -12,7 +12,8 @@ import torch
 from harness.contract import Budget
 from harness.learners import cross_entropy
 from harness.registry import registry
-from harness.runner import RunSpec, synchronize, train
+from harness.training.loop import synchronize, train
+from harness.training.spec import RunSpec
 
 from . import DEVICES
 

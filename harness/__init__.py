@@ -1,22 +1,51 @@
 """creditbench: a benchmarking harness for neural-network learning rules.
 
-The import package is ``harness``; plugins need only what is exported here.
+The import package is ``harness``.  This module is the public API: plugins import only from here
+(and the conformance kit, ``harness.testing``).
+
+* the contract: ``Algorithm``, ``Task``, ``Metric``, ``Budget``, ``Splits``, ``Plausibility``, ``Learner``;
+  the hooks' marker ``hookimpl`` and ``CONTRACT_VERSION``;
+* reference architectures: ``MLP``, ``RNN`` (building a ``RecurrentNetwork``), ``activation_module``;
+* learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
+* ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
 """
 
+from harness.architectures import MLP, RNN, activation_module
 from harness.contract import Algorithm, Budget, Learner, Metric, Plausibility, Splits, Task
 from harness.hookspecs import CONTRACT_VERSION, hookimpl
+from harness.learners import GradientLearner, ModelLearner, cross_entropy, mean_squared_error, task_loss
+from harness.tasks import quadratics
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CONTRACT_VERSION",
+    "MLP",
+    "RNN",
     "Algorithm",
     "Budget",
-    "CONTRACT_VERSION",
+    "GradientLearner",
     "Learner",
     "Metric",
+    "ModelLearner",
     "Plausibility",
+    "RecurrentNetwork",
     "Splits",
     "Task",
     "__version__",
+    "activation_module",
+    "cross_entropy",
     "hookimpl",
+    "mean_squared_error",
+    "quadratics",
+    "task_loss",
 ]
+
+
+def __getattr__(name: str):
+    # RecurrentNetwork is a torch module; importing it lazily keeps `import harness` (and `creditbench list`) light.
+    if name == "RecurrentNetwork":
+        from harness.architectures.networks import RecurrentNetwork
+
+        return RecurrentNetwork
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -1,23 +1,30 @@
-"""The harness's own registrations, made through the same hooks as any plugin's."""
+"""The harness's own registrations, made through the same hooks as any plugin's: every built-in task and metric, once."""
 
 from harness.hookspecs import hookimpl
-from harness.metrics import BUILTIN_METRICS
-from harness.adaptive_trap import ADAPTIVE_TRAP
-from harness.adding import ADDING_TASKS
-from harness.assoc_retrieval import ASSOC_RETRIEVAL
-from harness.influence_balancing import INFLUENCE_BALANCING
-from harness.moving_balls import MOVING_BALLS
-from harness.quadratics import QUADRATICS
-from harness.tasks import BUILTIN_TASKS
+from harness.metrics.cost import STEP_COST
+from harness.metrics.curve import AULC, PRESENTATIONS_TO_TARGET, SCORE
+from harness.metrics.fidelity import GRADIENT_FIDELITY
+from harness.metrics.robustness.metric import ROBUSTNESS
+from harness.tasks.adaptive_trap import ADAPTIVE_TRAP
+from harness.tasks.adding import ADDING_TASKS
+from harness.tasks.assoc_retrieval import ASSOC_RETRIEVAL
+from harness.tasks.digits import DIGITS, MNIST1D, MNIST5K
+from harness.tasks.influence_balancing import INFLUENCE_BALANCING
+from harness.tasks.moving_balls import MOVING_BALLS
+from harness.tasks.quadratics import QUADRATICS
+
+TASKS = (DIGITS, MNIST5K, MNIST1D, MOVING_BALLS, ADAPTIVE_TRAP, QUADRATICS, ASSOC_RETRIEVAL, *ADDING_TASKS,
+         INFLUENCE_BALANCING)
+METRICS = (SCORE, AULC, PRESENTATIONS_TO_TARGET, STEP_COST, GRADIENT_FIDELITY, ROBUSTNESS)
 
 
 @hookimpl
 def register_tasks(register):
-    for task in (*BUILTIN_TASKS, MOVING_BALLS, ADAPTIVE_TRAP, QUADRATICS, ASSOC_RETRIEVAL, *ADDING_TASKS, INFLUENCE_BALANCING):
+    for task in TASKS:
         register(task)
 
 
 @hookimpl
 def register_metrics(register):
-    for metric in BUILTIN_METRICS:
+    for metric in METRICS:
         register(metric)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import click
 
-from harness.engines import DEFAULT_SUBMITIT_FOLDER, EXECUTORS
 from harness.errors import HarnessError
-from harness.exchange import FORMATS as EXPORT_FORMATS
-from harness.store import DEFAULT_PATH
+from harness.execution.executors import EXECUTORS
+from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
+from harness.results.exchange import FORMATS as EXPORT_FORMATS
+from harness.results.store import DEFAULT_PATH
 
 LIST_KINDS = ("algorithms", "tasks", "metrics", "suites")
 
@@ -41,7 +42,7 @@ def cli():
 
 
 def _describe(kind: str) -> list[dict]:
-    from harness.suites import SUITES
+    from harness.execution.suites import SUITES
 
     registry = _registry()
     if kind == "algorithms":
@@ -127,7 +128,8 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--time-limit", type=click.FloatRange(1), help="Seconds per run before it is killed (default: from the budget).")
-@click.option("--memory-limit", default=6.0, show_default=True, type=click.FloatRange(0.5), help="GiB of address space per run.")
+@click.option("--memory-limit", default=6.0, show_default=True, type=click.FloatRange(0.5, 2**20),
+              help="GiB of address space per run.")
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
 @click.option("--executor", "executor_name", type=click.Choice(EXECUTORS), default="local", show_default=True,
@@ -142,10 +144,13 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, time_limit, memory_limit, retry_failed,
         no_report, executor_name, scheduler, submitit_folder, cluster, partition, runs_per_job):
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard."""
-    from harness import campaign, environment, leaderboard, suites
-    from harness.engines import make_executor
+    from harness.execution import matrix, suites
+    from harness.execution.executors import make_executor
     from harness.progress import Progress
-    from harness.store import Store
+    from harness.report.aggregate import aggregate
+    from harness.report.text import to_markdown
+    from harness.results import environment
+    from harness.results.store import Store
 
     registry = _registry()
     if device == "auto":
@@ -155,7 +160,7 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, ti
                              time_limit=time_limit, scheduler=scheduler, folder=submitit_folder, cluster=cluster,
                              partition=partition, runs_per_job=runs_per_job)
     with Store(db) as store, Progress(_console(stderr=True)) as progress:
-        summary = campaign.run_matrix(specs, store, executor, registry, retry_failed,
+        summary = matrix.run_matrix(specs, store, executor, registry, retry_failed,
                                       on_start=progress.start, on_result=progress.advance)
         rows = store.runs(suite)
     console = _console(stderr=True)
@@ -164,7 +169,7 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, ti
     for label, reason in summary.failed:
         console.print(f"  failed {label}: {reason}", markup=False)
     if not no_report:
-        click.echo(leaderboard.to_markdown(leaderboard.aggregate(rows, registry)))
+        click.echo(to_markdown(aggregate(rows, registry)))
 
 
 @cli.command()
@@ -174,20 +179,21 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, ti
 @click.option("--out", type=click.Path(), help="Write to this file (a directory for html) instead of stdout.")
 def report(db, fmt, suite, out):
     """Print the leaderboard from the store, or write it as HTML pages with plots."""
-    from harness import leaderboard
-    from harness.store import Store
+    from harness.report.aggregate import aggregate
+    from harness.report.text import render
+    from harness.results.store import Store
 
     if fmt == "html" and not out:
         raise HarnessError("--format html needs --out DIR")
     with Store(db, create=False) as store:
         rows = store.runs(suite)
     if fmt == "html":
-        from harness import html_report
+        from harness.report import html_page
 
-        for path in html_report.write(rows, out, _registry()):
+        for path in html_page.write(rows, out, _registry()):
             click.echo(f"wrote {path}")
         return
-    text = leaderboard.render(leaderboard.aggregate(rows, _registry()), fmt)
+    text = render(aggregate(rows, _registry()), fmt)
     if out:
         try:
             Path(out).write_text(text + "\n", encoding="utf-8")
@@ -204,8 +210,8 @@ def report(db, fmt, suite, out):
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from --out's extension.")
 def export_command(db, suite, out, fmt):
     """Export the store's runs, to merge them into another store with creditbench import."""
-    from harness import exchange
-    from harness.store import Store
+    from harness.results import exchange
+    from harness.results.store import Store
 
     if Path(out).resolve() == Path(db).resolve():
         raise HarnessError("--out is the store itself")
@@ -219,8 +225,8 @@ def export_command(db, suite, out, fmt):
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
 def import_command(files, db):
     """Merge exported runs into the store; runs already there are kept (a finished run replaces a failed one)."""
-    from harness import exchange
-    from harness.store import Store
+    from harness.results import exchange
+    from harness.results.store import Store
 
     rows = [row for path in files for row in exchange.read(path)]  # every file is validated before any write
     with Store(db) as store:

@@ -37,8 +37,10 @@ the evaluation schedule.  A plugin owns only its update rule, which lives in
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 TASK_KINDS = ("classification", "regression", "sequence", "stream")
 OBJECTIVES = ("classification", "regression")
@@ -67,7 +69,7 @@ class Algorithm:
     name: str
     family: str
     citation: str
-    build: Callable[..., "Learner"]
+    build: Callable[..., Learner]
     description: str = ""
     task_kinds: tuple[str, ...] = ("classification",)
     plausibility: Plausibility | None = None
@@ -86,7 +88,7 @@ class Algorithm:
     def config_for(self, task_name: str, overrides: Mapping[str, Any] | None = None) -> dict:
         return {**self.defaults, **self.task_defaults.get(task_name, {}), **(overrides or {})}
 
-    def declined(self, task: "Task", config: Mapping[str, Any]) -> str | None:
+    def declined(self, task: Task, config: Mapping[str, Any]) -> str | None:
         """Why this rule does not run ``task``, or None if it does."""
         if task.kind not in self.task_kinds:
             return f"{self.name} does not support {task.kind} tasks"
@@ -127,7 +129,7 @@ class Task:
     kind: str
     description: str
     load: Callable[[], Splits]
-    architecture: Any  # e.g. harness.architectures.MLP
+    architecture: Any  # a spec from harness.architectures, e.g. MLP
     n_classes: int
     budget: Budget  # the standard budget
     quick_budget: Budget
@@ -155,7 +157,7 @@ class Task:
 class Metric:
     """A metric computed after training from the run's trajectory and final learner.
 
-    ``compute(run)`` receives a ``harness.runner.FinishedRun`` and returns a
+    ``compute(run)`` receives a ``harness.training.spec.FinishedRun`` and returns a
     mapping of metric names to JSON values.
     """
 
@@ -164,20 +166,21 @@ class Metric:
     compute: Callable[[Any], Mapping[str, Any]]
 
 
-class Learner:
+class Learner(ABC):
     """The only object the runner talks to while training.
 
-    Subclasses implement ``train_step``, ``predict``, ``state_dict`` and
-    ``load_state_dict``; ``surrogate`` and ``features`` are optional.
+    Subclasses implement ``train_step``, ``state_dict`` and ``load_state_dict``, and ``predict``
+    (supervised) or ``features`` (unsupervised); ``surrogate`` and ``cost_counters`` are optional.
     """
 
+    @abstractmethod
     def train_step(self, x, y) -> None:
         """Consume one batch (inputs ``x``, labels ``y``) and update. Never modify ``x`` or ``y``."""
-        raise NotImplementedError
 
     def predict(self, x):
         """Class scores (logits) ``(n, n_classes)``, or regression predictions shaped like the targets,
-        without updating anything."""
+        without updating anything.  Every supervised learner implements it; an unsupervised one
+        (``Algorithm.supervised=False``) implements ``features`` instead."""
         raise NotImplementedError
 
     def surrogate(self):
@@ -201,12 +204,13 @@ class Learner:
         """
         return {}
 
+    @abstractmethod
     def state_dict(self) -> dict:
         """Everything needed to resume bit-for-bit: tensors, numbers, strings only.
 
         Return the live tensors (as ``nn.Module.state_dict`` does), not copies.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def load_state_dict(self, state: dict) -> None:
-        raise NotImplementedError
+        """Restore the state ``state_dict`` returned."""

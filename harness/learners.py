@@ -9,7 +9,7 @@ learner that predicts with one torch module shares (prediction, surrogate).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from harness.contract import Learner
 

@@ -48,7 +48,7 @@ def fetch(packages: set[str], into: Path) -> None:
                 sys.exit(f"asv_offline: npm pack {package} failed: {result.stderr.strip().splitlines()[-1:]}")
             tarball = Path(scratch) / result.stdout.strip().splitlines()[-1]
             with tarfile.open(tarball) as archive:
-                for url, (name, member) in VENDORED.items():
+                for name, member in VENDORED.values():
                     if name == package:
                         source = archive.extractfile(f"package/{member}")
                         (into / vendor_name(name, member)).write_bytes(source.read())

@@ -39,21 +39,21 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="creditbench-load-") as scratch:
         _install_fixture_plugin(Path(scratch))
-        from harness import campaign
         from harness.contract import Budget
-        from harness.executor import LocalExecutor
+        from harness.execution import matrix
+        from harness.execution.local import LocalExecutor
         from harness.registry import registry
-        from harness.runner import RunSpec
-        from harness.store import Store
+        from harness.results.store import Store
+        from harness.training.spec import RunSpec
 
         db = Path(options.db or Path(scratch) / "load.sqlite")
         specs = [RunSpec("conformance", "plain", seed, Budget(160, 30), suite="load") for seed in range(options.runs)]
         with Store(db) as store:
             started = time.perf_counter()
-            summary = campaign.run_matrix(specs, store, LocalExecutor(jobs=options.jobs), registry())
+            summary = matrix.run_matrix(specs, store, LocalExecutor(jobs=options.jobs), registry())
             elapsed = time.perf_counter() - started
             resume_started = time.perf_counter()
-            resumed = campaign.run_matrix(specs, store, LocalExecutor(jobs=options.jobs), registry())
+            resumed = matrix.run_matrix(specs, store, LocalExecutor(jobs=options.jobs), registry())
             resume_seconds = time.perf_counter() - resume_started
             inside = sum(run["wall_seconds"] for run in store.runs("load"))
         size = sum(os.path.getsize(path) for path in (db, Path(f"{db}-wal")) if os.path.exists(path))

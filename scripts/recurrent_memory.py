@@ -21,7 +21,7 @@ import time
 
 import torch
 
-from harness import probes
+from harness.metrics import instruments
 from harness.registry import registry
 
 
@@ -45,12 +45,12 @@ def measure(task, algorithm, batch: int) -> dict:
     learner = algorithm.build(task, config, 0)
     learner.train_step(x, y)  # optimiser moments exist from the first step on
     started = time.perf_counter()
-    activations = probes.activation_bytes(learner, x, y)
+    activations = instruments.activation_bytes(learner, x, y)
     seconds = time.perf_counter() - started
     return {
         "activation_bytes": activations,
-        "peak_bytes": probes.peak_bytes(learner, x, y, torch.device("cpu")),
-        "state_bytes": probes.state_bytes(learner),
+        "peak_bytes": instruments.peak_bytes(learner, x, y, torch.device("cpu")),
+        "state_bytes": instruments.state_bytes(learner),
         "trace_bytes": carried_per_sequence(learner, batch),
         "seconds": seconds,
     }

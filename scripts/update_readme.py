@@ -7,9 +7,10 @@ import re
 import sys
 from pathlib import Path
 
-from harness import leaderboard
 from harness.registry import registry
-from harness.store import Store
+from harness.report.aggregate import aggregate
+from harness.report.text import to_markdown
+from harness.results.store import Store
 
 START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 
@@ -24,7 +25,7 @@ def main(store_path: str, readme_path: str) -> None:
         f"{environment['packages']['torch']}, {environment['device']}, commit "
         f"{(environment['git_commit'] or 'unknown')[:10]}); {len(rows)} runs, {minutes:.1f} worker-minutes.\n\n"
     )
-    table = leaderboard.to_markdown(leaderboard.aggregate(rows, registry()))
+    table = to_markdown(aggregate(rows, registry()))
     readme = Path(readme_path)
     text = readme.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)

@@ -46,7 +46,7 @@ def faulty_plugins(site):
 
 def pytest_terminal_summary(terminalreporter):
     """The fault-injection and crash-resume counts, so that every test run shows them."""
-    from tests.reliability import REPORT
+    from tests.reliability.helpers import REPORT
 
     if REPORT:
         terminalreporter.write_sep("-", "creditbench reliability")

@@ -2,8 +2,8 @@ import warnings
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import PluginWarning, build_registry
+from harness.errors import HarnessError, PluginWarning
+from harness.registry import build_registry
 from tests.conftest import install_plugin
 
 GOOD = """
@@ -75,6 +75,25 @@ def test_unknown_names_raise_a_harness_error_listing_the_known_ones():
 def test_the_harness_does_not_import_plugins():
     from pathlib import Path
 
-    for path in Path(__file__).resolve().parent.parent.joinpath("harness").glob("*.py"):
+    for path in Path(__file__).resolve().parent.parent.joinpath("harness").rglob("*.py"):
         text = path.read_text()
         assert "import creditbench_" not in text and "from creditbench_" not in text and "plugins/" not in text, path
+
+
+def test_an_unknown_name_suggests_the_close_ones():
+    registry = build_registry()
+    with pytest.raises(HarnessError, match=r"unknown task 'mnist5'; did you mean 'mnist5k' or 'mnist1d'\?"):
+        registry.task("mnist5")
+
+
+def test_plugins_import_only_the_public_api_outside_their_tests():
+    from pathlib import Path
+
+    plugins = Path(__file__).resolve().parent.parent / "plugins"
+    for path in plugins.rglob("*.py"):
+        if "tests" in path.relative_to(plugins).parts:
+            continue
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if stripped.startswith(("from harness", "import harness")):
+                assert stripped.startswith(("from harness import", "from harness.testing import")), f"{path}: {stripped}"

@@ -30,8 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.learners import ModelLearner
-
+from harness import ModelLearner
 
 
 def frozen_linear(linear: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:

@@ -2,8 +2,8 @@ import copy
 
 import torch
 import torch.nn.functional as F
-
 from creditbench_altmin.learner import AlternatingMinimisation
+
 from harness.architectures import MLP
 from harness.testing import parametrize_with_checks
 

@@ -13,10 +13,8 @@ differentiated in the weights.
 
 import torch
 
-from harness.architectures import MLP
-from harness.learners import GradientLearner
-
 from creditbench_backprop.learner import make_optimizer
+from harness import MLP, GradientLearner
 
 
 def cross_lipschitz(model, x) -> torch.Tensor:

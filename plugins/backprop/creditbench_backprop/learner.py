@@ -2,7 +2,7 @@
 
 import torch
 
-from harness.learners import GradientLearner, task_loss
+from harness import GradientLearner, task_loss
 
 
 def make_optimizer(parameters, config):

@@ -3,10 +3,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-from harness.adaptive_trap import ADAPTIVE_TRAP, FEATURES
 from harness.architectures import MLP
 from harness.registry import Registry, registry
-from harness.runner import RunSpec, train
+from harness.tasks.adaptive_trap import ADAPTIVE_TRAP, FEATURES
+from harness.training.loop import train
+from harness.training.spec import RunSpec
 
 # The paper's model (a linear classifier) and the task's reference architecture (two tanh hidden layers).
 ARCHITECTURES = {"linear": MLP((FEATURES, 2)), "reference": ADAPTIVE_TRAP.architecture}

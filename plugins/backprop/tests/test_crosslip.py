@@ -2,9 +2,9 @@ import itertools
 
 import pytest
 import torch
+from creditbench_backprop.crosslip import cross_lipschitz
 from torch import nn
 
-from creditbench_backprop.crosslip import cross_lipschitz
 from harness.testing import parametrize_with_checks
 
 

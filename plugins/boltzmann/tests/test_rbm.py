@@ -1,7 +1,7 @@
 import pytest
 import torch
+from creditbench_boltzmann.rbm import RBM, ContrastiveDivergence
 
-from creditbench_rbm.rbm import RBM, ContrastiveDivergence
 from harness.testing import parametrize_with_checks
 
 
@@ -79,7 +79,7 @@ def _task(name):
 
 
 def _raw_input_probe_accuracy(task):
-    """The harness's readout (logistic regression, as in ``harness.runner``) fitted on the raw inputs instead."""
+    """The harness's readout (logistic regression, as in ``harness.training.evaluation``) fitted on the raw inputs instead."""
     from sklearn.linear_model import LogisticRegression
 
     data = task.load()

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from harness.learners import GradientLearner
+from harness import GradientLearner
 
 
 def build_linear_learner(task, config, seed):

@@ -1,10 +1,10 @@
 import torch
 import torch.nn.functional as F
+from creditbench_equilibrium_propagation.bptt import TruncatedBPTT
+from creditbench_equilibrium_propagation.dynamics import EquilibriumNetwork, sigma
+from creditbench_equilibrium_propagation.ep import EquilibriumPropagation
 from torch import nn
 
-from creditbench_ep.bptt import TruncatedBPTT
-from creditbench_ep.dynamics import EquilibriumNetwork, sigma
-from creditbench_ep.ep import EquilibriumPropagation
 from harness.architectures import MLP
 from harness.testing import parametrize_with_checks
 

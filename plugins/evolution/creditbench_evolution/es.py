@@ -9,7 +9,7 @@ centred ranks (fitness shaping), and estimate the search gradient
 import torch
 
 from creditbench_evolution.population import FlatParameters
-from harness.learners import GradientLearner
+from harness import GradientLearner
 
 NOISE_SEED_OFFSET = 2_000_003  # perturbations must not be correlated with the initial weights
 

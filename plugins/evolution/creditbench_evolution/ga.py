@@ -19,7 +19,7 @@ There is no crossover, as in the paper.
 import torch
 
 from creditbench_evolution.population import FlatParameters
-from harness.learners import ModelLearner, cross_entropy
+from harness import ModelLearner, cross_entropy
 
 MUTATION_SEED_OFFSET = 4_000_037  # mutations must not be correlated with the initial weights
 FOUNDER_SEED_OFFSET = 5_000_011  # nor generation 0 with the elite's initialisation

@@ -1,6 +1,6 @@
 import torch
-
 from creditbench_evolution.es import centred_ranks
+
 from harness.testing import parametrize_with_checks
 
 

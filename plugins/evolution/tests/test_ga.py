@@ -1,8 +1,8 @@
 import pytest
 import torch
-
 from creditbench_evolution.ga import GeneticAlgorithm
 from creditbench_evolution.population import FlatParameters
+
 from harness.architectures import MLP
 from harness.testing import parametrize_with_checks
 

@@ -42,14 +42,14 @@ def architecture(task, config):
 def build(task, config, seed):
     import torch
 
-    from harness.learners import GradientLearner, task_loss
+    from harness import GradientLearner, task_loss
 
     model = architecture(task, config).build(seed)
     return GradientLearner(model, torch.optim.Adam(model.parameters(), lr=config["lr"]), loss=task_loss(task))
 
 
 def declines(task, config):
-    from harness.architectures import RNN
+    from harness import RNN
 
     if not isinstance(task.architecture, RNN) or task.architecture.readout != "last":
         return f"fast-weights reads one prediction from the last step of a sequence; {task.name} asks for {task.architecture}"

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.recurrent import RecurrentNetwork
+from harness import RecurrentNetwork
 
 RECURRENT_SCALE = 0.05  # W starts at 0.05·I: the slow recurrence starts weak, the fast weights carry the memory
 
@@ -48,7 +48,7 @@ class FastWeightsRNN:
         return (f"fast-weights RNN {self.input_size}-{self.hidden_size}-{self.output_size} "
                 f"(λ={self.decay}, η={self.fast_rate}, S={self.inner_steps})")
 
-    def build(self, seed: int) -> "FastWeightsNetwork":
+    def build(self, seed: int) -> FastWeightsNetwork:
         return FastWeightsNetwork(self, seed)
 
 
@@ -57,7 +57,7 @@ def _parameter(draw) -> nn.Parameter:
 
 
 class FastWeightsNetwork(RecurrentNetwork):
-    """``FastWeightsRNN`` as a module with the one-step API of ``harness.recurrent``.
+    """``FastWeightsRNN`` as a module with the one-step API of ``harness.RecurrentNetwork``.
 
     Initialisation, from a CPU generator seeded with ``seed``: C normal with unit variance (on one-hot
     inputs C is a table of character embeddings, initialised as ``nn.Embedding`` does; the paper learns an

@@ -3,10 +3,10 @@ import dataclasses
 import pytest
 import torch
 import torch.nn.functional as F
-
 from creditbench_fast_weights import DEFAULTS, architecture, declines
 from creditbench_fast_weights.network import FastWeightsRNN
-from harness.assoc_retrieval import ASSOC_RETRIEVAL
+
+from harness.tasks.assoc_retrieval import ASSOC_RETRIEVAL
 from harness.testing import RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK, parametrize_with_checks
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
+from creditbench_feedback_alignment.learner import RandomFeedback, SignFeedback
 
-from creditbench_fa.learner import RandomFeedback, SignFeedback
 from harness.architectures import MLP
 from harness.learners import cross_entropy
 from harness.testing import parametrize_with_checks

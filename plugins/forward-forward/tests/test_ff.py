@@ -1,6 +1,6 @@
 import torch
+from creditbench_forward_forward.learner import ForwardForward, goodness
 
-from creditbench_ff.learner import ForwardForward, goodness
 from harness.architectures import MLP
 from harness.testing import parametrize_with_checks
 

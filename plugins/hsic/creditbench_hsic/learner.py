@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from creditbench_hsic.hsic import normalised_hsic, normalised_kernel
-from harness.learners import ModelLearner
+from harness import ModelLearner
 
 
 class HSICBottleneck(ModelLearner):

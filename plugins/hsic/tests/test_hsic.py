@@ -1,9 +1,9 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
 from creditbench_hsic.hsic import EPSILON, gaussian_kernel, normalised_hsic, normalised_kernel
 from creditbench_hsic.learner import HSICBottleneck
+
 from harness.architectures import MLP
 from harness.testing import parametrize_with_checks
 
@@ -49,7 +49,7 @@ def test_no_gradient_crosses_a_layer():
     x, y = _blobs()
     objectives, readout_loss = learner.layer_objectives(x, y)
     layers = [linear for linear, _ in learner.hidden] + [learner.readout]
-    for own, loss in enumerate(objectives + [readout_loss]):
+    for own, loss in enumerate([*objectives, readout_loss]):
         gradients = torch.autograd.grad(loss, [layer.weight for layer in layers], allow_unused=True)
         assert gradients[own] is not None and torch.any(gradients[own] != 0)
         assert all(gradient is None for index, gradient in enumerate(gradients) if index != own)

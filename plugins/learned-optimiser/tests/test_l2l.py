@@ -3,19 +3,25 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from creditbench_learned_optimiser import META_TRAINING, meta_training_presentations
+from creditbench_learned_optimiser.optimiser import (
+    CoordinatewiseLSTM,
+    LearnedOptimizer,
+    meta_train,
+    optimise_quadratics,
+    preprocess,
+)
 
-from creditbench_l2l import META_TRAINING, meta_training_presentations
-from creditbench_l2l.optimiser import CoordinatewiseLSTM, LearnedOptimizer, meta_train, optimise_quadratics, preprocess
 from harness.architectures import MLP
 from harness.contract import Budget, Splits, Task
-from harness.quadratics import (
+from harness.registry import registry
+from harness.tasks.quadratics import (
     HELD_OUT_SEED,
     VALIDATION_SEED,
     quadratic_gradient,
     quadratic_loss,
     sample_quadratics,
 )
-from harness.registry import registry
 from harness.testing import CONFORMANCE_TASK, parametrize_with_checks
 
 # The contract checks build a dozen learners; a short meta-training keeps them fast and checks the same code.

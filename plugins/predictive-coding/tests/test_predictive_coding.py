@@ -1,7 +1,7 @@
 import torch
 import torch.nn.functional as F
+from creditbench_predictive_coding.pc import PredictiveCoding
 
-from creditbench_pc.pc import PredictiveCoding
 from harness.architectures import MLP
 from harness.testing import parametrize_with_checks
 

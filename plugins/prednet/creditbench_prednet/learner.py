@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from creditbench_prednet.network import PredNet
-from harness.learners import GradientLearner, task_loss
+from harness import GradientLearner, task_loss
 
 # λ_l of the paper's two loss settings (section 3): L0 weighs the pixel layer's errors only; L_all also the
 # upper layers' errors, at 0.1 each.  λ_t is 0 for the first time step and 1 for the others.

@@ -3,13 +3,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-
 from creditbench_prednet import declines
 from creditbench_prednet.learner import ErrorUnitLoss, build_prednet, layer_weights
 from creditbench_prednet.network import PredNet
+
 from harness.contract import Splits
-from harness.moving_balls import MOVING_BALLS
 from harness.registry import registry
+from harness.tasks.moving_balls import MOVING_BALLS
 from harness.testing import CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK, parametrize_with_checks
 
 

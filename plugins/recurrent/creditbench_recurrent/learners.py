@@ -1,6 +1,6 @@
 """Four ways to estimate the gradient of a recurrent network's loss, behind one Learner.
 
-Every rule here trains a ``harness.recurrent.RecurrentNetwork`` with a torch optimiser, one update per
+Every rule here trains a ``harness.RecurrentNetwork`` with a torch optimiser, one update per
 ``train_step``.  On a sequence task the batch is whole sequences, each started from the network's
 initial state.  On a stream task the batch is the next chunk of the one stream: the learner continues
 from what it carried out of the previous chunk (the state, and for RTRL and UORO the influence of the
@@ -22,7 +22,7 @@ import torch
 from torch.autograd import forward_ad
 from torch.func import vmap
 
-from harness.learners import ModelLearner, task_loss
+from harness import ModelLearner, task_loss
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 STABILITY = 1e-7  # keeps UORO's rescaling finite when a tangent is zero (it starts at zero)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.architectures import RNN
+from harness import RNN
 
 
 def architecture(task, config):

@@ -4,16 +4,15 @@ import statistics
 import pytest
 import torch
 import torch.nn.functional as F
-
 from creditbench_recurrent import rtrl_declines, tbptt_declines
 from creditbench_recurrent.learners import BPTT, RTRL, TBPTT, UORO
 from creditbench_recurrent.networks import network
-from harness.adding import adding_task
-from harness.architectures import RNN
-from harness.influence_balancing import INFLUENCE_BALANCING
-from harness.testing import RETRIEVAL_CONFORMANCE_TASK, parametrize_with_checks
-
 from tiny_recurrent_tasks import ADDING, ECHO, INFLUENCE
+
+from harness.architectures import RNN
+from harness.tasks.adding import adding_task
+from harness.tasks.influence_balancing import INFLUENCE_BALANCING
+from harness.testing import RETRIEVAL_CONFORMANCE_TASK, parametrize_with_checks
 
 CONFIG = {"optimizer": "sgd", "lr": 0.0, "clip": 0.0, "batch_size": 16, "truncation": 2}
 
@@ -155,8 +154,10 @@ def test_exact_online_gradient_converges_on_influence_balancing():
 
 
 def _influence_balancing_run(algorithm, seed, **config):
+    from harness.errors import RunFailed
     from harness.registry import registry
-    from harness.runner import RunFailed, RunSpec, train
+    from harness.training.loop import train
+    from harness.training.spec import RunSpec
 
     budget = dataclasses.replace(INFLUENCE_BALANCING.budget, wall_seconds=600)  # the claim needs every step
     try:
@@ -176,7 +177,7 @@ def test_uoro_converges_on_influence_balancing_where_truncated_bptt_does_not(see
     skill (0.85 at θ*; the rest is the start-up transient).  Here the truncated influence changes sign at 41
     steps, and a window of k steps backprops k/2 steps on average, so tbptt with k = 1, 10 and even 100
     (chunks of k steps) must end worse than the untrained system (skill < 0), and only k = 400 converges."""
-    from harness.influence_balancing import best_skill
+    from harness.tasks.influence_balancing import best_skill
 
     attainable = best_skill()
     assert _influence_balancing_run("uoro", seed) > 0.5 * attainable
@@ -209,13 +210,13 @@ def test_memory_per_step_grows_with_length_for_bptt_only():
     """The memory ladder in miniature (scripts/recurrent_memory.py measures adding-10/100/1000): BPTT keeps
     every step's activations, so what it holds at once grows tenfold with a tenfold longer sequence; tbptt's
     stays at one window, RTRL's and UORO's at one step (their per-sequence trace does not depend on length)."""
-    from harness import probes
+    from harness.metrics import instruments
 
     held = {}
     for length in (6, 60):
         x, y = _sequences("last", length=length)
         for rule in (BPTT, TBPTT, RTRL, UORO):
-            held[rule.__name__, length] = probes.activation_bytes(_learner(rule, ADDING), x, y)
+            held[rule.__name__, length] = instruments.activation_bytes(_learner(rule, ADDING), x, y)
     assert held["BPTT", 60] > 9 * held["BPTT", 6]
     for rule in ("TBPTT", "RTRL", "UORO"):
         assert held[rule, 60] == held[rule, 6]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.adding import generate
-from harness.architectures import RNN
+from harness.architectures import RNN, LinearDynamics
 from harness.contract import Budget, Splits, Task
-from harness.influence_balancing import LinearDynamics, untrained_prediction
+from harness.tasks.adding import generate
+from harness.tasks.influence_balancing import untrained_prediction
 
 BUDGET = Budget(presentations=160, wall_seconds=30)
 

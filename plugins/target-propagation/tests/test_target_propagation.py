@@ -1,8 +1,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from creditbench_tp.inverses import reconstruction_loss
-from creditbench_tp.propagation import (
+from creditbench_target_propagation.inverses import reconstruction_loss
+from creditbench_target_propagation.propagation import (
     AuxiliaryOutputSDTP,
     DifferenceTargetPropagation,
     SimplifiedDTP,
@@ -132,7 +132,7 @@ def test_sdtp_uses_no_gradient_and_ao_sdtp_tells_same_class_examples_apart(rule_
 
 # Bartunov et al. (2018), Table 1(a): test error (%) of fully connected networks on MNIST (784-256x5-10, tanh,
 # Adam, 500 epochs).  Target-propagation rows under both schedules: "alternating" trains inverses and forward
-# weights in alternate epochs, "parallel" (what creditbench_tp implements) updates both on every batch.
+# weights in alternate epochs, "parallel" (what creditbench_target_propagation implements) updates both on every batch.
 BARTUNOV_MNIST_TEST_ERROR = {
     "bp-sgd": 1.48,
     "fa": 1.85,

@@ -1,0 +1,10 @@
+"""Reference architectures: specs that tasks declare and every algorithm must use unless it declares it cannot.
+
+A spec is a frozen dataclass with ``build(seed)``, returning a torch module initialised from ``seed``.
+"""
+
+from harness.architectures.linear_dynamics import LinearDynamics
+from harness.architectures.mlp import ACTIVATIONS, MLP, activation_module
+from harness.architectures.rnn import CELLS, READOUTS, RNN
+
+__all__ = ["ACTIVATIONS", "CELLS", "MLP", "READOUTS", "RNN", "LinearDynamics", "activation_module"]

@@ -1,0 +1,147 @@
+"""The local executor: many RunSpecs, each in its own worker process on this machine, a few at a time.
+
+Workers come from a fork server that has already imported torch, so a run
+starts in milliseconds, not seconds.  Each run gets a wall-clock limit (the
+process is killed when it passes it) and a memory limit (enforced inside the
+worker).  Whatever happens to a worker (an exception, a hang, a crash, an
+out-of-memory kill), the coordinating process records one failed run with the
+reason and goes on.  Results are handed to ``on_result`` one at a time, in the
+coordinating process, which alone writes the store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+
+from harness.execution import worker
+from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, default_time_limit, failed_result
+from harness.training.spec import RunSpec
+
+KILL_GRACE_SECONDS = 5
+
+
+@dataclass
+class _Running:
+    spec: RunSpec
+    process: multiprocessing.Process
+    connection: object
+    deadline: float
+    log_path: str
+    started: float
+
+
+def _context():
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
+        # the robustness metric imports foolbox (0.5 s).
+        context.set_forkserver_preload(["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harness.execution.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _log_tail(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 2000))
+            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1][:200] if lines else ""
+
+
+class LocalExecutor:
+    """The default executor: a pool of worker processes on this machine."""
+
+    def __init__(self, jobs: int = 1, threads: int = 1, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+                 time_limit: float | None = None):
+        self.jobs = max(1, jobs)
+        # One thread per run by default: the reference MLPs are too small to gain from more, a run's numbers
+        # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
+        self.threads = max(1, threads)
+        self.memory_limit = memory_limit
+        self.time_limit = time_limit
+
+    def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
+        context = _context()
+        pending = deque(specs)
+        running: list[_Running] = []
+        log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
+        try:
+            while pending or running:
+                while pending and len(running) < self.jobs:
+                    running.append(self._start(context, pending.popleft(), log_dir))
+                nearest = min(job.deadline for job in running)
+                wait([job.connection for job in running] + [job.process.sentinel for job in running],
+                     timeout=max(0.0, nearest - time.monotonic()))
+                for job in list(running):
+                    result = self._poll(job)
+                    if result is not None:
+                        running.remove(job)
+                        on_result(job.spec, result)
+        finally:
+            for job in running:
+                self._kill(job)
+            shutil.rmtree(log_dir, ignore_errors=True)
+
+    def _start(self, context, spec: RunSpec, log_dir: str) -> _Running:
+        receiver, sender = context.Pipe(duplex=False)
+        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
+        process = context.Process(
+            target=worker.main,
+            args=(spec.fields(), sender, log_path, self.memory_limit, self.threads, list(sys.path)),
+            daemon=True,
+        )
+        process.start()
+        sender.close()
+        limit = self.time_limit or default_time_limit(spec)
+        return _Running(spec, process, receiver, time.monotonic() + limit, log_path, time.monotonic())
+
+    def _poll(self, job: _Running) -> dict | None:
+        """The run's result if it has one (finished, failed, died or timed out), else None."""
+        if job.connection.poll():
+            try:
+                result = job.connection.recv()
+            except (EOFError, OSError):
+                result = None
+            if result is not None:
+                job.process.join(KILL_GRACE_SECONDS)
+                self._kill(job)
+                return result
+        if not job.process.is_alive():
+            job.process.join()
+            code = job.process.exitcode
+            cause = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+            tail = _log_tail(job.log_path)
+            reason = f"worker died ({cause})" + (f": {tail}" if tail else "")
+            return failed_result(reason, job.started)
+        if time.monotonic() > job.deadline:
+            self._kill(job)
+            return failed_result(f"timed out: exceeded the wall-clock limit of {job.deadline - job.started:.0f} s", job.started)
+        return None
+
+    @staticmethod
+    def _kill(job: _Running) -> None:
+        if job.process.is_alive():
+            job.process.kill()
+            job.process.join(KILL_GRACE_SECONDS)
+        job.connection.close()
+
+
+def run_isolated(specs: list[RunSpec], threads: int, memory_limit: int | None, time_limit: float | None) -> list[dict]:
+    """Run specs one after another, each in an isolated worker process on this machine; their result dicts."""
+    results = {}
+    LocalExecutor(jobs=1, threads=threads, memory_limit=memory_limit, time_limit=time_limit).run(
+        specs, lambda spec, result: results.__setitem__(id(spec), result))
+    return [results[id(spec)] for spec in specs]

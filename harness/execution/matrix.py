@@ -1,0 +1,66 @@
+"""Running a matrix of runs into a store: skip what is done, execute the rest, save each as it ends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from harness.training.spec import RunSpec, code_version, run_key
+
+
+@dataclass
+class Summary:
+    planned: int = 0
+    skipped: int = 0
+    finished: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
+
+
+def store_row(registry, spec: RunSpec, result: dict) -> dict:
+    """The store's row for a run, from the worker's result (which may be a bare failure)."""
+    from harness.results import environment
+
+    algorithm = registry.algorithm(spec.algorithm)
+    plugin_version = registry.versions.get(spec.algorithm, "?")
+    return {
+        "run_key": run_key(registry, spec),
+        "suite": spec.suite,
+        "task": spec.task,
+        "algorithm": spec.algorithm,
+        "seed": spec.seed,
+        "overrides": spec.config,
+        "config": result.get("config") or algorithm.config_for(spec.task, spec.config),
+        "budget": asdict(spec.budget),
+        "code_version": code_version(registry, spec),
+        "status": result["status"],
+        "reason": result.get("reason"),
+        "metrics": result.get("metrics", {}),
+        "curve": result.get("curve", []),
+        "environment": result.get("environment") or environment.describe(spec.device, plugin_version),
+        "wall_seconds": result.get("wall_seconds", 0.0),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def run_matrix(specs: list[RunSpec], store, executor, registry, retry_failed: bool = False,
+               on_start: Callable[[list[RunSpec]], None] | None = None,
+               on_result: Callable[[RunSpec, dict], None] | None = None) -> Summary:
+    """Execute the runs not already in ``store``; each result is committed as soon as it arrives."""
+    done = store.keys(("finished",) if retry_failed else ("finished", "failed"))
+    todo = [spec for spec in specs if run_key(registry, spec) not in done]
+    summary = Summary(planned=len(specs), skipped=len(specs) - len(todo))
+    if on_start:
+        on_start(todo)
+
+    def save(spec: RunSpec, result: dict) -> None:
+        store.save(store_row(registry, spec, result))
+        if result["status"] == "finished":
+            summary.finished += 1
+        else:
+            summary.failed.append((spec.label(), result.get("reason") or "unknown"))
+        if on_result:
+            on_result(spec, result)
+
+    executor.run(todo, save)
+    return summary

@@ -1,0 +1,66 @@
+"""Suites: named matrices of runs.
+
+* ``quick`` (the default): every installed algorithm on every task it
+  supports, 2 seeds, each task's reduced ``quick_budget``; ≤ 10 minutes on 2 cores.
+* ``standard``: the tasks' full budgets and 5 seeds; what leaderboards publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.errors import HarnessError
+from harness.registry import unknown_name
+from harness.training.spec import RunSpec
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    seeds: int
+    quick: bool  # use the tasks' quick budgets
+
+    def budget(self, task):
+        return task.quick_budget if self.quick else task.budget
+
+
+SUITES = {
+    "quick": Suite("quick", "every algorithm on every task, reduced budgets, 2 seeds (≤ 10 min on 2 cores)", 2, True),
+    "standard": Suite("standard", "every algorithm on every task, full budgets, 5 seeds (for publication)", 5, False),
+}
+DEFAULT_SUITE = "quick"
+
+
+def suite(name: str) -> Suite:
+    if name not in SUITES:
+        raise HarnessError(unknown_name("suite", name, SUITES))
+    return SUITES[name]
+
+
+def plan(registry, suite_name: str = DEFAULT_SUITE, tasks=(), algorithms=(), seeds: int | None = None,
+         overrides: dict | None = None, device: str = "cpu") -> list[RunSpec]:
+    """The runs of a suite, narrowed to the given tasks and algorithms; unknown names are errors."""
+    chosen = suite(suite_name)
+    task_list = [registry.task(name) for name in tasks] or list(registry.tasks.values())
+    algorithm_list = [registry.algorithm(name) for name in algorithms] or list(registry.algorithms.values())
+    if seeds is not None and seeds < 1:
+        raise HarnessError(f"--seeds must be at least 1, got {seeds}")
+    for key in overrides or {}:
+        for algorithm in algorithm_list:
+            known = set(algorithm.defaults) | {"batch_size"}
+            if key not in known:
+                raise HarnessError(f"config key {key!r} is not a setting of {algorithm.name} (settings: {', '.join(sorted(known))})")
+    pairs, declined = [], []
+    for task in task_list:
+        for algorithm in algorithm_list:
+            reason = algorithm.declined(task, algorithm.config_for(task.name, overrides))
+            (declined if reason else pairs).append(reason or (task, algorithm))
+    if not pairs and tasks and algorithms:
+        raise HarnessError(f"nothing to run: {'; '.join(declined)}")
+    return [
+        RunSpec(task=task.name, algorithm=algorithm.name, seed=seed, budget=chosen.budget(task),
+                config=dict(overrides or {}), suite=chosen.name, device=device)
+        for task, algorithm in pairs
+        for seed in range(chosen.seeds if seeds is None else seeds)
+    ]

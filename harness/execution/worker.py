@@ -1,0 +1,103 @@
+"""One run in one worker process, with a memory limit, and everything it needs to report back.
+
+The worker redirects its stdout and stderr to a log file (a plugin that prints
+wildly cannot flood the terminal), caps its address space with
+``RLIMIT_AS`` (a plugin that exhausts memory gets an allocation error, not the
+machine), seeds every RNG, trains, computes every registered metric and sends
+back a JSON-ready dict.  The coordinating process enforces the wall-clock
+limit and records deaths by signal.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+import traceback
+
+from harness.errors import RunFailed
+from harness.training.spec import RunSpec
+
+MEMORY_ERROR_MARKERS = ("can't allocate", "out of memory", "std::bad_alloc", "cannot allocate memory")
+
+
+def _redirect_output(log_path: str) -> None:
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+
+
+def _limit_memory(limit_bytes: int | None) -> None:
+    if limit_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def failure_reason(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
+    if isinstance(error, MemoryError) or any(marker in str(error).lower() for marker in MEMORY_ERROR_MARKERS):
+        return f"memory limit exceeded ({text})"
+    if isinstance(error, RunFailed):
+        return str(error)
+    return f"plugin raised {text}"
+
+
+def run_spec(spec: RunSpec, registry) -> dict:
+    """Train and measure one run in this process; the result row minus bookkeeping."""
+    import torch
+
+    from harness.results import environment
+    from harness.training.loop import train
+
+    started = time.perf_counter()
+    plugin_version = registry.versions.get(spec.algorithm, "unknown")
+    run = train(spec, registry)
+    metrics: dict = {"presentations": run.presentations, "steps": run.steps, "stopped_by": run.stopped_by,
+                     "train_seconds": run.train_seconds}
+    for metric in registry.metrics.values():
+        metrics.update(metric.compute(run))
+    return {
+        "status": "finished",
+        "reason": None,
+        "config": run.config,
+        "metrics": metrics,
+        "curve": run.curve,
+        "environment": environment.describe(spec.device, plugin_version, torch.get_num_threads()),
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None, threads: int, sys_path: list) -> None:
+    """Entry point of the worker process."""
+    sys.path[:] = sys_path
+    _redirect_output(log_path)
+    started = time.perf_counter()
+    try:
+        import random
+
+        import numpy
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        from harness.registry import registry
+
+        torch.set_num_threads(threads)
+        threadpool_limits(threads)  # numpy's and scikit-learn's BLAS too (the unsupervised probe)
+        spec = RunSpec.from_fields(spec_fields)
+        random.seed(spec.seed)
+        numpy.random.seed(spec.seed)
+        _limit_memory(memory_limit)
+        result = run_spec(spec, registry())
+    except BaseException as error:  # everything a plugin can throw costs only this run
+        traceback.print_exc()
+        result = {"status": "failed", "reason": failure_reason(error), "wall_seconds": time.perf_counter() - started}
+    try:
+        connection.send(result)
+    except Exception as error:  # e.g. a metric returned something that cannot be sent
+        connection.send({"status": "failed", "reason": f"result could not be returned: {error}",
+                         "wall_seconds": time.perf_counter() - started})
+    connection.close()
+

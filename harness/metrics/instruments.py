@@ -1,0 +1,110 @@
+"""Instruments for the cost of a training step, used on sampled steps outside the timed path.
+
+``count_flops``, ``activation_bytes`` and ``peak_bytes`` instrument a real training step (the step still
+updates the learner; the instruments do not change its numbers).  ``state_bytes`` is the memory a learner
+carries from step to step (its state: weights, optimiser moments, RTRL's influence matrix, a stream
+learner's hidden state).
+"""
+
+from __future__ import annotations
+
+
+def count_flops(learner, x, y) -> int:
+    """FLOPs of one step, as counted by torch's FlopCounterMode (forward, backward, manual matmuls)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        learner.train_step(x, y)
+    return int(counter.get_total_flops())
+
+
+def storage_key(tensor):
+    storage = tensor.untyped_storage()
+    return (storage.device.type, storage.data_ptr())
+
+
+def state_tensors(state):
+    """Every tensor in a (nested) state dict."""
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        yield state
+    elif isinstance(state, dict):
+        for value in state.values():
+            yield from state_tensors(value)
+    elif isinstance(state, (list, tuple)):
+        for value in state:
+            yield from state_tensors(value)
+
+
+def activation_bytes(learner, x, y) -> int:
+    """The most bytes of saved-for-backward tensors alive at once during one step.
+
+    De-duplicated by storage; the learner's own state (parameters, buffers,
+    optimiser moments) and the input batch are excluded.  This counts what
+    autograd keeps alive between forward and backward passes, so it is the same
+    on CPU and CUDA and for any allocator.  Each saved tensor is followed until
+    autograd lets go of it, so a step that runs several backward passes
+    (truncated BPTT's windows, RTRL's and UORO's per-time-step derivatives)
+    counts what it holds at once, not the total of its passes.
+    """
+    import weakref
+
+    import torch
+
+    excluded = {storage_key(x), storage_key(y)} | {storage_key(t) for t in state_tensors(learner.state_dict())}
+    live: dict = {}  # storage -> [bytes, saved tensors still holding it]
+    total = peak = 0
+
+    def release(key):
+        nonlocal total
+        live[key][1] -= 1
+        if live[key][1] == 0:
+            total -= live.pop(key)[0]
+
+    def pack(tensor):
+        nonlocal total, peak
+        key = storage_key(tensor)
+        if key not in excluded:
+            if key not in live:
+                live[key] = [tensor.untyped_storage().nbytes(), 0]
+                total += live[key][0]
+                peak = max(peak, total)
+            live[key][1] += 1
+            weakref.finalize(tensor, release, key)
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        learner.train_step(x, y)
+    return int(peak)
+
+
+def state_bytes(learner) -> int:
+    """Bytes of the tensors in the learner's state, de-duplicated by storage."""
+    storages = {storage_key(t): t.untyped_storage().nbytes() for t in state_tensors(learner.state_dict())}
+    return int(sum(storages.values()))
+
+
+def peak_bytes(learner, x, y, device) -> int:
+    """Peak memory allocated during one step, above what was allocated before it."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        before = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        learner.train_step(x, y)
+        torch.cuda.synchronize(device)
+        return int(torch.cuda.max_memory_allocated(device) - before)
+
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as profiler:
+        learner.train_step(x, y)
+    # Allocations are attributed to ops, parents included; "self" usage counts each once.
+    events = sorted(profiler.events(), key=lambda event: event.time_range.start)
+    current = peak = 0
+    for event in events:
+        current += event.self_cpu_memory_usage
+        peak = max(peak, current)
+    return int(peak)

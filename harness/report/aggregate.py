@@ -1,0 +1,172 @@
+"""Stored runs aggregated per (suite, task, algorithm, settings): the leaderboard's entries, and its ladders.
+
+Aggregation over seeds: means (and sample standard deviation) for the task's score (accuracy, or skill for
+regression tasks), AULC and gradient cosine; medians for costs; for each target, the median over seeds of
+presentations-to-target, where a seed that never reached it counts as infinitely many (so the median is
+null when half or more of the seeds failed to reach it).  Failed runs are counted, never averaged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections import defaultdict
+
+from harness.metrics.robustness import keys
+
+CONTROL = "control"  # the family of baselines that learn no hidden layer (a readout alone, frozen features)
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else None
+
+
+def _std(values):
+    values = [v for v in values if v is not None]
+    return statistics.stdev(values) if len(values) > 1 else (0.0 if values else None)
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _median_reached(values):
+    """Median where None (not reached) is +inf; None if the median is not reached."""
+    if not values:
+        return None
+    median = statistics.median([math.inf if v is None else v for v in values])
+    return None if math.isinf(median) else median
+
+
+def _score(metrics: dict):
+    """The run's test score; stores written before scores existed have test accuracy only."""
+    return metrics.get("test_score", metrics.get("test_accuracy"))
+
+
+def aggregate(rows: list[dict], registry=None) -> list[dict]:
+    """One entry per (suite, task, algorithm).
+
+    With the registry, entries also carry what the installed algorithm and
+    task declare: the paper's published figure for the task, whether the
+    algorithm is a control (family ``"control"``), and the name of the task's score.
+    """
+    published = registry.published() if registry else {}
+    score_names = {task.name: task.score_name for task in registry.tasks.values()} if registry else {}
+    pretraining = {a.name: a.pretraining_presentations for a in registry.algorithms.values()} if registry else {}
+    rungs = {task.name: task.ladder for task in registry.tasks.values() if task.ladder} if registry else {}
+    controls = {a.name for a in registry.algorithms.values() if a.family == CONTROL} if registry else set()
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:  # runs with other settings (--set) are entries of their own, never averaged with the defaults
+        groups[(row["suite"], row["task"], row["algorithm"], json.dumps(row.get("overrides") or {}, sort_keys=True))].append(row)
+    entries = []
+    for (suite, task, algorithm, overrides), runs in groups.items():
+        finished = [run["metrics"] for run in runs if run["status"] == "finished"]
+        targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)
+        paper_accuracy, paper_source = published.get((task, algorithm), (None, None))
+        layer_names = sorted({name for m in finished for name in (m.get("gradient_cosine_layers") or {})})
+        cost_units = sorted({name for m in finished for name in (m.get("cost_per_presentation") or {})})
+        entries.append(
+            {
+                "suite": suite,
+                "task": task,
+                "algorithm": algorithm,
+                "overrides": json.loads(overrides),
+                "label": label(algorithm, json.loads(overrides)),
+                "n_seeds": len(finished),
+                "failed_runs": len(runs) - len(finished),
+                "capped_runs": sum(m.get("stopped_by") == "wall_clock" for m in finished),
+                "failure_reasons": sorted({run["reason"] for run in runs if run["status"] == "failed"}),
+                "score_name": score_names.get(task, "score"),
+                "ladder": list(rungs[task]) if task in rungs else None,
+                "test_score_mean": _mean(_score(m) for m in finished),
+                "test_score_std": _std([_score(m) for m in finished]),
+                "test_accuracy_mean": _mean(m.get("test_accuracy") for m in finished),
+                "test_accuracy_std": _std([m.get("test_accuracy") for m in finished]),
+                "control": algorithm in controls,
+                "published_accuracy": paper_accuracy,
+                "published_source": paper_source,
+                "test_loss_mean": _mean(m.get("test_loss") for m in finished),
+                "aulc_mean": _mean(m.get("aulc") for m in finished),
+                "presentations_to_target": {
+                    t: _median_reached([m.get("presentations_to_target", {}).get(t) for m in finished]) for t in targets
+                },
+                "pretraining_presentations": pretraining.get(algorithm, 0),
+                "setup_seconds": _median(m.get("setup_seconds") for m in finished),
+                "step_seconds": _median(m.get("step_seconds") for m in finished),
+                "flops_per_step": _median(m.get("flops_per_step") for m in finished),
+                "activation_bytes": _median(m.get("activation_bytes") for m in finished),
+                "state_bytes": _median(m.get("state_bytes") for m in finished),
+                "peak_bytes": _median(m.get("peak_bytes") for m in finished),
+                "cost_per_presentation": {
+                    unit: _median((m.get("cost_per_presentation") or {}).get(unit) for m in finished) for unit in cost_units
+                },
+                "gradient_cosine": _mean(m.get("gradient_cosine") for m in finished),
+                "gradient_cosine_layers": {
+                    name: _mean((m.get("gradient_cosine_layers") or {}).get(name) for m in finished) for name in layer_names
+                }
+                or None,
+                **_robustness(finished),
+            }
+        )
+    entries.sort(key=lambda e: (e["suite"], e["task"], -(e["test_score_mean"] if e["test_score_mean"] is not None else -math.inf), e["label"]))
+    return entries
+
+
+def _robustness(finished: list[dict]) -> dict:
+    """Robustness bounds over seeds: medians of the per-run quartiles and tightness, mean robust accuracy,
+    the union of flags, and why a bound is not defined (when no seed has it)."""
+    entry: dict = {}
+    for norm in keys.NORMS:
+        for bound in keys.BOUNDS:
+            for key in keys.quartiles(bound, norm):
+                entry[key] = _median(m.get(key) for m in finished)
+        entry[keys.tightness(norm)] = _median(m.get(keys.tightness(norm)) for m in finished)
+        for kind in keys.ROBUST_ACCURACIES:
+            entry[keys.accuracy(kind, norm)] = _mean(m.get(keys.accuracy(kind, norm)) for m in finished)
+        not_defined = keys.lower_not_defined(norm)
+        reasons = {m[not_defined] for m in finished if m.get(not_defined)}
+        certified = entry[keys.quartile("lower", norm, "median")] is not None
+        entry[not_defined] = None if certified else "; ".join(sorted(reasons)) or None
+    reasons = {m.get(keys.NOT_DEFINED) for m in finished}
+    entry[keys.NOT_DEFINED] = "; ".join(sorted(reasons)) if finished and None not in reasons else None
+    entry[keys.FLAGS] = sorted({flag for m in finished for flag in m.get(keys.FLAGS) or []})
+    return entry
+
+
+def label(algorithm: str, overrides: dict) -> str:
+    """The algorithm's name, with the settings it was run with when they are not its defaults."""
+    if not overrides:
+        return algorithm
+    return f"{algorithm} [{', '.join(f'{key}={value}' for key, value in sorted(overrides.items()))}]"
+
+
+def ladders(entries: list[dict]) -> list[dict]:
+    """Scaling ladders: per (suite, family), each algorithm's entries keyed by the ladder parameter's value."""
+    found: dict[tuple, dict] = {}
+    for entry in entries:
+        if not entry.get("ladder"):
+            continue
+        family, parameter, value = entry["ladder"]
+        ladder = found.setdefault((entry["suite"], family), {"suite": entry["suite"], "family": family,
+                                                             "parameter": parameter, "values": set(), "rows": {}})
+        ladder["values"].add(value)
+        ladder["rows"].setdefault(entry["label"], {})[value] = entry
+    for ladder in found.values():
+        ladder["values"] = sorted(ladder["values"])
+    return [found[key] for key in sorted(found)]
+
+
+def carried_bytes(entry) -> float | None:
+    """Memory a step needs beyond the batch: activations saved for backward plus the state carried between steps."""
+    parts = [entry.get("activation_bytes"), entry.get("state_bytes")]
+    return None if all(p is None for p in parts) else sum(p or 0 for p in parts)
+
+
+def grouped(entries):
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for entry in entries:
+        groups[(entry["suite"], entry["task"])].append(entry)
+    return groups.items()

@@ -1,0 +1,52 @@
+"""Dataset cards: provenance, licence and the checksum of the arrays a task loads.
+
+The cards live in the repository's ``datasets/`` folder, which is installed as
+the resource package ``harness.tasks.card_files`` (never as a top-level
+``datasets`` package, which would shadow Hugging Face's).  A task checks the
+arrays it built against its card, so a change in an upstream generator or
+package cannot silently change the benchmark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+import warnings
+from importlib.resources import files
+
+from harness.errors import DatasetDriftWarning
+
+CARDS_PACKAGE = "harness.tasks.card_files"
+
+
+def card(name: str) -> dict:
+    text = files(CARDS_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def card_names() -> list[str]:
+    return sorted(entry.name[: -len(".toml")] for entry in files(CARDS_PACKAGE).iterdir() if entry.name.endswith(".toml"))
+
+
+def checksum(splits) -> str:
+    """SHA-256 over the six split arrays, in a fixed order, as little-endian bytes."""
+    digest = hashlib.sha256()
+    for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+        array = getattr(splits, name)
+        digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def verify(name: str, splits) -> str:
+    """Compare the arrays with the card's checksum; warn on drift; return the checksum."""
+    actual = checksum(splits)
+    expected = card(name).get("sha256")
+    if actual != expected:
+        warnings.warn(
+            f"dataset {name!r} differs from its card (sha256 {actual[:12]}…, card says {str(expected)[:12]}…); "
+            "results may not be comparable with published ones",
+            DatasetDriftWarning,
+            stacklevel=2,
+        )
+    return actual

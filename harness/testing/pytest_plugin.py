@@ -1,0 +1,152 @@
+"""``pytest --benchmark``: the benchmark matrix as pytest items.
+
+Registered through the ``pytest11`` entry point, so pytest loads this module in
+every run of every project in the environment: it imports nothing heavy, and
+without ``--benchmark`` it adds no items.  With it, each run of the suite
+becomes an item with an id like ``digits::fa::seed0`` (so ``-k``, ``-x`` and
+``--lf`` work), runs through the same runner, worker isolation and store as
+``creditbench run`` (completed runs are reused), and asserts that the run is
+sane: finished, finite, above chance, and at or above the floor its algorithm
+declares for that task (``Algorithm.floors``).  The leaderboard is printed in
+the terminal summary and written to a file.
+
+Paper claims that compare algorithms on real tasks are ordinary tests marked
+``@pytest.mark.creditbench_claim``: they are skipped unless ``--benchmark`` is
+given, and read results through the ``creditbench_results`` fixture, which runs
+whatever the store lacks through the same executor::
+
+    @pytest.mark.creditbench_claim
+    def test_sign_symmetry_beats_fa(creditbench_results):
+        ss = creditbench_results.entry("mnist5k", "sign-symmetry")
+        fa = creditbench_results.entry("mnist5k", "fa")
+        assert ss["test_accuracy_mean"] > fa["test_accuracy_mean"]
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("creditbench")
+    group.addoption("--benchmark", action="store_true", help="collect and run the creditbench benchmark matrix")
+    group.addoption("--creditbench-suite", default="quick", help="suite to collect (default: quick)")
+    group.addoption("--creditbench-db", default="creditbench.sqlite", help="result store (default: creditbench.sqlite)")
+    group.addoption("--creditbench-leaderboard", default="creditbench-leaderboard.md",
+                    help="where to write the leaderboard (default: creditbench-leaderboard.md)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "creditbench_claim: a paper claim checked on benchmark runs (needs --benchmark)")
+
+
+class SuiteResults:
+    """Stored results of the collected suite, running (and storing) whatever is missing."""
+
+    def __init__(self, store, suite_name: str):
+        self.store = store
+        self.suite = suite_name
+
+    def rows(self, specs) -> list[dict]:
+        from harness.execution import matrix
+        from harness.execution.local import LocalExecutor
+        from harness.registry import registry
+        from harness.training.spec import run_key
+
+        registry = registry()
+        matrix.run_matrix(specs, self.store, LocalExecutor(jobs=1), registry)
+        return self.store.runs(self.suite, keys={run_key(registry, spec) for spec in specs})
+
+    def entry(self, task: str, algorithm: str, config: dict | None = None) -> dict:
+        """The leaderboard entry (seeds aggregated) of one algorithm on one task, with ``config`` overriding
+        its settings (e.g. ``{"cell": "lstm"}`` for a baseline of another kind)."""
+        from harness.execution import suites
+        from harness.registry import registry
+        from harness.report.aggregate import aggregate
+
+        specs = suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm], overrides=config)
+        return aggregate(self.rows(specs), registry())[0]
+
+
+@pytest.fixture(scope="session")
+def creditbench_results(request) -> SuiteResults:
+    if _STATE not in request.config.stash:
+        pytest.skip("needs --benchmark")
+    return request.config.stash[_STATE].results
+
+
+class BenchmarkItem(pytest.Item):
+    def __init__(self, *, spec, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def runtest(self):
+        from harness.registry import registry
+
+        (row,) = self.config.stash[_STATE].results.rows([self.spec])
+        assert_sane(row, registry().algorithm(self.spec.algorithm), registry().task(self.spec.task))
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+def assert_sane(row: dict, algorithm, task) -> None:
+    assert row["status"] == "finished", f"run failed: {row['reason']}"
+    metrics = row["metrics"]
+    numbers = [v for v in metrics.values() if isinstance(v, float)]
+    assert all(math.isfinite(v) for v in numbers), "non-finite metric"
+    score = metrics["test_score"]
+    floor = algorithm.floors.get(task.name)
+    if floor is None:
+        assert score > task.chance, f"test {task.score_name} {score:.3f} is not above chance ({task.chance:.3f})"
+    else:  # a declared floor replaces the chance check: it may sit below chance where a rule is expected to fail
+        assert score >= floor, f"test {task.score_name} {score:.3f} is below {algorithm.name}'s floor {floor} on {task.name}"
+
+
+class _State:
+    def __init__(self, store, suite_name: str):
+        self.store = store
+        self.results = SuiteResults(store, suite_name)
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to our items too
+def pytest_collection_modifyitems(session, config, items):
+    if not config.getoption("benchmark"):
+        skip = pytest.mark.skip(reason="a creditbench claim: run with --benchmark")
+        for item in items:
+            if item.get_closest_marker("creditbench_claim"):
+                item.add_marker(skip)
+        return
+    from harness.execution import suites
+    from harness.registry import registry
+    from harness.results.store import Store
+
+    suite_name = config.getoption("creditbench_suite")
+    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")), suite_name)
+    for spec in suites.plan(registry(), suite_name):
+        items.append(BenchmarkItem.from_parent(session, name=spec.label(), spec=spec))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not config.getoption("benchmark") or _STATE not in config.stash:
+        return
+    from pathlib import Path
+
+    from harness.registry import registry
+    from harness.report.aggregate import aggregate
+    from harness.report.text import to_markdown
+
+    store = config.stash[_STATE].store
+    rows = store.runs(config.getoption("creditbench_suite"))
+    text = to_markdown(aggregate(rows, registry()))
+    path = Path(config.getoption("creditbench_leaderboard"))
+    path.write_text(text + "\n", encoding="utf-8")
+    terminalreporter.write_sep("=", "creditbench leaderboard")
+    terminalreporter.write_line(text)
+    terminalreporter.write_line(f"written to {path}")
+    store.close()

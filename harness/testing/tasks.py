@@ -1,0 +1,84 @@
+"""The conformance kit's tiny tasks: a classification, a sequence-classification and a video task.
+
+Each takes seconds to train on, so the checks stay fast.
+"""
+
+from __future__ import annotations
+
+from harness.architectures import MLP, RNN
+from harness.contract import Budget, Splits, Task
+from harness.tasks import assoc_retrieval
+from harness.tasks.moving_balls import copy_last_frame, generate
+
+
+def _blobs() -> Splits:
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    centres = rng.normal(0, 3, size=(3, 8))
+
+    def sample(n):
+        labels = np.arange(n) % 3
+        return (centres[labels] + rng.normal(size=(n, 8))).astype(np.float32), labels.astype(np.int64)
+
+    return Splits(*sample(96), *sample(48), *sample(48))
+
+
+CONFORMANCE_TASK = Task(
+    name="conformance",
+    kind="classification",
+    description="three Gaussian blobs in 8 dimensions, for contract checks",
+    load=_blobs,
+    architecture=MLP((8, 16, 16, 3)),
+    n_classes=3,
+    budget=Budget(presentations=160, wall_seconds=30),
+    quick_budget=Budget(presentations=160, wall_seconds=30),
+    targets=(0.5,),
+)
+
+
+def _tiny_video() -> Splits:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return Splits(*(array for n in (64, 32, 32) for array in generate(n, rng, frames=5, balls=1, size=8, radius=1.5)))
+
+
+VIDEO_CONFORMANCE_TASK = Task(
+    name="conformance-video",
+    kind="sequence",
+    description="one bouncing ball, 8×8 frames, 5-frame clips: next-frame prediction, for contract checks of video rules",
+    load=_tiny_video,
+    architecture=RNN(64, 8, 64, cell="lstm", readout="every"),
+    n_classes=0,
+    budget=Budget(presentations=64, wall_seconds=30),
+    quick_budget=Budget(presentations=64, wall_seconds=30),
+    targets=(0.1,),
+    objective="regression",
+    baseline=copy_last_frame,
+)
+
+
+def _tiny_retrieval() -> Splits:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = []
+    for n in (96, 48, 48):
+        codes, targets = assoc_retrieval.generate(n, 2, rng)
+        arrays += [assoc_retrieval.one_hot(codes), targets]
+    return Splits(*arrays)
+
+
+RETRIEVAL_CONFORMANCE_TASK = Task(
+    name="conformance-retrieval",
+    kind="sequence",
+    description="associative retrieval with two pairs (7 characters, one digit to name), for contract checks of "
+    "sequence classifiers",
+    load=_tiny_retrieval,
+    architecture=RNN(len(assoc_retrieval.ALPHABET), 8, 10, cell="irnn", readout="last"),
+    n_classes=10,
+    budget=Budget(presentations=160, wall_seconds=30),
+    quick_budget=Budget(presentations=160, wall_seconds=30),
+    targets=(0.5,),
+)

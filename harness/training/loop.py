@@ -1,0 +1,162 @@
+"""The harness-owned training loop for one run: data order, budget, clock, evaluations and probes.
+
+Time spent evaluating or probing is excluded from training time, and the wall-clock cap applies to
+training time.  Cost probes (FLOPs, activation and peak memory) each instrument one real training step,
+on the steps after the evaluations in ``COST_PROBES_AFTER``; those steps are left out of the clock.
+"""
+
+from __future__ import annotations
+
+import time
+
+from harness.errors import RunFailed
+from harness.training.evaluation import Evaluator, evaluation_points
+from harness.training.order import DEFAULT_BATCH_SIZE, ExampleStream, StreamCursor, probe_indices
+from harness.training.spec import FinishedRun, RunSpec
+
+COST_PROBES_AFTER = (1, 5, 10)  # evaluation indices after which a step is instrumented
+
+
+def synchronize(device) -> None:
+    """Wait for queued device work (CUDA is asynchronous), so that a timer measures it."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def train(spec: RunSpec, registry) -> FinishedRun:
+    """Run one (task, algorithm, config, seed) to its budget and return the trajectory."""
+    import torch
+
+    from harness.learners import task_loss
+
+    task = registry.task(spec.task)
+    algorithm = registry.algorithm(spec.algorithm)
+    config = algorithm.config_for(task.name, spec.config)
+    declined = algorithm.declined(task, config)
+    if declined:
+        raise RunFailed(declined)
+    device = torch.device(spec.device)
+    data = {name: torch.as_tensor(value).to(device) for name, value in vars(task.load()).items()}
+    torch.manual_seed(spec.seed)
+    setup_started = time.perf_counter()
+    with device:
+        learner = algorithm.build(task, config, spec.seed)
+    setup_seconds = time.perf_counter() - setup_started
+    loop = _Loop(spec, task, algorithm, config, data, task_loss(task), learner, device)
+    loop.run()
+    return FinishedRun(
+        spec=spec,
+        task=task,
+        algorithm=algorithm,
+        config=config,
+        learner=learner,
+        curve=loop.curve,
+        cost_samples=loop.cost_samples,
+        presentations=loop.presentations,
+        steps=loop.steps,
+        timed_steps=loop.timed_steps,
+        train_seconds=loop.train_seconds,
+        setup_seconds=setup_seconds,
+        stopped_by=loop.stopped_by,
+        cost_counters=dict(learner.cost_counters()) if hasattr(learner, "cost_counters") else {},
+    )
+
+
+class _Loop:
+    """One run as it trains: presentations so far, the clock, the curve, the probes that are due."""
+
+    def __init__(self, spec: RunSpec, task, algorithm, config: dict, data: dict, loss, learner, device):
+        from harness.metrics import instruments
+
+        self.spec, self.data, self.loss, self.learner, self.device = spec, data, loss, learner, device
+        self.batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
+        self.evaluate = Evaluator(task, algorithm, data, loss)
+        n_train = len(data["y_train"])
+        on_stream = task.kind == "stream"
+        self.order = StreamCursor(n_train) if on_stream else ExampleStream(n_train, spec.seed)
+        # A stream learner's update depends on the state it carries, so a probe batch out of context means nothing.
+        self.probe_batch = None if on_stream else probe_indices(n_train, spec.seed, self.batch_size).to(device)
+        self.points = evaluation_points(spec.budget.presentations)
+        self.curve: list[dict] = []
+        self.cost_samples: list[dict] = []
+        self.presentations = self.steps = self.timed_steps = 0
+        self.train_seconds = 0.0
+        self.stopped_by = "presentations"
+        self.measure = {
+            "flops": instruments.count_flops,
+            "activation_bytes": instruments.activation_bytes,
+            "peak_bytes": lambda learner, x, y: instruments.peak_bytes(learner, x, y, device),
+        }
+        self.instruments_due: list[str] = []
+        self.sample: dict = {}
+
+    def run(self) -> None:
+        budget = self.spec.budget
+        self.record_evaluation()
+        next_point = 1
+        check_batch = True  # on the first timed step after each evaluation: cheap, and catches a learner that always mutates
+        while self.presentations < budget.presentations:
+            indices = self.order.take(min(self.batch_size, budget.presentations - self.presentations)).to(self.device)
+            x, y = self.data["x_train"][indices], self.data["y_train"][indices]
+            if self.instruments_due:
+                self.instrumented_step(x, y)
+            else:
+                self.timed_step(x, y, check_batch)
+                check_batch = False
+            self.presentations += len(indices)
+            self.steps += 1
+            if self.train_seconds > budget.wall_seconds:
+                self.stopped_by = "wall_clock"
+                break
+            if next_point < len(self.points) and self.presentations >= self.points[next_point]:
+                while next_point < len(self.points) and self.presentations >= self.points[next_point]:
+                    next_point += 1
+                self.record_evaluation()
+                check_batch = True
+                if len(self.curve) - 1 in COST_PROBES_AFTER:
+                    self.instruments_due = list(self.measure)
+                    self.sample = {"presentations": self.presentations}
+        if self.curve[-1]["presentations"] != self.presentations:
+            self.record_evaluation()
+
+    def timed_step(self, x, y, check_batch: bool) -> None:
+        originals = (x.clone(), y.clone()) if check_batch else None
+        started = time.perf_counter()
+        self.learner.train_step(x, y)
+        synchronize(self.device)
+        self.train_seconds += time.perf_counter() - started
+        self.timed_steps += 1
+        if originals is not None:
+            _check_batch_unchanged(originals, (x, y), self.presentations)
+
+    def instrumented_step(self, x, y) -> None:
+        from harness.metrics import instruments
+
+        instrument = self.instruments_due.pop(0)
+        self.sample[instrument] = self.measure[instrument](self.learner, x, y)
+        if not self.instruments_due:
+            self.sample["state_bytes"] = instruments.state_bytes(self.learner)
+            self.cost_samples.append(self.sample)
+
+    def record_evaluation(self) -> None:
+        from harness.metrics.fidelity import gradient_cosine
+
+        point = self.evaluate(self.learner, self.presentations)
+        point["train_seconds"] = self.train_seconds
+        if self.probe_batch is not None:
+            x, y = self.data["x_train"][self.probe_batch], self.data["y_train"][self.probe_batch]
+            cosines = gradient_cosine(self.learner, x, y, self.loss)
+            if cosines is not None:
+                point["gradient_cosine"] = cosines
+        self.curve.append(point)
+
+
+def _check_batch_unchanged(originals: tuple, batch: tuple, presentations: int) -> None:
+    """A learner that writes into its batch breaks the data every algorithm must see alike."""
+    import torch
+
+    for name, original, given in zip(("x", "y"), originals, batch):
+        if not torch.equal(original, given):
+            raise RunFailed(f"train_step modified its input batch ({name}) at {presentations} presentations")

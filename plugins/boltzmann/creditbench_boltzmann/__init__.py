@@ -1,0 +1,55 @@
+"""Restricted Boltzmann machines trained by contrastive divergence: an unsupervised, Hebbian-style rule."""
+
+from harness import Algorithm, Plausibility, hookimpl
+
+CREDITBENCH_CONTRACT = 1
+
+
+def build_rbm(task, config, seed):
+    from creditbench_boltzmann.rbm import build_rbm_learner
+
+    return build_rbm_learner(task, config, seed)
+
+
+@hookimpl
+def register_algorithms(register):
+    register(
+        Algorithm(
+            name="rbm-cd",
+            family="energy-based",
+            citation="Hinton (2002). Training products of experts by minimizing contrastive divergence. "
+            "Neural Computation 14(8). Hinton (2010). A practical guide to training restricted Boltzmann "
+            "machines. UTML TR 2010-003.",
+            description="A restricted Boltzmann machine as wide as the first hidden layer, trained without "
+            "labels by CD-k; the harness's logistic probe reads its hidden-unit probabilities. The "
+            "reconstruction runs down through the same (symmetric) weights; each weight changes by the "
+            "difference of its two units' correlations in the data and reconstruction phases.",
+            build=build_rbm,
+            plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=True),
+            supervised=False,
+            defaults={
+                "visible": "bernoulli",
+                "k": 1,
+                "lr": 0.2,
+                "momentum": 0.9,
+                "momentum_warmup": 5000,
+                "weight_decay": 0.0002,
+                "batch_size": 20,
+            },
+            # digits and mnist5k pixels lie in [0, 1]: Bernoulli visible units, reading intensities as
+            # probabilities, as the guide does for MNIST.  mnist1d's signals are real-valued, each input already
+            # at mean 0 and sd ~1, so Gaussian visible units of unit variance with noise-free reconstructions
+            # (the guide's section on Gaussian visible units), which need a much smaller learning rate.
+            # Learning rate and batch size picked by validation accuracy (seeds 0-1, quick budget) from
+            # lr {0.05, 0.1, 0.2} x batch {10, 20, 50} on digits and mnist5k, and lr {0.003, 0.01, 0.03} x batch
+            # {10, 20, 50} on mnist1d, then 0.05 and 0.1 at batch 20 (0.1 diverges; 0.03 is as good as 0.05), e.g.
+            #   creditbench run --task mnist1d --algorithm rbm-cd --set lr=0.03 --set batch_size=20
+            task_defaults={"mnist1d": {"visible": "gaussian", "lr": 0.03}},
+            floors={"digits": 0.94, "mnist5k": 0.90, "mnist1d": 0.45},  # least quick-suite test accuracy
+            search_space={
+                "lr": ("log-uniform", 1e-4, 1.0),
+                "k": ("choice", [1, 3, 10]),
+                "batch_size": ("choice", [10, 20, 50, 100]),
+            },
+        )
+    )

@@ -1,0 +1,81 @@
+"""Equilibrium propagation in discrete time (ep) and BPTT through the same relaxation (ep-bptt)."""
+
+from harness import Algorithm, Plausibility, hookimpl
+
+CREDITBENCH_CONTRACT = 1
+
+ERNOULT = (
+    "Ernoult, Grollier, Querlioz, Bengio & Scellier (2019). Updates of Equilibrium Prop Match Gradients of "
+    "Backprop Through Time in an RNN with Static Input. NeurIPS."
+)
+LABORIEUX = (
+    "Laborieux, Ernoult, Scellier, Bengio, Grollier & Querlioz (2021). Scaling Equilibrium Propagation to Deep "
+    "ConvNets by Drastically Reducing Its Gradient Estimator Bias. Frontiers in Neuroscience 15, 633674."
+)
+# Least quick-suite test accuracy of a single run (checked by `pytest --benchmark`), a few points below the values
+# measured with one thread and training cut at 15 s: ep 0.931/0.892/0.428, ep-bptt 0.925/0.908/0.554
+# (digits/mnist5k/mnist1d, worst of 2 seeds).
+EP_FLOORS = {"digits": 0.90, "mnist5k": 0.85, "mnist1d": 0.38}
+BPTT_FLOORS = {"digits": 0.89, "mnist5k": 0.86, "mnist1d": 0.50}
+# One learning rate per weight layer, input to output: EP's signal shrinks on its way down, so lower layers
+# learn faster (as in both papers' MLPs).  T = 20 free steps leave the state moving by ~1e-2 per step at
+# the start of training; symmetric nudging cancels that drift (one-sided EP needed T ≈ 60 to learn as steadily
+# on digits), so it is the default.  Picked for steady learning on digits within the quick budget and ~15 s,
+# from lrs ∈ {[.1,.05,.02], [.2,.1,.05]}, β ∈ {0.05, 0.2, 0.5}, (T, K) ∈ {(20, 6), (30, 10), (50, 10), (60, 10)},
+# with the hard sigmoid; kept when σ replaced it (see dynamics.py) and re-measured (floors above).
+DYNAMICS = {"free_steps": 20, "lrs": [0.2, 0.1, 0.05], "batch_size": 32}
+SEARCH_SPACE = {
+    "lrs": ("choice", [[0.1, 0.05, 0.02], [0.2, 0.1, 0.05], [0.4, 0.2, 0.1]]),
+    "free_steps": ("choice", [20, 30, 50, 100]),
+}
+RELAXATION = "The sigmoid layered network relaxes by s ← σ(∂Φ/∂s) from rest; its output after T steps is the prediction."
+
+
+def build_ep(task, config, seed):
+    from creditbench_equilibrium_propagation.ep import build_ep_learner
+
+    return build_ep_learner(task, config, seed)
+
+
+def build_ep_bptt(task, config, seed):
+    from creditbench_equilibrium_propagation.bptt import build_bptt_learner
+
+    return build_bptt_learner(task, config, seed)
+
+
+@hookimpl
+def register_algorithms(register):
+    register(
+        Algorithm(
+            name="ep",
+            family="equilibrium-propagation",
+            citation=f"{ERNOULT} Symmetric nudging: {LABORIEUX}",
+            description=f"{RELAXATION} Equilibrium propagation: nudge the output towards the target for K steps "
+            "(with +β and −β when symmetric_nudging) and update each weight by the local difference of ∂Φ/∂W "
+            "between the two states, divided by β (2β).",
+            build=build_ep,
+            plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=True),
+            defaults={**DYNAMICS, "nudged_steps": 6, "beta": 0.5, "symmetric_nudging": True},
+            search_space={
+                **SEARCH_SPACE,
+                "nudged_steps": ("choice", [4, 6, 10, 20]),
+                "beta": ("log-uniform", 0.05, 1.0),
+                "symmetric_nudging": ("choice", [True, False]),
+            },
+            floors=EP_FLOORS,
+        )
+    )
+    register(
+        Algorithm(
+            name="ep-bptt",
+            family="equilibrium-propagation",
+            citation=ERNOULT,
+            description=f"{RELAXATION} Backpropagation through time of the squared error through the last K "
+            "free steps: the gradient that equilibrium propagation's update approximates.",
+            build=build_ep_bptt,
+            plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
+            defaults={**DYNAMICS, "truncation": 6},
+            search_space={**SEARCH_SPACE, "truncation": ("choice", [4, 6, 10, 20])},
+            floors=BPTT_FLOORS,
+        )
+    )

@@ -1,0 +1,112 @@
+"""The discrete-time layered network of Ernoult et al. (2019), "prototypical" setting: Φ and its relaxation.
+
+Ernoult, Grollier, Querlioz, Bengio & Scellier (2019). Updates of Equilibrium Prop
+Match Gradients of Backprop Through Time in an RNN with Static Input. NeurIPS.
+
+The input ``x = s_0`` is clamped; the states ``s_1 … s_L`` (hidden layers, then
+the output) evolve.  With weights ``W_l`` from layer ``l`` to ``l+1`` and biases
+``b_l``, the primitive function is
+
+    Φ(x, s, θ) = Σ_l s_{l+1} · (W_l s_l + b_l)
+
+and every layer steps at once, ``s_{t+1} = σ(∂Φ/∂s(x, s_t, θ))``:
+
+    s_{l,t+1} = σ(W_{l-1} s_{l-1,t} + b_{l-1} + W_lᵀ s_{l+1,t}),
+
+with σ(u) = 1 / (1 + exp(−4(u − ½))), the smooth counterpart of the hard
+sigmoid (same range, slope 1 at ½) used for MLPs by both papers' code.  With
+the hard sigmoid an output unit clamped at 0 for every input has σ' = 0: BPTT
+can never revive it (EP can, its nudge is added outside σ), and on some seeds
+the baseline lost whole classes.  The cost is the paper's squared
+error ``ℓ = ½‖s_L − y‖²`` on the one-hot target; nudging with strength β adds
+``−β ∂ℓ/∂s_L = β (y − s_L)`` to the output's step.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harness import GradientLearner
+
+
+def sigma(drive: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(4 * (drive - 0.5))
+
+
+def one_hot(labels: torch.Tensor, n_classes: int, like: torch.Tensor) -> torch.Tensor:
+    return F.one_hot(labels, n_classes).to(like.dtype)
+
+
+def squared_error(output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """ℓ = ½‖s_L − y‖², averaged over the batch."""
+    target = one_hot(labels, output.shape[1], output)
+    return 0.5 * (output - target).pow(2).sum() / len(output)
+
+
+class EquilibriumNetwork(nn.Module):
+    """The layered network; ``forward(x)`` is the output after the free phase (``free_steps`` steps from rest)."""
+
+    def __init__(self, layers: list[nn.Linear], free_steps: int):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.free_steps = free_steps
+
+    def rest(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The initial state of every relaxation: all layers at zero."""
+        return [x.new_zeros(len(x), layer.out_features) for layer in self.layers]
+
+    def step(self, input_drive, states, target=None, beta: float = 0.0) -> list[torch.Tensor]:
+        """One synchronous step ``s ← σ(∂Φ/∂s)``, plus the nudge ``β (y − s_L)`` on the output if β ≠ 0."""
+        following = []
+        for index, layer in enumerate(self.layers):
+            drive = input_drive if index == 0 else layer(states[index - 1])
+            if index + 1 < len(self.layers):
+                drive = drive + states[index + 1] @ self.layers[index + 1].weight
+            following.append(sigma(drive))
+        if beta:
+            following[-1] = following[-1] + beta * (target - states[-1])
+        return following
+
+    def relax(self, x, states, steps: int, target=None, beta: float = 0.0) -> list[torch.Tensor]:
+        input_drive = self.layers[0](x)  # the input is static: its drive is computed once
+        for _ in range(steps):
+            states = self.step(input_drive, states, target, beta)
+        return states
+
+    def primitive(self, x, states) -> torch.Tensor:
+        """Φ(x, s, θ), summed over the batch."""
+        below = [x, *states[:-1]]
+        return sum((above * layer(inputs)).sum() for layer, inputs, above in zip(self.layers, below, states))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.relax(x, self.rest(x), self.free_steps)[-1]
+
+
+class RelaxationCounter:
+    """Counts relaxation steps, one per example per step, for ``cost_counters``."""
+
+    def __init__(self):
+        self.iterations = 0
+
+    def count(self, steps: int, batch_size: int) -> None:
+        self.iterations += steps * batch_size
+
+    def cost_counters(self) -> dict:
+        return {"relaxation_iterations": self.iterations}
+
+    def state_dict(self) -> dict:
+        return {"relaxation_iterations": self.iterations}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.iterations = state["relaxation_iterations"]
+
+
+def build_learner(task, config, seed, rule) -> GradientLearner:
+    """The reference architecture's weights and initialisation, relaxed; SGD with one learning rate per layer."""
+    linears = [module for module in task.architecture.build(seed) if isinstance(module, nn.Linear)]
+    rates = list(config["lrs"])
+    if len(rates) != len(linears):
+        raise ValueError(f"lrs has {len(rates)} learning rates for {len(linears)} layers")
+    network = EquilibriumNetwork(linears, int(config["free_steps"]))
+    groups = [{"params": layer.parameters(), "lr": rate} for layer, rate in zip(linears, rates)]
+    return GradientLearner(network, torch.optim.SGD(groups), direction=rule)

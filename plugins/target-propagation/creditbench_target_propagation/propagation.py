@@ -1,0 +1,212 @@
+"""Difference target propagation and its gradient-free simplifications on the reference MLP.
+
+Layers are numbered from 1: ``h_0 = x``, ``h_l = f_l(h_{l-1}) = σ(W_l h_{l-1} + b_l)``,
+and layer L is the output.  One step on a batch:
+
+1. forward pass;
+2. the output layer's weights get the task loss's own gradient (the delta
+   rule: it needs no transported weights);
+3. a target ``ĥ_{L-1}`` for the penultimate layer (the variants differ here);
+4. targets for the layers below by the difference correction
+   ``ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l)``, which cancels the part of the
+   inverse's reconstruction error that is the same at ``h_l`` and ``ĥ_l``
+   (if ``ĥ_l = h_l`` then ``ĥ_{l-1} = h_{l-1}`` whatever ``g_l``);
+5. one optimiser step on the inverses' reconstruction losses (``inverses.py``),
+   in parallel with the forward step (Bartunov et al.'s "parallel" schedule);
+6. each hidden layer's weights get the gradient of the local loss
+   ``½‖f_l(h_{l-1}) − ĥ_l‖²``, with ``h_{l-1}`` held fixed.
+
+Losses are averaged over the batch; targets are per example.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from creditbench_target_propagation.inverses import build_inverse, reconstruction_loss
+from harness import MLP, activation_module
+
+INVERSE_SEED_OFFSET = 3_000_017  # inverses must not be correlated with the forward weights
+LAYER_SEED_STRIDE = 100_003  # each layer's inverse gets its own seed, distinct for all run seeds below this
+NOISE_SEED_OFFSET = 4_000_037
+AUXILIARY_SEED_OFFSET = 5_000_011
+
+
+def mlp_layers(model: nn.Sequential) -> list:
+    """(linear, activation) per layer of a ``harness.architectures.MLP``; the output layer's activation is None."""
+    modules = list(model)
+    layers = []
+    for index, module in enumerate(modules):
+        if isinstance(module, nn.Linear):
+            following = modules[index + 1] if index + 1 < len(modules) else None
+            layers.append((module, None if isinstance(following, nn.Linear) else following))
+    return layers
+
+
+def difference_target(inverse, below, above, above_target):
+    """``ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l)``, the difference target of Lee et al. (2015)."""
+    return below + inverse(above_target) - inverse(above)
+
+
+class TargetPropagation:
+    """Writes target-propagation update directions into the model's ``.grad`` and trains the inverses.
+
+    Subclasses say how the penultimate layer gets its target and which layers have inverses.
+    """
+
+    inverts_output = False  # does the output layer have an inverse (so its target is propagated, not computed)?
+    denoising = False  # de-noising rather than noise-preserving reconstruction loss
+
+    def __init__(self, model: nn.Sequential, activation: str, config: dict, seed: int):
+        self.sigma = float(config["sigma"])
+        layers = mlp_layers(model)
+        self.n_layers = len(layers)
+        sizes = [layers[0][0].in_features] + [linear.out_features for linear, _ in layers]
+        self.inverted = list(range(2, self.n_layers + (1 if self.inverts_output else 0)))
+        widths = {l: sizes[l] for l in self.inverted}
+        if self.inverts_output:
+            widths[self.n_layers] = self.output_code_width(sizes[-1])
+        self.inverses = nn.ModuleList(
+            build_inverse(widths[l], sizes[l - 1], activation, INVERSE_SEED_OFFSET + LAYER_SEED_STRIDE * l + seed)
+            for l in self.inverted
+        )
+        self.optimizer = torch.optim.Adam(self.inverses.parameters(), lr=float(config["inverse_lr"]))
+        device = layers[0][0].weight.device
+        self.generator = torch.Generator(device=device).manual_seed(NOISE_SEED_OFFSET + seed)
+        self.inverse_updates = 0  # one per inverse per step
+
+    def inverse(self, layer: int):
+        return self.inverses[self.inverted.index(layer)]
+
+    def output_code_width(self, n_classes: int) -> int:
+        return n_classes
+
+    def output_code(self, distribution, penultimate):
+        """What the output layer's inverse reads: the class distribution (and, in AO-SDTP, more)."""
+        return distribution
+
+    def penultimate_target(self, penultimate, logits, y):
+        raise NotImplementedError
+
+    def __call__(self, model, x, y, loss) -> None:
+        layers = mlp_layers(model)
+        # Each layer sees its input detached, so autograd never carries a signal from one layer to another.
+        activities, outputs = [x], []
+        for linear, activation in layers[:-1]:
+            outputs.append(activation(linear(activities[-1])))
+            activities.append(outputs[-1].detach())
+        penultimate = activities[-1].requires_grad_()
+        logits = layers[-1][0](penultimate)
+        # .backward() rather than autograd.grad(): the latter cannot run under FlopCounterMode's module tracking.
+        loss(logits, y).backward()
+        with torch.no_grad():
+            targets = {self.n_layers - 1: self.penultimate_target(penultimate, logits, y)}
+            for l in range(self.n_layers - 1, 1, -1):
+                targets[l - 1] = difference_target(self.inverse(l), activities[l - 1], activities[l], targets[l])
+        self.train_inverses(layers, [activity.detach() for activity in activities])
+        local = sum(0.5 * (output - targets[l]).pow(2).sum(1).mean() for l, output in enumerate(outputs, start=1))
+        local.backward()
+
+    def layer_forward(self, layers, l: int):
+        """``f_l`` as the inverse of layer l sees it (for the output layer: its output code)."""
+        linear, activation = layers[l - 1]
+        if activation is not None:
+            return lambda h: activation(linear(h))
+        return lambda h: self.output_code(torch.softmax(linear(h), dim=1), h)
+
+    def train_inverses(self, layers, activities) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        total = sum(
+            reconstruction_loss(self.inverse(l), self.layer_forward(layers, l), activities[l - 1], self.sigma,
+                                self.generator, self.denoising)
+            for l in self.inverted
+        )
+        total.backward()
+        self.optimizer.step()
+        self.inverse_updates += len(self.inverted)
+
+    def cost_counters(self) -> dict:
+        return {"inverse_updates": self.inverse_updates}
+
+    def modules(self) -> dict:
+        return {"inverses": self.inverses}
+
+    def state_dict(self) -> dict:
+        return {
+            **{name: module.state_dict() for name, module in self.modules().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "inverse_updates": self.inverse_updates,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        for name, module in self.modules().items():
+            module.load_state_dict(state[name])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        self.inverse_updates = state["inverse_updates"]
+
+
+class DifferenceTargetPropagation(TargetPropagation):
+    """DTP (Lee et al. 2015, Algorithm 1): the penultimate target is a gradient step on the task loss,
+
+    ``ĥ_{L-1} = h_{L-1} − α ∂ℓ/∂h_{L-1}`` (ℓ the example's loss), so the
+    penultimate layer's update is α times backprop's.  Inverses exist for
+    layers 2..L-1 and are trained noise-preserving.
+    """
+
+    def __init__(self, model, activation, config, seed):
+        super().__init__(model, activation, config, seed)
+        self.alpha = float(config["alpha"])
+
+    def penultimate_target(self, penultimate, logits, y):
+        # penultimate.grad is the gradient of the batch-mean loss: len(y) times smaller than the example's.
+        return penultimate.detach() - self.alpha * len(y) * penultimate.grad
+
+
+class SimplifiedDTP(TargetPropagation):
+    """SDTP (Bartunov et al. 2018, Algorithm 1): no gradient anywhere but the output layer's own.
+
+    The output target is the loss minimiser, the correct label's one-hot
+    distribution ``ô``, and it is propagated like every other target:
+    ``ĥ_{L-1} = h_{L-1} + g_L(ô) − g_L(o)``, with ``o = softmax(W_L h_{L-1} + b_L)``.
+    Inverses exist for layers 2..L and are trained de-noising.
+    """
+
+    inverts_output = True
+    denoising = True
+
+    def penultimate_target(self, penultimate, logits, y):
+        below = penultimate.detach()
+        label = F.one_hot(y, logits.shape[1]).to(logits.dtype)
+        return difference_target(
+            self.inverse(self.n_layers),
+            below,
+            self.output_code(torch.softmax(logits, dim=1), below),
+            self.output_code(label, below),
+        )
+
+
+class AuxiliaryOutputSDTP(SimplifiedDTP):
+    """AO-SDTP (Bartunov et al. 2018, Algorithm 2 and eq. 3): the output layer is ``h_L = [o, z]``.
+
+    ``z = σ(R h_{L-1} + r)`` are fixed random features of the penultimate layer
+    (never trained), so the output inverse reads ``g_L(o, z)`` and the target
+    ``ĥ_{L-1} = h_{L-1} − g_L(o, z) + g_L(ô, z)`` can differ between examples
+    of the same class.
+    """
+
+    def __init__(self, model, activation, config, seed):
+        layers = mlp_layers(model)
+        features = MLP((layers[-1][0].in_features, int(config["auxiliary_units"]))).build(AUXILIARY_SEED_OFFSET + seed)
+        self.auxiliary = nn.Sequential(*features, activation_module(activation)).requires_grad_(False)
+        super().__init__(model, activation, config, seed)
+
+    def output_code_width(self, n_classes: int) -> int:
+        return n_classes + self.auxiliary[0].out_features
+
+    def output_code(self, distribution, penultimate):
+        return torch.cat([distribution, self.auxiliary(penultimate)], dim=1)
+
+    def modules(self) -> dict:
+        return {**super().modules(), "auxiliary": self.auxiliary}

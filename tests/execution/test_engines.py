@@ -1,0 +1,121 @@
+"""Executors on distributed engines, and determinism: the same seed gives the same numbers on CPU,
+across repeated runs and across executors."""
+
+import logging
+
+import pytest
+
+from harness.contract import Budget
+from harness.errors import HarnessError
+from harness.execution import matrix
+from harness.execution.dask_executor import DaskExecutor
+from harness.execution.executors import make_executor
+from harness.execution.local import LocalExecutor
+from harness.execution.submitit_executor import SubmititExecutor
+from harness.registry import registry
+from harness.results.store import Store
+from harness.training.spec import RunSpec
+from tests.reliability.helpers import comparable, stored_rows
+
+# Real rules, one of them (es) drawing its own noise, on the tiny conformance task.
+MATRIX = [("bp-sgd", 0), ("bp-sgd", 1), ("fa", 0), ("es", 0)]
+
+
+def _run(executor, path) -> dict:
+    specs = [RunSpec("conformance", algorithm, seed, Budget(320, 30), suite="quick") for algorithm, seed in MATRIX]
+    with Store(path) as store:
+        summary = matrix.run_matrix(specs, store, executor, registry())
+    assert summary.finished == len(specs), summary.failed
+    return comparable(stored_rows(path))
+
+
+def test_same_seed_same_numbers_across_repeats_and_executors(faulty_plugins, tmp_path):
+    import dask
+    from distributed import LocalCluster
+
+    first = _run(LocalExecutor(jobs=2), tmp_path / "local1.sqlite")
+    assert first == _run(LocalExecutor(jobs=2), tmp_path / "local2.sqlite")
+    # An existing cluster, reached by its address as a remote one would be.
+    with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=0,
+            silence_logs=logging.ERROR) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert first == _run(DaskExecutor(scheduler=cluster.scheduler_address), tmp_path / "dask.sqlite")
+    assert all(row["metrics"]["presentations"] == 320 for row in first.values())
+    assert len({row["metrics"]["test_loss"] for row in first.values()}) == len(MATRIX)  # the runs differ from each other
+
+
+class _Client:
+    def __init__(self, daemonic):
+        self.daemonic = daemonic
+
+    def run(self, function):
+        return {"tcp://127.0.0.1:1": self.daemonic}
+
+
+def test_daemonic_dask_workers_are_refused_with_the_fix():
+    with pytest.raises(HarnessError, match="DASK_DISTRIBUTED__WORKER__DAEMON=False"):
+        DaskExecutor()._check_workers(_Client(daemonic=True))
+    DaskExecutor()._check_workers(_Client(daemonic=False))
+
+
+def test_an_unreachable_scheduler_is_one_error(monkeypatch):
+    monkeypatch.setattr("harness.execution.dask_executor.DASK_CONNECT_TIMEOUT", "1s")
+    with pytest.raises(HarnessError, match=r"cannot connect to the Dask scheduler at tcp://127\.0\.0\.1:9"):
+        DaskExecutor(scheduler="tcp://127.0.0.1:9").run([RunSpec("digits", "bp-sgd", 0, Budget(10, 1))], print)
+
+
+@pytest.mark.parametrize("name, options, message", [
+    ("local", {"scheduler": "tcp://h:8786"}, "--scheduler applies only to --executor dask"),
+    ("dask", {"partition": "gpu"}, "apply only to --executor submitit"),
+    ("local", {"runs_per_job": 4}, "apply only to --executor submitit"),
+    ("ray", {}, "unknown executor 'ray'"),
+])
+def test_options_of_another_executor_are_refused(name, options, message):
+    with pytest.raises(HarnessError, match=message):
+        make_executor(name, **options)
+
+
+def test_each_name_gives_its_executor(tmp_path):
+    assert isinstance(make_executor("local", jobs=3), LocalExecutor)
+    assert isinstance(make_executor("dask", scheduler="tcp://h:8786"), DaskExecutor)
+    submitit = make_executor("submitit", folder=str(tmp_path), cluster="local", runs_per_job=4, jobs=2)
+    assert isinstance(submitit, SubmititExecutor) and (submitit.runs_per_job, submitit.jobs) == (4, 2)
+
+
+def _lose_the_task(specs, *limits):
+    raise OSError("node went away")
+
+
+def test_a_task_the_dask_engine_loses_is_a_failed_run_that_names_it(monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr("harness.execution.dask_executor.run_isolated", _lose_the_task)
+    results = []
+    spec = RunSpec("digits", "bp-sgd", 0, Budget(10, 1))
+    with LocalCluster(processes=False, n_workers=1, dashboard_address="127.0.0.1:0",
+                      silence_logs=logging.ERROR) as cluster:
+        DaskExecutor(scheduler=cluster.scheduler_address).run([spec], lambda *args: results.append(args))
+    assert results == [(spec, {"status": "failed", "reason": "dask task failed (OSError: node went away)",
+                               "wall_seconds": results[0][1]["wall_seconds"]})]
+
+
+class _DeadJob:
+    def done(self):
+        return True
+
+    def result(self):
+        raise RuntimeError("Job 42 (task: 0) with path /shared/42_0_result.pkl has not produced any output (state: NODE_FAIL)")
+
+
+def test_a_submitit_job_that_dies_fails_each_of_its_runs_with_the_reason(monkeypatch, tmp_path):
+    specs = [RunSpec("digits", "bp-sgd", seed, Budget(10, 1)) for seed in range(3)]
+    executor = SubmititExecutor(folder=str(tmp_path), cluster="local", runs_per_job=2, jobs=1)
+    submitted = []
+    monkeypatch.setattr(executor, "_submit", lambda _, chunk: submitted.append(chunk) or _DeadJob())
+    results = []
+    executor.run(specs, lambda spec, result: results.append((spec.seed, result["reason"])))
+    assert submitted == [specs[:2], specs[2:]]
+    assert [seed for seed, _ in results] == [0, 1, 2]
+    assert all(reason.startswith("submitit task failed (RuntimeError: Job 42") and "NODE_FAIL" in reason
+               for _, reason in results)
