@@ -12,7 +12,9 @@ in the paper.
 One change from the paper, ours, on by default except on the quadratics
 themselves (config ``odd``): the update is made odd in the gradient,
 m(−∇) = −m(∇), by running the LSTM on ∇ and on −∇ (each with its own state)
-and halving the difference of the read-outs.
+and halving the difference of the read-outs.  The two run as separate calls of
+one shape, not one batch, so that they go through the same kernels and a zero
+gradient gives exactly zero on every CPU.
 The quadratic family is symmetric under (W, y) → (W, −y), which flips θ's
 whole trajectory and every gradient, so the ideal rule is odd; a plain LSTM
 meta-trained for a few seconds is not, and its non-zero update at zero
@@ -75,18 +77,24 @@ class CoordinatewiseLSTM(nn.Module):
     def initial_state(self, n: int):
         return torch.zeros(4, 2 * n if self.odd else n, self.hidden, device=self.readout.weight.device)
 
-    def forward(self, gradient, state):
-        """Updates ``(n,)`` for gradients ``(n,)``, and the next state."""
-        if self.odd:
-            gradient = torch.cat((gradient, -gradient))
+    def _step(self, gradient, state):
+        """Read-outs ``(n,)`` for gradients ``(n,)`` and a state ``(4, n, hidden)``, and the next state."""
         inputs = preprocess(gradient) if self.preprocessing else gradient.unsqueeze(-1)
         h1, c1 = self.layer1(inputs, (state[0], state[1]))
         h2, c2 = self.layer2(h1, (state[2], state[3]))
-        out = self.readout(h2).squeeze(-1)
-        if self.odd:
-            plus, minus = out.chunk(2)
-            out = (plus - minus) / 2
-        return out * self.output_scale, torch.stack((h1, c1, h2, c2))
+        return self.readout(h2).squeeze(-1), torch.stack((h1, c1, h2, c2))
+
+    def forward(self, gradient, state):
+        """Updates ``(n,)`` for gradients ``(n,)``, and the next state."""
+        if not self.odd:
+            out, state = self._step(gradient, state)
+            return out * self.output_scale, state
+        # ∇ and −∇ as two calls of one shape on fresh contiguous tensors, not one batch of 2n rows: rows of one batch
+        # (or a view at an offset) can take different kernels, and then a zero gradient would move.
+        n, fresh = len(gradient), torch.contiguous_format
+        plus, plus_state = self._step(gradient.clone(memory_format=fresh), state[:, :n].clone(memory_format=fresh))
+        minus, minus_state = self._step(-gradient, state[:, n:].clone(memory_format=fresh))
+        return (plus - minus) / 2 * self.output_scale, torch.cat((plus_state, minus_state), dim=1)
 
 
 def optimise_quadratics(network: CoordinatewiseLSTM, w, y, steps: int):
