@@ -4,6 +4,7 @@ from creditbench_evolution.ga import GeneticAlgorithm
 from creditbench_evolution.population import FlatParameters
 
 from harness.architectures import MLP
+from harness.learners import cross_entropy
 from harness.testing import parametrize_with_checks
 
 
@@ -36,7 +37,11 @@ def test_without_mutation_the_next_generation_is_copies_of_the_truncated_best_an
     ga = _ga(sigma=0.0)
     x, y = _blobs(30, seed=1)
     members = ga.population.clone()
-    best = members[_losses(ga, members, x, y).argsort()[: ga.truncation]]
+    # Ranked by the learner's own scores (the same vmap call on the same inputs, so the same bits), which are checked
+    # against scoring each member alone: a different kernel path, equal up to float32 rounding of a loss near 1.
+    scores = ga.flat.losses(members, x, y, cross_entropy)
+    torch.testing.assert_close(scores, _losses(ga, members, x, y), rtol=1e-5, atol=1e-6)
+    best = members[scores.argsort(stable=True)[: ga.truncation]]
     ga.train_step(x, y)
     assert torch.equal(ga.flat.read(), best[0]) and torch.equal(ga.population[0], best[0])
     offspring = ga.population[1:]
@@ -51,7 +56,9 @@ def test_the_elite_is_rescored_on_every_batch_and_never_worse_on_it_than_the_pre
         x, y = _blobs(30, seed=step)
         before = _losses(ga, [ga.flat.read()], x, y)
         ga.train_step(x, y)
-        assert _losses(ga, [ga.flat.read()], x, y) <= before
+        # The learner picks its elite by its batched (vmap) scores, which differ from these per-member ones by float32
+        # rounding (measured up to 4e-7 on losses near 1): an offspring that won by less may score a hair worse here.
+        assert _losses(ga, [ga.flat.read()], x, y) <= before + 1e-5
     assert ga.cost_counters() == {"population_evaluations": 20 * 8}
 
 
