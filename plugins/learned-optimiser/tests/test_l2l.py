@@ -196,7 +196,7 @@ def test_l2l_beats_sgd_momentum_and_adam_tuned_with_as_many_trials_on_held_out_q
     for name in HAND_DESIGNED:
         tuned = {}
         for grid in (LEARNING_RATES, FINE_LEARNING_RATES):
-            trials = [lambda w, y, lr=lr: _hand_designed_final_losses(name, lr, w, y) for lr in grid]
+            trials = [lambda w, y, lr=lr, name=name: _hand_designed_final_losses(name, lr, w, y) for lr in grid]
             scores, tuned[len(grid)] = _pick_and_test(trials, validation, test)
             print(f"{name}: lr {grid[int(np.argmin(scores))]:.4f} of {len(grid)}, test {tuned[len(grid)]:.3f}")
         assert np.isfinite(tuned[TRIALS]) and learned < tuned[TRIALS], f"l2l {learned:.3f} is not below {name}"
