@@ -42,10 +42,14 @@ __all__ = [
 ]
 
 
+def __dir__():
+    return __all__
+
+
 def __getattr__(name: str):
     # RecurrentNetwork is a torch module; importing it lazily keeps `import harness` (and `creditbench list`) light.
     if name == "RecurrentNetwork":
-        from harness.architectures.networks import RecurrentNetwork
+        from harness.architectures.recurrent_networks import RecurrentNetwork
 
         return RecurrentNetwork
     raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -17,6 +17,7 @@ import click
 from harness.errors import HarnessError
 from harness.execution.executors import EXECUTORS
 from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
+from harness.report.text import FORMATS as REPORT_FORMATS
 from harness.results.exchange import FORMATS as EXPORT_FORMATS
 from harness.results.store import DEFAULT_PATH
 
@@ -174,7 +175,7 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, ti
 
 @cli.command()
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
-@click.option("--format", "fmt", type=click.Choice(("md", "csv", "json", "html")), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice((*REPORT_FORMATS, "html")), default="md", show_default=True)
 @click.option("--suite", help="Only this suite.")
 @click.option("--out", type=click.Path(), help="Write to this file (a directory for html) instead of stdout.")
 def report(db, fmt, suite, out):

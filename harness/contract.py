@@ -6,7 +6,7 @@ the evaluation schedule.  A plugin owns only its update rule, which lives in
 
 * **Backprop and its relatives** (feedback alignment, DFA, sign symmetry, target
   propagation): ``train_step`` computes an update from the batch and applies it.
-  ``harness.learners.GradientLearner`` covers the common case of "estimate a
+  ``harness.GradientLearner`` covers the common case of "estimate a
   gradient, hand it to a torch optimiser".
 * **Relaxation dynamics** (equilibrium propagation, predictive coding): the
   free and nudged phases run inside ``train_step``; ``predict`` runs the free
@@ -157,7 +157,7 @@ class Task:
 class Metric:
     """A metric computed after training from the run's trajectory and final learner.
 
-    ``compute(run)`` receives a ``harness.training.spec.FinishedRun`` and returns a
+    ``compute(run)`` receives a ``harness.training.loop.FinishedRun`` and returns a
     mapping of metric names to JSON values.
     """
 
@@ -167,7 +167,7 @@ class Metric:
 
 
 class Learner(ABC):
-    """The only object the runner talks to while training.
+    """The only object the training loop talks to while training.
 
     Subclasses implement ``train_step``, ``state_dict`` and ``load_state_dict``, and ``predict``
     (supervised) or ``features`` (unsupervised); ``surrogate`` and ``cost_counters`` are optional.

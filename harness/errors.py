@@ -1,4 +1,6 @@
-"""Every exception and warning class the harness raises."""
+"""Every exception and warning class the harness raises, and how their messages are written."""
+
+import difflib
 
 
 class HarnessError(Exception):
@@ -18,3 +20,15 @@ class PluginWarning(UserWarning):
 
 class DatasetDriftWarning(UserWarning):
     """The arrays a task built differ from those its dataset card describes."""
+
+
+def unknown_name(what: str, name: str, known) -> str:
+    """"unknown task 'mnist5'; did you mean 'mnist5k' or 'mnist1d'? (known: ...)", in one line."""
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    suggestion = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return f"unknown {what} {name!r}{suggestion} (known: {', '.join(sorted(known)) or 'none installed'})"
+
+
+def first_line(error: BaseException, limit: int = 300) -> str:
+    """``Type: message``, its first line, at most ``limit`` characters: how a failed run names its cause."""
+    return f"{type(error).__name__}: {error}".strip().splitlines()[0][:limit]

@@ -10,7 +10,6 @@ for reproducible runs; when it is set, other installed plugins are ignored.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import warnings
@@ -21,7 +20,7 @@ import pluggy
 
 from harness import hookspecs
 from harness.contract import OBJECTIVES, TASK_KINDS, Algorithm, Metric, Task
-from harness.errors import HarnessError, PluginWarning
+from harness.errors import HarnessError, PluginWarning, unknown_name
 
 ENTRY_POINT_GROUP = "creditbench"
 ALLOW_LIST_VARIABLE = "CREDITBENCH_PLUGINS"
@@ -52,12 +51,6 @@ def _lookup(table: dict, name: str, what: str):
     except KeyError:
         raise HarnessError(unknown_name(what, name, table)) from None
 
-
-def unknown_name(what: str, name: str, known) -> str:
-    """"unknown task 'mnist'; did you mean 'mnist1d' or 'mnist5k'? (known: ...)", in one line."""
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
-    suggestion = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-    return f"unknown {what} {name!r}{suggestion} (known: {', '.join(sorted(known)) or 'none installed'})"
 
 
 def algorithm_problem(algorithm: Algorithm) -> str | None:

@@ -41,7 +41,7 @@ def main() -> None:
         _install_fixture_plugin(Path(scratch))
         from harness.contract import Budget
         from harness.execution import matrix
-        from harness.execution.local import LocalExecutor
+        from harness.execution.local_executor import LocalExecutor
         from harness.registry import registry
         from harness.results.store import Store
         from harness.training.spec import RunSpec

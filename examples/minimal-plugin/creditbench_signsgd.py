@@ -1,7 +1,7 @@
 """signSGD (Bernstein et al. 2018) as a complete creditbench plugin, in one file.
 
 It writes the Learner from scratch to show the whole contract; most gradient
-rules can instead hand a ``direction`` to ``harness.learners.GradientLearner``.
+rules can instead hand a ``direction`` to ``harness.GradientLearner``.
 """
 
 from harness import Algorithm, Learner, Plausibility, hookimpl

@@ -36,6 +36,6 @@ class LinearDynamics:
         return float(1.0 / steady_per_theta)
 
     def build(self, seed: int):
-        from harness.architectures.networks import LinearDynamicsNetwork
+        from harness.architectures.recurrent_networks import LinearDynamicsNetwork
 
         return LinearDynamicsNetwork(self, seed)

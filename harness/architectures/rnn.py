@@ -35,6 +35,6 @@ class RNN:
         return f"RNN {self.cell} {self.input_size}-{self.hidden_size}-{self.output_size} (readout {self.readout})"
 
     def build(self, seed: int):
-        from harness.architectures.networks import CellNetwork
+        from harness.architectures.recurrent_networks import CellNetwork
 
         return CellNetwork(self, seed)

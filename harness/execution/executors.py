@@ -20,10 +20,10 @@ per-worker resources), at the price of a much heavier dependency.
 
 from __future__ import annotations
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, unknown_name
 from harness.execution.dask_executor import DaskExecutor
-from harness.execution.local import LocalExecutor
-from harness.execution.protocol import DEFAULT_MEMORY_LIMIT
+from harness.execution.local_executor import LocalExecutor
+from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, Executor
 from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER, SubmititExecutor
 
 EXECUTORS = ("local", "dask", "submitit")
@@ -32,7 +32,7 @@ EXECUTORS = ("local", "dask", "submitit")
 def make_executor(name: str, jobs: int = 1, threads: int = 1, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
                   time_limit: float | None = None, scheduler: str | None = None,
                   folder: str = DEFAULT_SUBMITIT_FOLDER, cluster: str | None = None, partition: str | None = None,
-                  runs_per_job: int = 1):
+                  runs_per_job: int = 1) -> Executor:
     """The executor called ``name`` (one of EXECUTORS); options of other executors are refused."""
     limits = {"jobs": jobs, "threads": threads, "memory_limit": memory_limit, "time_limit": time_limit}
     if scheduler and name != "dask":
@@ -45,4 +45,4 @@ def make_executor(name: str, jobs: int = 1, threads: int = 1, memory_limit: int 
         return DaskExecutor(scheduler=scheduler, **limits)
     if name == "submitit":
         return SubmititExecutor(folder=folder, cluster=cluster, partition=partition, runs_per_job=runs_per_job, **limits)
-    raise HarnessError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
+    raise HarnessError(unknown_name("executor", name, EXECUTORS))

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from harness.execution.protocol import Executor
 from harness.training.spec import RunSpec, code_version, run_key
 
 
@@ -43,7 +44,7 @@ def store_row(registry, spec: RunSpec, result: dict) -> dict:
     }
 
 
-def run_matrix(specs: list[RunSpec], store, executor, registry, retry_failed: bool = False,
+def run_matrix(specs: list[RunSpec], store, executor: Executor, registry, retry_failed: bool = False,
                on_start: Callable[[list[RunSpec]], None] | None = None,
                on_result: Callable[[RunSpec, dict], None] | None = None) -> Summary:
     """Execute the runs not already in ``store``; each result is committed as soon as it arrives."""

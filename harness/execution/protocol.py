@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from harness.errors import first_line
 from harness.training.spec import RunSpec
 
 DEFAULT_MEMORY_LIMIT = 6 << 30
@@ -34,5 +35,4 @@ def failed_result(reason: str, started: float) -> dict:
 
 
 def engine_failure(engine: str, error: BaseException, started: float) -> dict:
-    text = f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
-    return failed_result(f"{engine} task failed ({text})", started)
+    return failed_result(f"{engine} task failed ({first_line(error)})", started)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from harness.errors import HarnessError
-from harness.execution.local import run_isolated
+from harness.execution.local_executor import run_isolated
 from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, default_time_limit, engine_failure
 from harness.training.spec import RunSpec
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.errors import HarnessError
-from harness.registry import unknown_name
+from harness.errors import HarnessError, unknown_name
 from harness.training.spec import RunSpec
 
 

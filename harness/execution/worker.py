@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-from harness.errors import RunFailed
+from harness.errors import RunFailed, first_line
 from harness.training.spec import RunSpec
 
 MEMORY_ERROR_MARKERS = ("can't allocate", "out of memory", "std::bad_alloc", "cannot allocate memory")
@@ -37,7 +37,7 @@ def _limit_memory(limit_bytes: int | None) -> None:
 
 
 def failure_reason(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
+    text = first_line(error)
     if isinstance(error, MemoryError) or any(marker in str(error).lower() for marker in MEMORY_ERROR_MARKERS):
         return f"memory limit exceeded ({text})"
     if isinstance(error, RunFailed):

@@ -47,7 +47,7 @@ def _score(metrics: dict):
 
 
 def aggregate(rows: list[dict], registry=None) -> list[dict]:
-    """One entry per (suite, task, algorithm).
+    """One entry per (suite, task, algorithm, settings overridden with ``--set``).
 
     With the registry, entries also carry what the installed algorithm and
     task declare: the paper's published figure for the task, whether the

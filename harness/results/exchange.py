@@ -27,7 +27,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, unknown_name
 from harness.results.store import JSON_COLUMNS, SCHEMA_VERSION, SQLITE_HEADER
 
 FORMAT = "creditbench-runs"
@@ -67,7 +67,7 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
     if fmt is None:
         fmt = "parquet" if Path(path).suffix.lower() == ".parquet" else "jsonl"
     if fmt not in FORMATS:
-        raise HarnessError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise HarnessError(unknown_name("export format", fmt, FORMATS))
     return fmt
 
 

@@ -31,7 +31,7 @@ SEED = 0
 HIDDEN = 16
 # Sequences per run; standard budgets are what the leaderboard publishes.  Quick budgets measure cost more than
 # learning at the longer lengths: 256 sequences of 1,000 steps are 8 updates, the fewest that leave room for the
-# runner's three instrumented steps after its first evaluation (at 100 presentations).
+# training loop's three instrumented steps after its first evaluation (at 100 presentations).
 QUICK_PRESENTATIONS = {10: 20_000, 100: 2_000, 1000: 256}
 STANDARD_PRESENTATIONS = {10: 200_000, 100: 100_000, 1000: 20_000}
 

@@ -24,10 +24,6 @@ def card(name: str) -> dict:
     return tomllib.loads(text)
 
 
-def card_names() -> list[str]:
-    return sorted(entry.name[: -len(".toml")] for entry in files(CARDS_PACKAGE).iterdir() if entry.name.endswith(".toml"))
-
-
 def checksum(splits) -> str:
     """SHA-256 over the six split arrays, in a fixed order, as little-endian bytes."""
     digest = hashlib.sha256()

@@ -17,7 +17,7 @@ kit's classification, sequence-classification and video tasks that the algorithm
 """
 
 from harness.testing.checks import CHECKS, check_algorithm, conformance_task, parametrize_with_checks, run_checks
-from harness.testing.tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
+from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
 
 __all__ = [
     "CHECKS",

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from harness.contract import Algorithm, Task
 from harness.registry import Registry
-from harness.testing.tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
+from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
 
 STEPS = 4
 BATCH = 16
@@ -122,7 +122,7 @@ def check_batch_not_mutated(algorithm: Algorithm, task: Task) -> None:
 
 
 def check_respects_budget(algorithm: Algorithm, task: Task) -> None:
-    """The runner stops at the budget, and the learner does not hoard examples to replay them."""
+    """The training loop stops at the budget, and the learner does not hoard examples to replay them."""
     from harness.training.loop import train
     from harness.training.spec import RunSpec
 

@@ -51,7 +51,7 @@ class SuiteResults:
 
     def rows(self, specs) -> list[dict]:
         from harness.execution import matrix
-        from harness.execution.local import LocalExecutor
+        from harness.execution.local_executor import LocalExecutor
         from harness.registry import registry
         from harness.training.spec import run_key
 

@@ -8,13 +8,38 @@ on the steps after the evaluations in ``COST_PROBES_AFTER``; those steps are lef
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from harness.errors import RunFailed
+from harness.learners import task_loss
+from harness.metrics import instruments
+from harness.metrics.fidelity import gradient_cosine
 from harness.training.evaluation import Evaluator, evaluation_points
 from harness.training.order import DEFAULT_BATCH_SIZE, ExampleStream, StreamCursor, probe_indices
-from harness.training.spec import FinishedRun, RunSpec
+from harness.training.spec import RunSpec
 
 COST_PROBES_AFTER = (1, 5, 10)  # evaluation indices after which a step is instrumented
+
+
+@dataclass
+class FinishedRun:
+    """What metrics are computed from: the trajectory and the final learner."""
+
+    spec: RunSpec
+    task: Any
+    algorithm: Any
+    config: dict
+    learner: Any
+    curve: list[dict]
+    cost_samples: list[dict]
+    presentations: int
+    steps: int
+    timed_steps: int
+    train_seconds: float
+    setup_seconds: float
+    stopped_by: str
+    cost_counters: dict = field(default_factory=dict)
 
 
 def synchronize(device) -> None:
@@ -29,14 +54,13 @@ def train(spec: RunSpec, registry) -> FinishedRun:
     """Run one (task, algorithm, config, seed) to its budget and return the trajectory."""
     import torch
 
-    from harness.learners import task_loss
-
     task = registry.task(spec.task)
     algorithm = registry.algorithm(spec.algorithm)
     config = algorithm.config_for(task.name, spec.config)
     declined = algorithm.declined(task, config)
     if declined:
         raise RunFailed(declined)
+    batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
     device = torch.device(spec.device)
     data = {name: torch.as_tensor(value).to(device) for name, value in vars(task.load()).items()}
     torch.manual_seed(spec.seed)
@@ -44,7 +68,7 @@ def train(spec: RunSpec, registry) -> FinishedRun:
     with device:
         learner = algorithm.build(task, config, spec.seed)
     setup_seconds = time.perf_counter() - setup_started
-    loop = _Loop(spec, task, algorithm, config, data, task_loss(task), learner, device)
+    loop = _Loop(spec, task, algorithm, batch_size, data, task_loss(task), learner, device)
     loop.run()
     return FinishedRun(
         spec=spec,
@@ -67,11 +91,9 @@ def train(spec: RunSpec, registry) -> FinishedRun:
 class _Loop:
     """One run as it trains: presentations so far, the clock, the curve, the probes that are due."""
 
-    def __init__(self, spec: RunSpec, task, algorithm, config: dict, data: dict, loss, learner, device):
-        from harness.metrics import instruments
-
+    def __init__(self, spec: RunSpec, task, algorithm, batch_size: int, data: dict, loss, learner, device):
         self.spec, self.data, self.loss, self.learner, self.device = spec, data, loss, learner, device
-        self.batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
+        self.batch_size = batch_size
         self.evaluate = Evaluator(task, algorithm, data, loss)
         n_train = len(data["y_train"])
         on_stream = task.kind == "stream"
@@ -132,8 +154,6 @@ class _Loop:
             _check_batch_unchanged(originals, (x, y), self.presentations)
 
     def instrumented_step(self, x, y) -> None:
-        from harness.metrics import instruments
-
         instrument = self.instruments_due.pop(0)
         self.sample[instrument] = self.measure[instrument](self.learner, x, y)
         if not self.instruments_due:
@@ -141,8 +161,6 @@ class _Loop:
             self.cost_samples.append(self.sample)
 
     def record_evaluation(self) -> None:
-        from harness.metrics.fidelity import gradient_cosine
-
         point = self.evaluate(self.learner, self.presentations)
         point["train_seconds"] = self.train_seconds
         if self.probe_batch is not None:

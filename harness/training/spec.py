@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from harness.contract import Budget
 
@@ -59,23 +58,3 @@ def run_key(registry, spec: RunSpec) -> str:
     changed default is a new run even if the plugin's version was not bumped."""
     resolved = registry.algorithm(spec.algorithm).config_for(spec.task, spec.config)
     return spec.key(code_version(registry, spec), resolved)
-
-
-@dataclass
-class FinishedRun:
-    """What metrics are computed from: the trajectory and the final learner."""
-
-    spec: RunSpec
-    task: Any
-    algorithm: Any
-    config: dict
-    learner: Any
-    curve: list[dict]
-    cost_samples: list[dict]
-    presentations: int
-    steps: int
-    timed_steps: int
-    train_seconds: float
-    setup_seconds: float
-    stopped_by: str
-    cost_counters: dict = field(default_factory=dict)

@@ -1,17 +1,10 @@
 """Attack upper bounds on the smallest perturbation that changes a prediction.
 
-The smallest perturbation found by foolbox's
-minimal-norm attacks (DeepFool and DDN for L2; DeepFool and FMN for L∞)
-on the differentiable surrogate, kept only when it changes the prediction of
-the surrogate *and* of the learner's own ``predict`` (a relaxation or an
-inference loop may differ from its surrogate), then shrunk along its ray by
-bisection while it still does.
-The transfer attack: the perturbations found on a reference model (trained
-by backprop) are scaled along their rays until the learner's prediction
-changes.  When that beats the white-box attack at more than
-``MASKING_FRACTION`` of the points, the learner's gradients mislead the
-attack and its row is flagged, as RobustBench flags suspicious defences.
-Transferred perturbations are verified too, so they also tighten the upper bound.
+The smallest perturbation found by foolbox's minimal-norm attacks (DeepFool and DDN for L2; DeepFool and
+FMN for L∞) on the differentiable surrogate, kept only when it changes the prediction of the surrogate
+*and* of the learner's own ``predict`` (a relaxation or an inference loop may differ from its surrogate),
+then shrunk along its ray by bisection (``ray_search``) while it still does.  The same ray search scales a
+transfer attack's perturbations (see ``harness.metrics.robustness.metric``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ smallest ‖δ‖ (L2 or L∞, δ unconstrained in input space) with argmax f(x 
 It is bracketed from both sides: a certified lower bound (``certified``) and an attack upper bound
 (``attacks``), tightened by a transfer attack from a backprop-trained reference model (``reference``).
 
+The transfer attack: the perturbations found on the reference model are scaled along their rays until the
+learner's prediction changes.  When that beats the white-box attack at more than ``MASKING_FRACTION`` of
+the points, the learner's gradients mislead the attack and its row is flagged, as RobustBench flags
+suspicious defences.  Transferred perturbations are verified too, so they also tighten the upper bound.
+
 A lower bound above an upper bound at any point is a bug; it is never hidden:
 the point count goes into the flags.
 """
@@ -12,6 +17,7 @@ the point count goes into the flags.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from harness.contract import Metric
 from harness.metrics.robustness import keys
@@ -137,7 +143,8 @@ def measure(run) -> dict:
         ratio = torch.where(torch.isinf(upper), torch.zeros_like(upper), lower / upper)
         result[keys.tightness(name)] = _quantiles(ratio)[1]
         methods = found["lower_method"]
-        result[keys.lower_method(name)] = max(set(methods), key=methods.count) if methods else None
+        # the most frequent method; ties go to the first met (max over a set would follow string hashing, per process)
+        result[keys.lower_method(name)] = Counter(methods).most_common(1)[0][0] if methods else None
         if radius is not None:
             result[keys.accuracy("certified", name)] = float((correct & (lower > radius)).sum()) / total
         violations = int((lower > upper).sum())

@@ -10,7 +10,7 @@ from harness.errors import HarnessError
 from harness.execution import matrix
 from harness.execution.dask_executor import DaskExecutor
 from harness.execution.executors import make_executor
-from harness.execution.local import LocalExecutor
+from harness.execution.local_executor import LocalExecutor
 from harness.execution.submitit_executor import SubmititExecutor
 from harness.registry import registry
 from harness.results.store import Store
