@@ -123,27 +123,71 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 @click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
 @click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
 @click.option("--seeds", type=int, help="Number of seeds (default: the suite's).")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an algorithm setting (repeatable).")
+@click.option(
+    "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an algorithm setting (repeatable)."
+)
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 256), help="Runs in parallel.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
-@click.option("--time-limit", type=click.FloatRange(1), help="Seconds per run before it is killed (default: from the budget).")
-@click.option("--memory-limit", default=6.0, show_default=True, type=click.FloatRange(0.5, 2**20),
-              help="GiB of address space per run.")
+@click.option(
+    "--time-limit", type=click.FloatRange(1), help="Seconds per run before it is killed (default: from the budget)."
+)
+@click.option(
+    "--memory-limit",
+    default=6.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 2**20),
+    help="GiB of address space per run.",
+)
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
-@click.option("--executor", "executor_name", type=click.Choice(EXECUTORS), default="local", show_default=True,
-              help="Where runs execute: worker processes here, a Dask cluster, or submitit jobs (SLURM).")
+@click.option(
+    "--executor",
+    "executor_name",
+    type=click.Choice(EXECUTORS),
+    default="local",
+    show_default=True,
+    help="Where runs execute: worker processes here, a Dask cluster, or submitit jobs (SLURM).",
+)
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler to connect to (default: start a local cluster).")
-@click.option("--submitit-folder", default=DEFAULT_SUBMITIT_FOLDER, show_default=True, type=click.Path(file_okay=False),
-              help="submitit's job files and logs (on a file system the nodes share).")
+@click.option(
+    "--submitit-folder",
+    default=DEFAULT_SUBMITIT_FOLDER,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="submitit's job files and logs (on a file system the nodes share).",
+)
 @click.option("--cluster", type=click.Choice(("local", "slurm")), help="submitit backend (default: SLURM if present).")
 @click.option("--partition", help="SLURM partition for submitit jobs.")
-@click.option("--runs-per-job", default=1, show_default=True, type=click.IntRange(1),
-              help="Runs each submitit job runs in turn (shares a job's start-up among tiny runs).")
-def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, time_limit, memory_limit, retry_failed,
-        no_report, executor_name, scheduler, submitit_folder, cluster, partition, runs_per_job):
+@click.option(
+    "--runs-per-job",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Runs each submitit job runs in turn (shares a job's start-up among tiny runs).",
+)
+def run(
+    suite,
+    tasks,
+    algorithms,
+    seeds,
+    settings,
+    db,
+    jobs,
+    threads,
+    device,
+    time_limit,
+    memory_limit,
+    retry_failed,
+    no_report,
+    executor_name,
+    scheduler,
+    submitit_folder,
+    cluster,
+    partition,
+    runs_per_job,
+):
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard."""
     from harness.execution import matrix, suites
     from harness.execution.executors import make_executor
@@ -157,16 +201,28 @@ def run(suite, tasks, algorithms, seeds, settings, db, jobs, threads, device, ti
     if device == "auto":
         device = environment.default_device()
     specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device)
-    executor = make_executor(executor_name, jobs=jobs, threads=threads, memory_limit=int(memory_limit * (1 << 30)),
-                             time_limit=time_limit, scheduler=scheduler, folder=submitit_folder, cluster=cluster,
-                             partition=partition, runs_per_job=runs_per_job)
+    executor = make_executor(
+        executor_name,
+        jobs=jobs,
+        threads=threads,
+        memory_limit=int(memory_limit * (1 << 30)),
+        time_limit=time_limit,
+        scheduler=scheduler,
+        folder=submitit_folder,
+        cluster=cluster,
+        partition=partition,
+        runs_per_job=runs_per_job,
+    )
     with Store(db) as store, Progress(_console(stderr=True)) as progress:
-        summary = matrix.run_matrix(specs, store, executor, registry, retry_failed,
-                                      on_start=progress.start, on_result=progress.advance)
+        summary = matrix.run_matrix(
+            specs, store, executor, registry, retry_failed, on_start=progress.start, on_result=progress.advance
+        )
         rows = store.runs(suite)
     console = _console(stderr=True)
-    console.print(f"{summary.planned} runs planned, {summary.skipped} already in {db}, "
-                  f"{summary.finished} finished, {len(summary.failed)} failed")
+    console.print(
+        f"{summary.planned} runs planned, {summary.skipped} already in {db}, "
+        f"{summary.finished} finished, {len(summary.failed)} failed"
+    )
     for label, reason in summary.failed:
         console.print(f"  failed {label}: {reason}", markup=False)
     if not no_report:
@@ -232,8 +288,10 @@ def import_command(files, db):
     rows = [row for path in files for row in exchange.read(path)]  # every file is validated before any write
     with Store(db) as store:
         added, replaced = store.merge(rows)
-    click.echo(f"read {len(rows)} runs from {len(files)} file(s): {added} added, {replaced} failed runs replaced by "
-               f"finished ones, {len(rows) - added - replaced} already in {db}")
+    click.echo(
+        f"read {len(rows)} runs from {len(files)} file(s): {added} added, {replaced} failed runs replaced by "
+        f"finished ones, {len(rows) - added - replaced} already in {db}"
+    )
 
 
 @cli.command("check-plugin")

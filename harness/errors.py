@@ -23,7 +23,7 @@ class DatasetDriftWarning(UserWarning):
 
 
 def unknown_name(what: str, name: str, known) -> str:
-    """"unknown task 'mnist5'; did you mean 'mnist5k' or 'mnist1d'? (known: ...)", in one line."""
+    """ "unknown task 'mnist5'; did you mean 'mnist5k' or 'mnist1d'? (known: ...)", in one line."""
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     suggestion = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
     return f"unknown {what} {name!r}{suggestion} (known: {', '.join(sorted(known)) or 'none installed'})"

@@ -52,7 +52,6 @@ def _lookup(table: dict, name: str, what: str):
         raise HarnessError(unknown_name(what, name, table)) from None
 
 
-
 def algorithm_problem(algorithm: Algorithm) -> str | None:
     for attribute in ("name", "family", "citation"):
         if not getattr(algorithm, attribute):
@@ -148,9 +147,9 @@ def _collect(registry: Registry, manager, plugin_name: str, plugin, version: str
     )
     for hook_name, table, find_problem, kind in tables:
         received = []
-        caller = manager.subset_hook_caller(hook_name, remove_plugins=[
-            other for other in manager.get_plugins() if other is not plugin
-        ])
+        caller = manager.subset_hook_caller(
+            hook_name, remove_plugins=[other for other in manager.get_plugins() if other is not plugin]
+        )
         try:
             caller(register=received.append)
         except Exception as error:
@@ -160,7 +159,9 @@ def _collect(registry: Registry, manager, plugin_name: str, plugin, version: str
             problem = None if isinstance(item, kind) else f"registered a {type(item).__name__}, not a {kind.__name__}"
             problem = problem or find_problem(item)
             if not problem and item.name in table:
-                problem = f"{kind.__name__.lower()} {item.name!r} is already registered by {registry.versions[item.name]}"
+                problem = (
+                    f"{kind.__name__.lower()} {item.name!r} is already registered by {registry.versions[item.name]}"
+                )
             if problem:
                 _warn(plugin_name, problem)
                 continue

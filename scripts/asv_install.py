@@ -24,7 +24,9 @@ def install(build_dir: Path) -> None:
 
 
 def uninstall() -> None:
-    names = sorted({d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].startswith("creditbench")})
+    names = sorted(
+        {d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].startswith("creditbench")}
+    )
     if names:
         pip("uninstall", "--yes", "--quiet", *names)
 

@@ -63,15 +63,23 @@ def main() -> None:
         connection.close()
 
     lost = options.runs - rows
-    print(f"{options.runs} runs, {options.jobs} jobs: {summary.finished} finished, {len(summary.failed)} failed, "
-          f"in {elapsed:.1f} s = {options.runs / elapsed:.1f} runs/s")
-    print(f"store: {size / 1e6:.2f} MB ({size / max(rows, 1) / 1e3:.1f} kB per run), {rows} rows, "
-          f"integrity_check {integrity}, runs lost = {lost}")
-    print(f"resume over the full store: {resumed.skipped} skipped, {resumed.finished} recomputed, "
-          f"in {resume_seconds:.2f} s")
-    print(f"per run: {1e3 * inside / options.runs:.0f} ms training and measuring inside the worker, "
-          f"{1e3 * elapsed * options.jobs / options.runs:.0f} ms of a worker slot in all "
-          f"(the rest: process start, plugin discovery, sending the result, the commit)")
+    print(
+        f"{options.runs} runs, {options.jobs} jobs: {summary.finished} finished, {len(summary.failed)} failed, "
+        f"in {elapsed:.1f} s = {options.runs / elapsed:.1f} runs/s"
+    )
+    print(
+        f"store: {size / 1e6:.2f} MB ({size / max(rows, 1) / 1e3:.1f} kB per run), {rows} rows, "
+        f"integrity_check {integrity}, runs lost = {lost}"
+    )
+    print(
+        f"resume over the full store: {resumed.skipped} skipped, {resumed.finished} recomputed, "
+        f"in {resume_seconds:.2f} s"
+    )
+    print(
+        f"per run: {1e3 * inside / options.runs:.0f} ms training and measuring inside the worker, "
+        f"{1e3 * elapsed * options.jobs / options.runs:.0f} ms of a worker slot in all "
+        f"(the rest: process start, plugin discovery, sending the result, the commit)"
+    )
     if lost or integrity != "ok" or summary.failed or resumed.finished:
         sys.exit(1)
 

@@ -73,7 +73,11 @@ def main() -> None:
                 print(f"| {name} | {length} | declined: {row['declined']} | | | | |")
                 continue
             kib = [row[key] / 1024 for key in ("activation_bytes", "peak_bytes", "trace_bytes", "state_bytes")]
-            print(f"| {name} | {length} | " + " | ".join(f"{v:,.1f}" for v in kib) + f" | {row['seconds']:.2f} |", flush=True)
+            print(
+                f"| {name} | {length} | " + " | ".join(f"{v:,.1f}" for v in kib) + f" | {row['seconds']:.2f} |",
+                flush=True,
+            )
+
 
 if __name__ == "__main__":
     main()

@@ -18,9 +18,17 @@ import tempfile
 import threading
 
 CHROMIUM_FLAGS = (  # this machine has no network: keep Chromium from reaching for one
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--virtual-time-budget=15000", "--window-size=1400,2000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=15000",
+    "--window-size=1400,2000",
 )
 
 
@@ -41,8 +49,12 @@ def render(url: str, screenshot: str) -> str:
     browser = chromium()
     with tempfile.TemporaryDirectory() as profile:
         flags = [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
-        subprocess.run([browser, *flags, f"--screenshot={screenshot}", url], check=True, capture_output=True, timeout=120)
-        dom = subprocess.run([browser, *flags, "--dump-dom", url], check=True, capture_output=True, text=True, timeout=120)
+        subprocess.run(
+            [browser, *flags, f"--screenshot={screenshot}", url], check=True, capture_output=True, timeout=120
+        )
+        dom = subprocess.run(
+            [browser, *flags, "--dump-dom", url], check=True, capture_output=True, text=True, timeout=120
+        )
     return dom.stdout
 
 

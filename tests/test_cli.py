@@ -67,18 +67,43 @@ def test_a_file_that_is_not_a_store_is_refused_untouched(tmp_path):
 
 def test_run_stores_reports_and_resumes_without_recomputing(tmp_path):
     db = str(tmp_path / "r.sqlite")
-    first = creditbench("run", "--task", "digits", "--algorithm", "bp-sgd", "--algorithm", "linear", "--seeds", "1",
-                        "--db", db)
+    first = creditbench(
+        "run", "--task", "digits", "--algorithm", "bp-sgd", "--algorithm", "linear", "--seeds", "1", "--db", db
+    )
     assert "| bp-sgd |" in first.stdout and "2 finished, 0 failed" in first.stderr
     report = json.loads(creditbench("report", "--db", db, "--format", "json").stdout)
-    required = {"task", "algorithm", "n_seeds", "failed_runs", "test_accuracy_mean", "test_accuracy_std", "aulc_mean",
-                "presentations_to_target", "step_seconds", "flops_per_step", "activation_bytes", "peak_bytes",
-                "gradient_cosine"}
+    required = {
+        "task",
+        "algorithm",
+        "n_seeds",
+        "failed_runs",
+        "test_accuracy_mean",
+        "test_accuracy_std",
+        "aulc_mean",
+        "presentations_to_target",
+        "step_seconds",
+        "flops_per_step",
+        "activation_bytes",
+        "peak_bytes",
+        "gradient_cosine",
+    }
     assert all(required <= set(entry) for entry in report) and len(report) == 2
     bp = next(e for e in report if e["algorithm"] == "bp-sgd")
     assert bp["test_accuracy_mean"] > 0.9 and bp["flops_per_step"] > 0 and bp["gradient_cosine"] > 0.99
-    second = creditbench("run", "--task", "digits", "--algorithm", "bp-sgd", "--algorithm", "linear", "--seeds", "1",
-                         "--db", db, "--no-report")
+    second = creditbench(
+        "run",
+        "--task",
+        "digits",
+        "--algorithm",
+        "bp-sgd",
+        "--algorithm",
+        "linear",
+        "--seeds",
+        "1",
+        "--db",
+        db,
+        "--no-report",
+    )
     assert "2 runs planned, 2 already in" in second.stderr and "0 finished" in second.stderr
     csv = creditbench("report", "--db", db, "--format", "csv", "--out", str(tmp_path / "board.csv"))
     assert csv.stdout == "" and (tmp_path / "board.csv").read_text().startswith("suite,task,algorithm")
@@ -88,15 +113,32 @@ def _rows(db):
     connection = sqlite3.connect(db)
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {key: (finished_at, metrics) for key, finished_at, metrics in
-                connection.execute("SELECT run_key, finished_at, metrics FROM runs WHERE status = 'finished'")}
+        return {
+            key: (finished_at, metrics)
+            for key, finished_at, metrics in connection.execute(
+                "SELECT run_key, finished_at, metrics FROM runs WHERE status = 'finished'"
+            )
+        }
     finally:
         connection.close()
 
 
 def test_kill_9_mid_suite_loses_nothing_and_the_rerun_recomputes_nothing(faulty_plugins, tmp_path):
     db = str(tmp_path / "k.sqlite")
-    args = ["run", "--task", "conformance", "--algorithm", "good", "--seeds", "12", "--jobs", "1", "--db", db, "--no-report"]
+    args = [
+        "run",
+        "--task",
+        "conformance",
+        "--algorithm",
+        "good",
+        "--seeds",
+        "12",
+        "--jobs",
+        "1",
+        "--db",
+        db,
+        "--no-report",
+    ]
     kept = {}
     for wanted in (2, 6):
         process = subprocess.Popen([*CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -68,7 +68,9 @@ def test_a_duplicate_name_is_refused_with_a_warning(site):
 
 def test_unknown_names_raise_a_harness_error_listing_the_known_ones():
     registry = build_registry()
-    with pytest.raises(HarnessError, match=r"unknown task 'cifar' \(known: adaptive-trap, .*digits, .*mnist1d, mnist5k"):
+    with pytest.raises(
+        HarnessError, match=r"unknown task 'cifar' \(known: adaptive-trap, .*digits, .*mnist1d, mnist5k"
+    ):
         registry.task("cifar")
 
 
@@ -96,4 +98,6 @@ def test_plugins_import_only_the_public_api_outside_their_tests():
         for line in path.read_text().splitlines():
             stripped = line.strip()
             if stripped.startswith(("from harness", "import harness")):
-                assert stripped.startswith(("from harness import", "from harness.testing import")), f"{path}: {stripped}"
+                assert stripped.startswith(("from harness import", "from harness.testing import")), (
+                    f"{path}: {stripped}"
+                )

@@ -98,7 +98,9 @@ class CellNetwork(RecurrentNetwork):
         if self.kind == "irnn":
             return torch.relu(drive)
         in_gate, forget_gate, candidate, out_gate = drive.chunk(4, dim=-1)
-        memory = torch.sigmoid(forget_gate) * state[..., self.hidden_size :] + torch.sigmoid(in_gate) * torch.tanh(candidate)
+        memory = torch.sigmoid(forget_gate) * state[..., self.hidden_size :] + torch.sigmoid(in_gate) * torch.tanh(
+            candidate
+        )
         return torch.cat([torch.sigmoid(out_gate) * torch.tanh(memory), memory], dim=-1)
 
     def readout(self, params, state):

@@ -25,8 +25,14 @@ class DaskExecutor:
     one run at a time, so an existing cluster's parallelism is its thread count.
     """
 
-    def __init__(self, scheduler: str | None = None, jobs: int = 1, threads: int = 1,
-                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT, time_limit: float | None = None):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        jobs: int = 1,
+        threads: int = 1,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        time_limit: float | None = None,
+    ):
         self.scheduler = scheduler
         self.jobs = max(1, jobs)
         self.threads = threads
@@ -72,8 +78,15 @@ class DaskExecutor:
             except (OSError, TimeoutError, ValueError) as error:
                 raise HarnessError(f"cannot connect to the Dask scheduler at {self.scheduler}: {error}") from None
         with dask.config.set({"distributed.worker.daemon": False}):
-            cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0", memory_limit=0, silence_logs=logging.ERROR)
+            cluster = LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                memory_limit=0,
+                silence_logs=logging.ERROR,
+            )
         return Client(cluster), cluster
 
     def _check_workers(self, client) -> None:
@@ -83,5 +96,7 @@ class DaskExecutor:
             return multiprocessing.current_process().daemon
 
         if any(client.run(daemonic).values()):
-            raise HarnessError("the Dask workers are daemonic and cannot start isolated runs; "
-                               "start them with DASK_DISTRIBUTED__WORKER__DAEMON=False")
+            raise HarnessError(
+                "the Dask workers are daemonic and cannot start isolated runs; "
+                "start them with DASK_DISTRIBUTED__WORKER__DAEMON=False"
+            )

@@ -29,20 +29,32 @@ from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER, Submiti
 EXECUTORS = ("local", "dask", "submitit")
 
 
-def make_executor(name: str, jobs: int = 1, threads: int = 1, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-                  time_limit: float | None = None, scheduler: str | None = None,
-                  folder: str = DEFAULT_SUBMITIT_FOLDER, cluster: str | None = None, partition: str | None = None,
-                  runs_per_job: int = 1) -> Executor:
+def make_executor(
+    name: str,
+    jobs: int = 1,
+    threads: int = 1,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    time_limit: float | None = None,
+    scheduler: str | None = None,
+    folder: str = DEFAULT_SUBMITIT_FOLDER,
+    cluster: str | None = None,
+    partition: str | None = None,
+    runs_per_job: int = 1,
+) -> Executor:
     """The executor called ``name`` (one of EXECUTORS); options of other executors are refused."""
     limits = {"jobs": jobs, "threads": threads, "memory_limit": memory_limit, "time_limit": time_limit}
     if scheduler and name != "dask":
         raise HarnessError("--scheduler applies only to --executor dask")
     if (cluster or partition or folder != DEFAULT_SUBMITIT_FOLDER or runs_per_job != 1) and name != "submitit":
-        raise HarnessError("--submitit-folder, --cluster, --partition and --runs-per-job apply only to --executor submitit")
+        raise HarnessError(
+            "--submitit-folder, --cluster, --partition and --runs-per-job apply only to --executor submitit"
+        )
     if name == "local":
         return LocalExecutor(**limits)
     if name == "dask":
         return DaskExecutor(scheduler=scheduler, **limits)
     if name == "submitit":
-        return SubmititExecutor(folder=folder, cluster=cluster, partition=partition, runs_per_job=runs_per_job, **limits)
+        return SubmititExecutor(
+            folder=folder, cluster=cluster, partition=partition, runs_per_job=runs_per_job, **limits
+        )
     raise HarnessError(unknown_name("executor", name, EXECUTORS))

@@ -45,7 +45,9 @@ def _context():
         context = multiprocessing.get_context("forkserver")
         # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
         # the robustness metric imports foolbox (0.5 s).
-        context.set_forkserver_preload(["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harness.execution.worker"])
+        context.set_forkserver_preload(
+            ["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harness.execution.worker"]
+        )
         return context
     return multiprocessing.get_context("spawn")
 
@@ -64,8 +66,13 @@ def _log_tail(path: str) -> str:
 class LocalExecutor:
     """The default executor: a pool of worker processes on this machine."""
 
-    def __init__(self, jobs: int = 1, threads: int = 1, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-                 time_limit: float | None = None):
+    def __init__(
+        self,
+        jobs: int = 1,
+        threads: int = 1,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        time_limit: float | None = None,
+    ):
         self.jobs = max(1, jobs)
         # One thread per run by default: the reference MLPs are too small to gain from more, a run's numbers
         # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
@@ -83,8 +90,10 @@ class LocalExecutor:
                 while pending and len(running) < self.jobs:
                     running.append(self._start(context, pending.popleft(), log_dir))
                 nearest = min(job.deadline for job in running)
-                wait([job.connection for job in running] + [job.process.sentinel for job in running],
-                     timeout=max(0.0, nearest - time.monotonic()))
+                wait(
+                    [job.connection for job in running] + [job.process.sentinel for job in running],
+                    timeout=max(0.0, nearest - time.monotonic()),
+                )
                 for job in list(running):
                     result = self._poll(job)
                     if result is not None:
@@ -128,7 +137,9 @@ class LocalExecutor:
             return failed_result(reason, job.started)
         if time.monotonic() > job.deadline:
             self._kill(job)
-            return failed_result(f"timed out: exceeded the wall-clock limit of {job.deadline - job.started:.0f} s", job.started)
+            return failed_result(
+                f"timed out: exceeded the wall-clock limit of {job.deadline - job.started:.0f} s", job.started
+            )
         return None
 
     @staticmethod
@@ -143,5 +154,6 @@ def run_isolated(specs: list[RunSpec], threads: int, memory_limit: int | None, t
     """Run specs one after another, each in an isolated worker process on this machine; their result dicts."""
     results = {}
     LocalExecutor(jobs=1, threads=threads, memory_limit=memory_limit, time_limit=time_limit).run(
-        specs, lambda spec, result: results.__setitem__(id(spec), result))
+        specs, lambda spec, result: results.__setitem__(id(spec), result)
+    )
     return [results[id(spec)] for spec in specs]

@@ -44,9 +44,15 @@ def store_row(registry, spec: RunSpec, result: dict) -> dict:
     }
 
 
-def run_matrix(specs: list[RunSpec], store, executor: Executor, registry, retry_failed: bool = False,
-               on_start: Callable[[list[RunSpec]], None] | None = None,
-               on_result: Callable[[RunSpec, dict], None] | None = None) -> Summary:
+def run_matrix(
+    specs: list[RunSpec],
+    store,
+    executor: Executor,
+    registry,
+    retry_failed: bool = False,
+    on_start: Callable[[list[RunSpec]], None] | None = None,
+    on_result: Callable[[RunSpec, dict], None] | None = None,
+) -> Summary:
     """Execute the runs not already in ``store``; each result is committed as soon as it arrives."""
     done = store.keys(("finished",) if retry_failed else ("finished", "failed"))
     todo = [spec for spec in specs if run_key(registry, spec) not in done]

@@ -28,9 +28,17 @@ class SubmititExecutor:
     limit first.
     """
 
-    def __init__(self, folder: str = DEFAULT_SUBMITIT_FOLDER, cluster: str | None = None, partition: str | None = None,
-                 runs_per_job: int = 1, jobs: int = 1, threads: int = 1,
-                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT, time_limit: float | None = None):
+    def __init__(
+        self,
+        folder: str = DEFAULT_SUBMITIT_FOLDER,
+        cluster: str | None = None,
+        partition: str | None = None,
+        runs_per_job: int = 1,
+        jobs: int = 1,
+        threads: int = 1,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        time_limit: float | None = None,
+    ):
         self.folder = folder
         self.cluster = cluster
         self.partition = partition

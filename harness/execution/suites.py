@@ -37,8 +37,15 @@ def suite(name: str) -> Suite:
     return SUITES[name]
 
 
-def plan(registry, suite_name: str = DEFAULT_SUITE, tasks=(), algorithms=(), seeds: int | None = None,
-         overrides: dict | None = None, device: str = "cpu") -> list[RunSpec]:
+def plan(
+    registry,
+    suite_name: str = DEFAULT_SUITE,
+    tasks=(),
+    algorithms=(),
+    seeds: int | None = None,
+    overrides: dict | None = None,
+    device: str = "cpu",
+) -> list[RunSpec]:
     """The runs of a suite, narrowed to the given tasks and algorithms; unknown names are errors."""
     chosen = suite(suite_name)
     task_list = [registry.task(name) for name in tasks] or list(registry.tasks.values())
@@ -49,7 +56,9 @@ def plan(registry, suite_name: str = DEFAULT_SUITE, tasks=(), algorithms=(), see
         for algorithm in algorithm_list:
             known = set(algorithm.defaults) | {"batch_size"}
             if key not in known:
-                raise HarnessError(f"config key {key!r} is not a setting of {algorithm.name} (settings: {', '.join(sorted(known))})")
+                raise HarnessError(
+                    f"config key {key!r} is not a setting of {algorithm.name} (settings: {', '.join(sorted(known))})"
+                )
     pairs, declined = [], []
     for task in task_list:
         for algorithm in algorithm_list:
@@ -58,8 +67,15 @@ def plan(registry, suite_name: str = DEFAULT_SUITE, tasks=(), algorithms=(), see
     if not pairs and tasks and algorithms:
         raise HarnessError(f"nothing to run: {'; '.join(declined)}")
     return [
-        RunSpec(task=task.name, algorithm=algorithm.name, seed=seed, budget=chosen.budget(task),
-                config=dict(overrides or {}), suite=chosen.name, device=device)
+        RunSpec(
+            task=task.name,
+            algorithm=algorithm.name,
+            seed=seed,
+            budget=chosen.budget(task),
+            config=dict(overrides or {}),
+            suite=chosen.name,
+            device=device,
+        )
         for task, algorithm in pairs
         for seed in range(chosen.seeds if seeds is None else seeds)
     ]

@@ -55,8 +55,12 @@ def run_spec(spec: RunSpec, registry) -> dict:
     started = time.perf_counter()
     plugin_version = registry.versions.get(spec.algorithm, "unknown")
     run = train(spec, registry)
-    metrics: dict = {"presentations": run.presentations, "steps": run.steps, "stopped_by": run.stopped_by,
-                     "train_seconds": run.train_seconds}
+    metrics: dict = {
+        "presentations": run.presentations,
+        "steps": run.steps,
+        "stopped_by": run.stopped_by,
+        "train_seconds": run.train_seconds,
+    }
     for metric in registry.metrics.values():
         metrics.update(metric.compute(run))
     return {
@@ -97,7 +101,11 @@ def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None,
     try:
         connection.send(result)
     except Exception as error:  # e.g. a metric returned something that cannot be sent
-        connection.send({"status": "failed", "reason": f"result could not be returned: {error}",
-                         "wall_seconds": time.perf_counter() - started})
+        connection.send(
+            {
+                "status": "failed",
+                "reason": f"result could not be returned: {error}",
+                "wall_seconds": time.perf_counter() - started,
+            }
+        )
     connection.close()
-

@@ -13,6 +13,7 @@ def step_cost(run) -> dict:
     The learner's own cost counters (relaxation iterations, population
     evaluations, ...) are reported per presentation.
     """
+
     def median(key):
         values = [sample[key] for sample in run.cost_samples if key in sample]
         return statistics.median(values) if values else None
@@ -24,9 +25,9 @@ def step_cost(run) -> dict:
         "state_bytes": median("state_bytes"),
         "peak_bytes": median("peak_bytes"),
         "setup_seconds": run.setup_seconds,
-        "cost_per_presentation": {
-            name: count / run.presentations for name, count in run.cost_counters.items()
-        } if run.presentations else {},
+        "cost_per_presentation": {name: count / run.presentations for name, count in run.cost_counters.items()}
+        if run.presentations
+        else {},
     }
 
 

@@ -42,8 +42,10 @@ def presentations_to_target(run) -> dict:
     return {"presentations_to_target": reached}
 
 
-SCORE = Metric("score", "final test and validation score (accuracy, or skill against the task's baseline) and loss",
-               final_score)
+SCORE = Metric(
+    "score", "final test and validation score (accuracy, or skill against the task's baseline) and loss", final_score
+)
 AULC = Metric("aulc", "area under the test-score curve on a log10 presentations axis", aulc)
-PRESENTATIONS_TO_TARGET = Metric("presentations_to_target",
-                                 "presentations until the test score first reaches each target", presentations_to_target)
+PRESENTATIONS_TO_TARGET = Metric(
+    "presentations_to_target", "presentations until the test score first reaches each target", presentations_to_target
+)

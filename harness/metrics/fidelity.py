@@ -59,5 +59,6 @@ def gradient_fidelity(run) -> dict:
     return {"gradient_cosine": statistics.fmean(weights), "gradient_cosine_layers": layers}
 
 
-GRADIENT_FIDELITY = Metric("gradient_fidelity", "cosine between the update and the backprop gradient, per layer",
-                           gradient_fidelity)
+GRADIENT_FIDELITY = Metric(
+    "gradient_fidelity", "cosine between the update and the backprop gradient, per layer", gradient_fidelity
+)

@@ -60,7 +60,9 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
     controls = {a.name for a in registry.algorithms.values() if a.family == CONTROL} if registry else set()
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:  # runs with other settings (--set) are entries of their own, never averaged with the defaults
-        groups[(row["suite"], row["task"], row["algorithm"], json.dumps(row.get("overrides") or {}, sort_keys=True))].append(row)
+        groups[
+            (row["suite"], row["task"], row["algorithm"], json.dumps(row.get("overrides") or {}, sort_keys=True))
+        ].append(row)
     entries = []
     for (suite, task, algorithm, overrides), runs in groups.items():
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
@@ -101,17 +103,26 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "state_bytes": _median(m.get("state_bytes") for m in finished),
                 "peak_bytes": _median(m.get("peak_bytes") for m in finished),
                 "cost_per_presentation": {
-                    unit: _median((m.get("cost_per_presentation") or {}).get(unit) for m in finished) for unit in cost_units
+                    unit: _median((m.get("cost_per_presentation") or {}).get(unit) for m in finished)
+                    for unit in cost_units
                 },
                 "gradient_cosine": _mean(m.get("gradient_cosine") for m in finished),
                 "gradient_cosine_layers": {
-                    name: _mean((m.get("gradient_cosine_layers") or {}).get(name) for m in finished) for name in layer_names
+                    name: _mean((m.get("gradient_cosine_layers") or {}).get(name) for m in finished)
+                    for name in layer_names
                 }
                 or None,
                 **_robustness(finished),
             }
         )
-    entries.sort(key=lambda e: (e["suite"], e["task"], -(e["test_score_mean"] if e["test_score_mean"] is not None else -math.inf), e["label"]))
+    entries.sort(
+        key=lambda e: (
+            e["suite"],
+            e["task"],
+            -(e["test_score_mean"] if e["test_score_mean"] is not None else -math.inf),
+            e["label"],
+        )
+    )
     return entries
 
 
@@ -150,8 +161,10 @@ def ladders(entries: list[dict]) -> list[dict]:
         if not entry.get("ladder"):
             continue
         family, parameter, value = entry["ladder"]
-        ladder = found.setdefault((entry["suite"], family), {"suite": entry["suite"], "family": family,
-                                                             "parameter": parameter, "values": set(), "rows": {}})
+        ladder = found.setdefault(
+            (entry["suite"], family),
+            {"suite": entry["suite"], "family": family, "parameter": parameter, "values": set(), "rows": {}},
+        )
         ladder["values"].add(value)
         ladder["rows"].setdefault(entry["label"], {})[value] = entry
     for ladder in found.values():

@@ -10,7 +10,10 @@ def _bracket_text(norm: str):
     def text(entry) -> str:
         if entry.get(keys.NOT_DEFINED):
             return "not defined"
-        lower, upper = entry.get(keys.quartile("lower", norm, "median")), entry.get(keys.quartile("upper", norm, "median"))
+        lower, upper = (
+            entry.get(keys.quartile("lower", norm, "median")),
+            entry.get(keys.quartile("upper", norm, "median")),
+        )
         if upper is None and lower is None:
             return "–"
         return f"{'n/d' if lower is None else f'{lower:.3g}'} – {'∞' if upper is None else f'{upper:.3g}'}"
@@ -50,7 +53,11 @@ def _cost_text(entry) -> str:
 COLUMNS = (
     ("algorithm", lambda e: e["label"], lambda e: e["label"]),
     ("seeds", _seeds_text, lambda e: e["n_seeds"]),
-    ("test score", lambda e: f"{number(e['test_score_mean'])} ± {number(e['test_score_std'])}", lambda e: e["test_score_mean"]),
+    (
+        "test score",
+        lambda e: f"{number(e['test_score_mean'])} ± {number(e['test_score_std'])}",
+        lambda e: e["test_score_mean"],
+    ),
     ("paper", lambda e: number(e["published_accuracy"]), lambda e: e["published_accuracy"]),
     ("AULC", lambda e: number(e["aulc_mean"]), lambda e: e["aulc_mean"]),
     ("to 1st target", _first_target, _first_target_presentations),
@@ -61,8 +68,10 @@ COLUMNS = (
     ("peak KiB", lambda e: number(e["peak_bytes"], 1 / 1024, 1), lambda e: e["peak_bytes"]),
     ("grad cos", lambda e: number(e["gradient_cosine"], digits=2), lambda e: e["gradient_cosine"]),
     ("own cost per presentation", _cost_text, _cost_text),
-    *((f"{label} bracket", _bracket_text(norm), lambda e, norm=norm: e.get(keys.quartile("upper", norm, "median")))
-      for norm, label in keys.NORM_LABELS.items()),
+    *(
+        (f"{label} bracket", _bracket_text(norm), lambda e, norm=norm: e.get(keys.quartile("upper", norm, "median")))
+        for norm, label in keys.NORM_LABELS.items()
+    ),
 )
 
 
@@ -77,8 +86,11 @@ def ladder_table(ladder: dict) -> tuple[list[str], list[list[str]]]:
         cells = [algorithm]
         for value in ladder["values"]:
             entry = by_value.get(value)
-            cells.append("not run" if entry is None else
-                         f"{number(entry.get('peak_bytes'), 1 / 1024, 1)} / {number(carried_bytes(entry), 1 / 1024, 1)} KiB"
-                         f" · {number(entry['step_seconds'], 1e3, 2)} ms")
+            cells.append(
+                "not run"
+                if entry is None
+                else f"{number(entry.get('peak_bytes'), 1 / 1024, 1)} / {number(carried_bytes(entry), 1 / 1024, 1)} KiB"
+                f" · {number(entry['step_seconds'], 1e3, 2)} ms"
+            )
         rows.append(cells)
     return headers, rows

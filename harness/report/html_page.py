@@ -31,8 +31,9 @@ ROBUSTNESS_FIGURE = ("robustness brackets", "no learner has a robustness bound (
 def _environment():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("harness.report", "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def _data_uri(png: bytes) -> str:
@@ -71,30 +72,39 @@ def suite_page(suite: str, rows: list[dict], registry) -> str:
         figures = [(title, draw(finished[task_name], view), why) for title, draw, why in FIGURES]
         figures.insert(2, (COST_FIGURE[0], plots.cost_fronts(group, view), COST_FIGURE[1]))
         figures.append((ROBUSTNESS_FIGURE[0], plots.robustness_brackets(group, view), ROBUSTNESS_FIGURE[1]))
-        tasks.append({
-            "name": task_name,
-            "targets": ", ".join(f"{t:g}" for t in view.targets),
-            "table": _table(group),
-            "sources": [(e["label"], e["published_source"]) for e in group if e["published_source"]],
-            "against_controls": against_controls(group),
-            "robustness_notes": robustness_notes(group),
-            "figures": [(title, png and _data_uri(png), why) for title, png, why in figures],
-        })
-    ladder_views = [{
-        "title": f"{ladder['family']} by {ladder['parameter']}",
-        "table": ladder_table(ladder),
-        "cell": LADDER_CELL,
-        "figure": (png := plots.scaling_ladder(ladder)) and _data_uri(png),
-    } for ladder in ladders(entries)]
+        tasks.append(
+            {
+                "name": task_name,
+                "targets": ", ".join(f"{t:g}" for t in view.targets),
+                "table": _table(group),
+                "sources": [(e["label"], e["published_source"]) for e in group if e["published_source"]],
+                "against_controls": against_controls(group),
+                "robustness_notes": robustness_notes(group),
+                "figures": [(title, png and _data_uri(png), why) for title, png, why in figures],
+            }
+        )
+    ladder_views = [
+        {
+            "title": f"{ladder['family']} by {ladder['parameter']}",
+            "table": ladder_table(ladder),
+            "cell": LADDER_CELL,
+            "figure": (png := plots.scaling_ladder(ladder)) and _data_uri(png),
+        }
+        for ladder in ladders(entries)
+    ]
     failures = [row for row in rows if row["status"] == "failed"]
-    return _environment().get_template("report.html").render(
-        suite=suite,
-        tasks=tasks,
-        ladders=ladder_views,
-        failures=failures,
-        versions=sorted({row["code_version"] for row in rows}),
-        n_runs=len(rows),
-        generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            suite=suite,
+            tasks=tasks,
+            ladders=ladder_views,
+            failures=failures,
+            versions=sorted({row["code_version"] for row in rows}),
+            n_runs=len(rows),
+            generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        )
     )
 
 

@@ -84,12 +84,25 @@ def learning_curves(runs: list[dict], task) -> bytes | None:
         return None
     figure, (axes,) = _figure()
     for algorithm, group in _by_algorithm(runs).items():
-        xs, mean, low, high = _series_over_seeds(group, lambda point: point.get("test_score", point.get("test_accuracy")))
+        xs, mean, low, high = _series_over_seeds(
+            group, lambda point: point.get("test_score", point.get("test_accuracy"))
+        )
         (line,) = axes.plot(xs, mean, label=algorithm)
         axes.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     if task.chance is not None:
-        axes.axhline(task.chance, color="grey", linestyle=":", linewidth=1, label="baseline" if task.score_name == "skill" else "chance")
-    axes.set(xscale="log", xlabel="presentations", ylabel=f"test {task.score_name}", title=f"{task.name}: learning curves (band: min–max over seeds)")
+        axes.axhline(
+            task.chance,
+            color="grey",
+            linestyle=":",
+            linewidth=1,
+            label="baseline" if task.score_name == "skill" else "chance",
+        )
+    axes.set(
+        xscale="log",
+        xlabel="presentations",
+        ylabel=f"test {task.score_name}",
+        title=f"{task.name}: learning curves (band: min–max over seeds)",
+    )
     _legend(axes)
     return _png(figure)
 
@@ -101,7 +114,9 @@ def target_ecdf(runs: list[dict], task) -> bytes | None:
     figure, (axes,) = _figure()
     for algorithm, group in _by_algorithm(runs).items():
         reached = [
-            run["metrics"].get("presentations_to_target", {}).get(f"{target:g}") for run in group for target in task.targets
+            run["metrics"].get("presentations_to_target", {}).get(f"{target:g}")
+            for run in group
+            for target in task.targets
         ]
         times = sorted(p for p in reached if p is not None)
         total = len(reached)
@@ -109,8 +124,13 @@ def target_ecdf(runs: list[dict], task) -> bytes | None:
         ys = [0.0, *[(i + 1) / total for i in range(len(times))], len(times) / total]
         axes.step(xs, ys, where="post", label=algorithm)
     targets = ", ".join(f"{t:g}" for t in task.targets)
-    axes.set(xscale="log", ylim=(0, 1.02), xlabel="presentations",
-             ylabel="fraction of (target, seed) pairs reached", title=f"{task.name}: targets {targets} (ECDF)")
+    axes.set(
+        xscale="log",
+        ylim=(0, 1.02),
+        xlabel="presentations",
+        ylabel="fraction of (target, seed) pairs reached",
+        title=f"{task.name}: targets {targets} (ECDF)",
+    )
     _legend(axes)
     return _png(figure)
 
@@ -126,8 +146,11 @@ def pareto_front(points: list[tuple[float, float, str]]) -> list[tuple[float, fl
 
 def cost_fronts(entries: list[dict], task) -> bytes | None:
     """``entries`` are the leaderboard entries (seeds aggregated) of one task."""
-    axes_spec = (("flops_per_step", "FLOPs per step"), ("activation_bytes", "activation bytes per step"),
-                 ("state_bytes", "state bytes carried between steps"))
+    axes_spec = (
+        ("flops_per_step", "FLOPs per step"),
+        ("activation_bytes", "activation bytes per step"),
+        ("state_bytes", "state bytes carried between steps"),
+    )
     if not any(entry.get(key) for entry in entries for key, _ in axes_spec):
         return None
     figure, all_axes = _figure(columns=len(axes_spec))
@@ -142,9 +165,21 @@ def cost_fronts(entries: list[dict], task) -> bytes | None:
             axes.annotate(name, (cost, score), fontsize="x-small", xytext=(3, 3), textcoords="offset points")
         front = pareto_front(points)
         if front:
-            axes.step([p[0] for p in front], [p[1] for p in front], where="post", color="tab:red", label="Pareto front", zorder=1)
+            axes.step(
+                [p[0] for p in front],
+                [p[1] for p in front],
+                where="post",
+                color="tab:red",
+                label="Pareto front",
+                zorder=1,
+            )
         log_scale = len(points) > 1 and max(p[0] for p in points) / min(p[0] for p in points) > 10
-        axes.set(xscale="log" if log_scale else "linear", xlabel=axis_label, ylabel=f"test {task.score_name}", title=f"{task.name}: {task.score_name} vs {axis_label}")
+        axes.set(
+            xscale="log" if log_scale else "linear",
+            xlabel=axis_label,
+            ylabel=f"test {task.score_name}",
+            title=f"{task.name}: {task.score_name} vs {axis_label}",
+        )
         _legend(axes)
     return _png(figure)
 
@@ -158,7 +193,11 @@ def _mean_weight_cosine(point) -> float | None:
 
 
 def gradient_fidelity(runs: list[dict], task) -> bytes | None:
-    groups = {a: g for a, g in _by_algorithm(runs).items() if any(_mean_weight_cosine(p) is not None for r in g for p in r["curve"])}
+    groups = {
+        a: g
+        for a, g in _by_algorithm(runs).items()
+        if any(_mean_weight_cosine(p) is not None for r in g for p in r["curve"])
+    }
     if not groups:
         return None
     figure, (axes,) = _figure()
@@ -166,8 +205,13 @@ def gradient_fidelity(runs: list[dict], task) -> bytes | None:
         xs, mean, low, high = _series_over_seeds(group, _mean_weight_cosine)
         (line,) = axes.plot(xs, mean, label=algorithm)
         axes.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-    axes.set(xscale="log", ylim=(-1.02, 1.02), xlabel="presentations", ylabel="cosine with backprop gradient",
-             title=f"{task.name}: gradient fidelity (mean over weight matrices)")
+    axes.set(
+        xscale="log",
+        ylim=(-1.02, 1.02),
+        xlabel="presentations",
+        ylabel="cosine with backprop gradient",
+        title=f"{task.name}: gradient fidelity (mean over weight matrices)",
+    )
     _legend(axes)
     return _png(figure)
 
@@ -200,16 +244,22 @@ def robustness_brackets(entries: list[dict], task) -> bytes | None:
                 note = "" if tightness is None else f"{tightness:.2f}"
             axes.annotate(note, (upper, y), fontsize="x-small", xytext=(6, -3), textcoords="offset points")
         axes.set_yticks(range(len(rows)), [e["label"] for e in rows], fontsize="small")
-        axes.set(xlim=(0, None), xlabel=f"{norm_label} perturbation, medians: certified (green) to attack (red)",
-                 title=f"{task.name}: {norm_label} robustness bracket (tightness beside)")
+        axes.set(
+            xlim=(0, None),
+            xlabel=f"{norm_label} perturbation, medians: certified (green) to attack (red)",
+            title=f"{task.name}: {norm_label} robustness bracket (tightness beside)",
+        )
         axes.margins(x=0.15)
     return _png(figure)
 
 
 def scaling_ladder(ladder: dict) -> bytes | None:
     """Peak bytes, activation + state bytes and wall time per step against the ladder's parameter, per algorithm."""
-    panels = (("peak bytes per step", lambda e: e.get("peak_bytes")),
-              ("activation + state bytes per step", carried_bytes), ("seconds per step", lambda e: e.get("step_seconds")))
+    panels = (
+        ("peak bytes per step", lambda e: e.get("peak_bytes")),
+        ("activation + state bytes per step", carried_bytes),
+        ("seconds per step", lambda e: e.get("step_seconds")),
+    )
     series = {
         algorithm: [(value, by_value[value]) for value in ladder["values"] if value in by_value]
         for algorithm, by_value in sorted(ladder["rows"].items())
@@ -221,7 +271,12 @@ def scaling_ladder(ladder: dict) -> bytes | None:
         for algorithm, points in series.items():
             xs = [value for value, entry in points if measure(entry)]
             axes.plot(xs, [measure(entry) for _, entry in points if measure(entry)], marker="o", label=algorithm)
-        axes.set(xscale="log", yscale="log", xlabel=ladder["parameter"], ylabel=panel,
-                 title=f"{ladder['family']}: {panel} by {ladder['parameter']}")
+        axes.set(
+            xscale="log",
+            yscale="log",
+            xlabel=ladder["parameter"],
+            ylabel=panel,
+            title=f"{ladder['family']}: {panel} by {ladder['parameter']}",
+        )
         _legend(axes)
     return _png(figure)

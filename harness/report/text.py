@@ -25,11 +25,17 @@ def to_markdown(entries: list[dict]) -> str:
         sources = [f"{e['label']}: {e['published_source']}" for e in group if e["published_source"]]
         if sources:
             out.append("\nPaper figures: " + _escape_markdown("; ".join(sources)) + ".")
-        pretrained = [f"{e['label']} {e['pretraining_presentations']:,} (set-up {number(e['setup_seconds'], digits=1)} s)"
-                      for e in group if e.get("pretraining_presentations")]
+        pretrained = [
+            f"{e['label']} {e['pretraining_presentations']:,} (set-up {number(e['setup_seconds'], digits=1)} s)"
+            for e in group
+            if e.get("pretraining_presentations")
+        ]
         if pretrained:
-            out.append("\nPre-trained before the task budget (presentations of its own training distribution): "
-                       + _escape_markdown("; ".join(pretrained)) + ".")
+            out.append(
+                "\nPre-trained before the task budget (presentations of its own training distribution): "
+                + _escape_markdown("; ".join(pretrained))
+                + "."
+            )
         out.extend("\n" + _escape_markdown(line) for line in against_controls(group))
         out.extend("\n" + _escape_markdown(line) for line in robustness_notes(group))
         out.append("")
@@ -45,8 +51,10 @@ def against_controls(group: list[dict]) -> list[str]:
         bar = control["test_score_mean"]
         above = [e["label"] for e in rules if e["test_score_mean"] > bar]
         below = [e["label"] for e in rules if e["test_score_mean"] <= bar]
-        lines.append(f"Against {control['algorithm']} ({bar:.3f}): above: {', '.join(above) or 'none'}; "
-                     f"not above: {', '.join(below) or 'none'}.")
+        lines.append(
+            f"Against {control['algorithm']} ({bar:.3f}): above: {', '.join(above) or 'none'}; "
+            f"not above: {', '.join(below) or 'none'}."
+        )
     return lines
 
 
@@ -55,15 +63,27 @@ def robustness_notes(group: list[dict]) -> list[str]:
     lines = []
     tight = [e for e in group if any(e.get(keys.tightness(n)) is not None for n in keys.NORMS)]
     if tight:
-        lines.append("Robustness tightness (median certified lower / attack upper bound, "
-                     + " / ".join(keys.NORM_LABELS.values()) + "): "
-                     + "; ".join(f"{e['label']} " + " / ".join(number(e.get(keys.tightness(n)), digits=2)
-                                                              for n in keys.NORMS) for e in tight) + ".")
+        lines.append(
+            "Robustness tightness (median certified lower / attack upper bound, "
+            + " / ".join(keys.NORM_LABELS.values())
+            + "): "
+            + "; ".join(
+                f"{e['label']} " + " / ".join(number(e.get(keys.tightness(n)), digits=2) for n in keys.NORMS)
+                for e in tight
+            )
+            + "."
+        )
     missing = [f"{e['label']} ({e[keys.NOT_DEFINED]})" for e in group if e.get(keys.NOT_DEFINED)]
     if missing:
         lines.append("Robustness not defined: " + "; ".join(missing) + ".")
-    uncertified = sorted({f"{e['label']} ({e[keys.lower_not_defined(n)]})" for e in group for n in keys.NORMS
-                          if e.get(keys.lower_not_defined(n)) and not e.get(keys.NOT_DEFINED)})
+    uncertified = sorted(
+        {
+            f"{e['label']} ({e[keys.lower_not_defined(n)]})"
+            for e in group
+            for n in keys.NORMS
+            if e.get(keys.lower_not_defined(n)) and not e.get(keys.NOT_DEFINED)
+        }
+    )
     if uncertified:
         lines.append("Certified lower bound not defined (n/d): " + "; ".join(uncertified) + ".")
     flagged = [f"{e['label']}: {flag}" for e in group for flag in e.get(keys.FLAGS) or []]
@@ -74,9 +94,12 @@ def robustness_notes(group: list[dict]) -> list[str]:
 
 def ladder_markdown(ladder: dict) -> str:
     headers, rows = ladder_table(ladder)
-    out = [f"### Scaling ladder: {ladder['family']} by {ladder['parameter']} ({ladder['suite']} suite)\n",
-           f"Per training step, medians over seeds: {LADDER_CELL}.\n",
-           "| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out = [
+        f"### Scaling ladder: {ladder['family']} by {ladder['parameter']} ({ladder['suite']} suite)\n",
+        f"Per training step, medians over seeds: {LADDER_CELL}.\n",
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
     out.extend("| " + " | ".join(_escape_markdown(cell) for cell in row) + " |" for row in rows)
     return "\n".join(out) + "\n"
 

@@ -127,9 +127,7 @@ def _write_parquet(rows: list[dict], path: str) -> None:
 
     metadata = {f"creditbench.{key}": str(value) for key, value in _header(len(rows)).items()}
     schema = pa.schema(list(_arrow_types().items()), metadata=metadata)
-    columns = {
-        name: [json.dumps(row[name]) if name in JSON_COLUMNS else row[name] for row in rows] for name in FIELDS
-    }
+    columns = {name: [json.dumps(row[name]) if name in JSON_COLUMNS else row[name] for row in rows] for name in FIELDS}
     pq.write_table(pa.table(columns, schema=schema), path, write_page_checksum=True)
 
 
@@ -156,8 +154,10 @@ def _check_header(path: Path, header: object) -> int:
     if not _is_int(schema) or schema < 1 or not _is_int(count) or count < 0:
         raise HarnessError(f"{path} has a malformed creditbench header")
     if schema > SCHEMA_VERSION:
-        raise HarnessError(f"{path} was written by a newer creditbench (schema {schema}, this one reads "
-                           f"{SCHEMA_VERSION}); upgrade creditbench to import it")
+        raise HarnessError(
+            f"{path} was written by a newer creditbench (schema {schema}, this one reads "
+            f"{SCHEMA_VERSION}); upgrade creditbench to import it"
+        )
     return count
 
 
@@ -226,9 +226,13 @@ def _read_parquet(path: Path) -> list[dict]:
         schema = parquet.schema_arrow
     except (pa.ArrowException, OSError) as error:
         raise HarnessError(f"{path} is a corrupt Parquet file ({str(error).splitlines()[0][:200]})") from None
-    metadata = {key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
-                for key, value in (schema.metadata or {}).items()}
-    header = {key.removeprefix("creditbench."): value for key, value in metadata.items() if key.startswith("creditbench.")}
+    metadata = {
+        key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
+        for key, value in (schema.metadata or {}).items()
+    }
+    header = {
+        key.removeprefix("creditbench."): value for key, value in metadata.items() if key.startswith("creditbench.")
+    }
     for key in ("schema", "runs"):
         if key in header:
             header[key] = int(header[key]) if header[key].isdigit() else header[key]

@@ -149,7 +149,9 @@ class Store:
         try:
             with self.transaction():
                 for row in rows:
-                    found = self.connection.execute("SELECT status FROM runs WHERE run_key = ?", (row["run_key"],)).fetchone()
+                    found = self.connection.execute(
+                        "SELECT status FROM runs WHERE run_key = ?", (row["run_key"],)
+                    ).fetchone()
                     if found is None:
                         added += 1
                     elif found[0] == "failed" and row["status"] == "finished":

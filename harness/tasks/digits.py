@@ -54,8 +54,11 @@ TARGETS = (0.5, 0.8, 0.9, 0.95)
 # Radii at which the robustness metric reports robust accuracy (the inputs are unconstrained; digits' and
 # mnist5k's pixels lie in [0, 1], mnist1d's signals are centred with unit-order scale).  Our choice: about half
 # the median attack bound of a quick-suite backprop model, so that the reported accuracies separate the rules.
-ROBUSTNESS_RADII = {"digits": {"l2": 0.25, "linf": 0.03}, "mnist5k": {"l2": 0.5, "linf": 0.03},
-                    "mnist1d": {"l2": 0.25, "linf": 0.05}}
+ROBUSTNESS_RADII = {
+    "digits": {"l2": 0.25, "linf": 0.03},
+    "mnist5k": {"l2": 0.5, "linf": 0.03},
+    "mnist1d": {"l2": 0.25, "linf": 0.05},
+}
 
 DIGITS = Task(
     name="digits",

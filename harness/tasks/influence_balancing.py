@@ -40,7 +40,10 @@ def load() -> Splits:
 
     stream = np.ones((STREAM, 1), dtype=np.float32)
     held_out = np.ones((1, HELD_OUT, 1), dtype=np.float32)
-    return checked("influence-balancing", Splits(stream, stream.copy(), held_out, held_out.copy(), held_out.copy(), held_out.copy()))
+    return checked(
+        "influence-balancing",
+        Splits(stream, stream.copy(), held_out, held_out.copy(), held_out.copy(), held_out.copy()),
+    )
 
 
 def untrained_prediction(x):

@@ -159,7 +159,9 @@ def check_surrogate(algorithm: Algorithm, task: Task) -> None:
     gradients = torch.autograd.grad(out.sum(), parameters, allow_unused=True)
     assert any(g is not None for g in gradients), "surrogate output does not depend on its parameters"
     state = {storage_key(t) for t in state_tensors(learner.state_dict())}
-    assert all(storage_key(p) in state for p in parameters), "surrogate parameters are copies, not the learner's weights"
+    assert all(storage_key(p) in state for p in parameters), (
+        "surrogate parameters are copies, not the learner's weights"
+    )
 
 
 def check_cost_counters(algorithm: Algorithm, task: Task) -> None:
@@ -174,9 +176,13 @@ def check_cost_counters(algorithm: Algorithm, task: Task) -> None:
     for x, y in batches:
         learner.train_step(x, y)
         counters = dict(learner.cost_counters())
-        assert set(counters) == set(previous) or not previous, f"cost counter names changed: {sorted(previous)} → {sorted(counters)}"
+        assert set(counters) == set(previous) or not previous, (
+            f"cost counter names changed: {sorted(previous)} → {sorted(counters)}"
+        )
         for name, count in counters.items():
-            assert isinstance(name, str) and isinstance(count, (int, float)) and math.isfinite(count), f"bad cost counter {name!r}: {count!r}"
+            assert isinstance(name, str) and isinstance(count, (int, float)) and math.isfinite(count), (
+                f"bad cost counter {name!r}: {count!r}"
+            )
             assert count >= previous.get(name, 0), f"cost counter {name!r} decreased"
         previous = counters
     restored = _build(algorithm, task, seed=1)
@@ -220,7 +226,10 @@ def run_checks(algorithm: Algorithm | str, task: Task | None = None) -> Iterator
         try:
             check(algorithm, task)
         except Exception as error:  # report every failing check, not only the first
-            yield check.__name__, f"{type(error).__name__}: {error}" if not isinstance(error, AssertionError) else str(error)
+            yield (
+                check.__name__,
+                f"{type(error).__name__}: {error}" if not isinstance(error, AssertionError) else str(error),
+            )
         else:
             yield check.__name__, None
 
@@ -241,6 +250,11 @@ def parametrize_with_checks(algorithms: list[Algorithm | str], task: Task | None
     for algorithm in algorithms:
         resolved = _resolve(algorithm)
         for check in CHECKS:
-            params.append(pytest.param(resolved, functools.partial(check, task=task or conformance_task(resolved)),
-                                       id=f"{resolved.name}-{check.__name__}"))
+            params.append(
+                pytest.param(
+                    resolved,
+                    functools.partial(check, task=task or conformance_task(resolved)),
+                    id=f"{resolved.name}-{check.__name__}",
+                )
+            )
     return pytest.mark.parametrize("algorithm, check", params)

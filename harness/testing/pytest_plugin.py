@@ -34,8 +34,11 @@ def pytest_addoption(parser):
     group.addoption("--benchmark", action="store_true", help="collect and run the creditbench benchmark matrix")
     group.addoption("--creditbench-suite", default="quick", help="suite to collect (default: quick)")
     group.addoption("--creditbench-db", default="creditbench.sqlite", help="result store (default: creditbench.sqlite)")
-    group.addoption("--creditbench-leaderboard", default="creditbench-leaderboard.md",
-                    help="where to write the leaderboard (default: creditbench-leaderboard.md)")
+    group.addoption(
+        "--creditbench-leaderboard",
+        default="creditbench-leaderboard.md",
+        help="where to write the leaderboard (default: creditbench-leaderboard.md)",
+    )
 
 
 def pytest_configure(config):
@@ -102,7 +105,9 @@ def assert_sane(row: dict, algorithm, task) -> None:
     if floor is None:
         assert score > task.chance, f"test {task.score_name} {score:.3f} is not above chance ({task.chance:.3f})"
     else:  # a declared floor replaces the chance check: it may sit below chance where a rule is expected to fail
-        assert score >= floor, f"test {task.score_name} {score:.3f} is below {algorithm.name}'s floor {floor} on {task.name}"
+        assert score >= floor, (
+            f"test {task.score_name} {score:.3f} is below {algorithm.name}'s floor {floor} on {task.name}"
+        )
 
 
 class _State:

@@ -64,7 +64,9 @@ class Evaluator:
             self.probe.fit(train_features, self.data["y_train"].cpu().numpy())
             # log-probabilities, not decision_function, which gives one column for two classes; same cross-entropy
             return {
-                split: torch.as_tensor(self.probe.predict_log_proba(learner.features(x).cpu().numpy()), dtype=torch.float32)
+                split: torch.as_tensor(
+                    self.probe.predict_log_proba(learner.features(x).cpu().numpy()), dtype=torch.float32
+                )
                 for split, x in splits.items()
             }
 
@@ -81,7 +83,9 @@ class Evaluator:
                     guess = self.data["y_train"].mean(0).expand_as(targets)
                 self.baseline_loss[split] = float(self.loss(guess, targets))
             if self.baseline_loss[split] == 0:
-                raise RunFailed(f"task {self.task.name}'s baseline is exact on the {split} split, so skill is undefined")
+                raise RunFailed(
+                    f"task {self.task.name}'s baseline is exact on the {split} split, so skill is undefined"
+                )
         return self.baseline_loss[split]
 
     def __call__(self, learner, presentations: int) -> dict:
@@ -98,7 +102,9 @@ class Evaluator:
                 raise RunFailed(f"non-finite predictions at {presentations} presentations (diverged)")
             loss = float(self.loss(predictions, targets))
             if classification:
-                point[f"{split}_accuracy"] = point[f"{split}_score"] = float((predictions.argmax(1) == targets).float().mean())
+                point[f"{split}_accuracy"] = point[f"{split}_score"] = float(
+                    (predictions.argmax(1) == targets).float().mean()
+                )
             else:
                 point[f"{split}_score"] = 1.0 - loss / self._baseline_loss(split)
             point[f"{split}_loss"] = loss

@@ -118,7 +118,9 @@ class _Loop:
         budget = self.spec.budget
         self.record_evaluation()
         next_point = 1
-        check_batch = True  # on the first timed step after each evaluation: cheap, and catches a learner that always mutates
+        check_batch = (
+            True  # on the first timed step after each evaluation: cheap, and catches a learner that always mutates
+        )
         while self.presentations < budget.presentations:
             indices = self.order.take(min(self.batch_size, budget.presentations - self.presentations)).to(self.device)
             x, y = self.data["x_train"][indices], self.data["y_train"][indices]

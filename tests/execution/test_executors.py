@@ -36,13 +36,23 @@ def test_same_seed_same_numbers_across_repeats_and_executors(faulty_plugins, tmp
     first = _run(LocalExecutor(jobs=2), tmp_path / "local1.sqlite")
     assert first == _run(LocalExecutor(jobs=2), tmp_path / "local2.sqlite")
     # An existing cluster, reached by its address as a remote one would be.
-    with dask.config.set({"distributed.worker.daemon": False}), LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=0,
-            silence_logs=logging.ERROR) as cluster:
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            memory_limit=0,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+    ):
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert first == _run(DaskExecutor(scheduler=cluster.scheduler_address), tmp_path / "dask.sqlite")
     assert all(row["metrics"]["presentations"] == 320 for row in first.values())
-    assert len({row["metrics"]["test_loss"] for row in first.values()}) == len(MATRIX)  # the runs differ from each other
+    assert len({row["metrics"]["test_loss"] for row in first.values()}) == len(
+        MATRIX
+    )  # the runs differ from each other
 
 
 class _Client:
@@ -65,12 +75,15 @@ def test_an_unreachable_scheduler_is_one_error(monkeypatch):
         DaskExecutor(scheduler="tcp://127.0.0.1:9").run([RunSpec("digits", "bp-sgd", 0, Budget(10, 1))], print)
 
 
-@pytest.mark.parametrize("name, options, message", [
-    ("local", {"scheduler": "tcp://h:8786"}, "--scheduler applies only to --executor dask"),
-    ("dask", {"partition": "gpu"}, "apply only to --executor submitit"),
-    ("local", {"runs_per_job": 4}, "apply only to --executor submitit"),
-    ("ray", {}, "unknown executor 'ray'"),
-])
+@pytest.mark.parametrize(
+    "name, options, message",
+    [
+        ("local", {"scheduler": "tcp://h:8786"}, "--scheduler applies only to --executor dask"),
+        ("dask", {"partition": "gpu"}, "apply only to --executor submitit"),
+        ("local", {"runs_per_job": 4}, "apply only to --executor submitit"),
+        ("ray", {}, "unknown executor 'ray'"),
+    ],
+)
 def test_options_of_another_executor_are_refused(name, options, message):
     with pytest.raises(HarnessError, match=message):
         make_executor(name, **options)
@@ -93,11 +106,20 @@ def test_a_task_the_dask_engine_loses_is_a_failed_run_that_names_it(monkeypatch)
     monkeypatch.setattr("harness.execution.dask_executor.run_isolated", _lose_the_task)
     results = []
     spec = RunSpec("digits", "bp-sgd", 0, Budget(10, 1))
-    with LocalCluster(processes=False, n_workers=1, dashboard_address="127.0.0.1:0",
-                      silence_logs=logging.ERROR) as cluster:
+    with LocalCluster(
+        processes=False, n_workers=1, dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR
+    ) as cluster:
         DaskExecutor(scheduler=cluster.scheduler_address).run([spec], lambda *args: results.append(args))
-    assert results == [(spec, {"status": "failed", "reason": "dask task failed (OSError: node went away)",
-                               "wall_seconds": results[0][1]["wall_seconds"]})]
+    assert results == [
+        (
+            spec,
+            {
+                "status": "failed",
+                "reason": "dask task failed (OSError: node went away)",
+                "wall_seconds": results[0][1]["wall_seconds"],
+            },
+        )
+    ]
 
 
 class _DeadJob:
@@ -105,7 +127,9 @@ class _DeadJob:
         return True
 
     def result(self):
-        raise RuntimeError("Job 42 (task: 0) with path /shared/42_0_result.pkl has not produced any output (state: NODE_FAIL)")
+        raise RuntimeError(
+            "Job 42 (task: 0) with path /shared/42_0_result.pkl has not produced any output (state: NODE_FAIL)"
+        )
 
 
 def test_a_submitit_job_that_dies_fails_each_of_its_runs_with_the_reason(monkeypatch, tmp_path):
@@ -117,5 +141,7 @@ def test_a_submitit_job_that_dies_fails_each_of_its_runs_with_the_reason(monkeyp
     executor.run(specs, lambda spec, result: results.append((spec.seed, result["reason"])))
     assert submitted == [specs[:2], specs[2:]]
     assert [seed for seed, _ in results] == [0, 1, 2]
-    assert all(reason.startswith("submitit task failed (RuntimeError: Job 42") and "NODE_FAIL" in reason
-               for _, reason in results)
+    assert all(
+        reason.startswith("submitit task failed (RuntimeError: Job 42") and "NODE_FAIL" in reason
+        for _, reason in results
+    )

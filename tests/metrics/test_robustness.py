@@ -122,8 +122,12 @@ def test_closed_form_is_tight_on_a_one_hidden_layer_softplus_network_trained_on_
 
 networks = st.builds(
     lambda d, hidden, k, activation, seed, scale: (_network((d, *hidden, k), activation, seed, scale).float(), seed),
-    d=st.integers(2, 6), hidden=st.lists(st.integers(3, 8), max_size=2), k=st.integers(2, 4),
-    activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 10_000), scale=st.floats(0.5, 4.0),
+    d=st.integers(2, 6),
+    hidden=st.lists(st.integers(3, 8), max_size=2),
+    k=st.integers(2, 4),
+    activation=st.sampled_from(ACTIVATIONS),
+    seed=st.integers(0, 10_000),
+    scale=st.floats(0.5, 4.0),
 )
 
 
@@ -155,17 +159,19 @@ class _MaskedModel(nn.Module):
     def __init__(self, model):
         super().__init__()
         self.model = model
-        self.frequencies = nn.Parameter(torch.randn(model[-1].out_features, model[0].in_features,
-                                                    generator=torch.Generator().manual_seed(0)) * 1e4,
-                                        requires_grad=False)
+        self.frequencies = nn.Parameter(
+            torch.randn(model[-1].out_features, model[0].in_features, generator=torch.Generator().manual_seed(0)) * 1e4,
+            requires_grad=False,
+        )
 
     def forward(self, x):
         return self.model(x) + 1e-3 * torch.sin(x @ self.frequencies.T)
 
 
 def _finished_run(learner, task, supervised=True):
-    return SimpleNamespace(learner=learner, task=task, algorithm=SimpleNamespace(supervised=supervised),
-                           spec=SimpleNamespace(device="cpu"))
+    return SimpleNamespace(
+        learner=learner, task=task, algorithm=SimpleNamespace(supervised=supervised), spec=SimpleNamespace(device="cpu")
+    )
 
 
 class _Learner:
@@ -215,23 +221,39 @@ def test_metric_is_not_defined_without_a_surrogate_or_for_a_probe_read_learner(m
 
     no_surrogate = SimpleNamespace(surrogate=lambda: None)
     assert metric.measure(_finished_run(no_surrogate, DIGITS)) == {
-        "robust_not_defined": "the learner exposes no differentiable surrogate"}
+        "robust_not_defined": "the learner exposes no differentiable surrogate"
+    }
     assert "linear probe" in metric.measure(_finished_run(no_surrogate, DIGITS, supervised=False))["robust_not_defined"]
     monkeypatch.setenv(metric.POINTS_VARIABLE, "0")
     assert "turned off" in metric.measure(_finished_run(_Learner(nn.Linear(64, 10)), DIGITS))["robust_not_defined"]
 
 
 def _row(algorithm, seed, metrics):
-    return {"suite": "quick", "task": "digits", "algorithm": algorithm, "seed": seed, "status": "finished",
-            "reason": None, "metrics": {"test_accuracy": 0.9, **metrics}}
+    return {
+        "suite": "quick",
+        "task": "digits",
+        "algorithm": algorithm,
+        "seed": seed,
+        "status": "finished",
+        "reason": None,
+        "metrics": {"test_accuracy": 0.9, **metrics},
+    }
 
 
 def test_leaderboard_carries_both_bounds_or_says_why_not():
-    bounds = {"robust_lower_l2_median": 0.2, "robust_upper_l2_median": 0.5, "robust_tightness_l2_median": 0.4,
-              "robust_upper_linf_median": 0.05, "robust_flags": ["linf: something odd"],
-              "robust_lower_linf_not_defined": "no certified bound: reason"}
-    rows = [_row("bp", 0, bounds), _row("bp", 1, {**bounds, "robust_lower_l2_median": 0.3}),
-            _row("rbm", 0, {"robust_not_defined": "no surrogate"})]
+    bounds = {
+        "robust_lower_l2_median": 0.2,
+        "robust_upper_l2_median": 0.5,
+        "robust_tightness_l2_median": 0.4,
+        "robust_upper_linf_median": 0.05,
+        "robust_flags": ["linf: something odd"],
+        "robust_lower_linf_not_defined": "no certified bound: reason",
+    }
+    rows = [
+        _row("bp", 0, bounds),
+        _row("bp", 1, {**bounds, "robust_lower_l2_median": 0.3}),
+        _row("rbm", 0, {"robust_not_defined": "no surrogate"}),
+    ]
     entries = {e["algorithm"]: e for e in aggregate(rows)}
     assert entries["bp"]["robust_lower_l2_median"] == pytest.approx(0.25)
     assert entries["bp"]["robust_upper_linf_median"] == 0.05 and entries["bp"]["robust_lower_linf_median"] is None

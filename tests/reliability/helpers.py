@@ -12,8 +12,11 @@ REPORT: list[str] = []
 def without_timings(value):
     """``value`` with every ``*_seconds`` entry and ``finished_at`` removed, at any depth."""
     if isinstance(value, dict):
-        return {key: without_timings(item) for key, item in value.items()
-                if not key.endswith("_seconds") and key != "finished_at"}
+        return {
+            key: without_timings(item)
+            for key, item in value.items()
+            if not key.endswith("_seconds") and key != "finished_at"
+        }
     if isinstance(value, list):
         return [without_timings(item) for item in value]
     return value

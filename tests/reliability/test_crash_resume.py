@@ -30,8 +30,20 @@ TRIAL_TIMEOUT = 60
 
 
 def _args(db) -> list[str]:
-    return ["run", "--task", "conformance", "--algorithm", "plain", "--seeds", str(RUNS), "--jobs", "2",
-            "--db", str(db), "--no-report"]
+    return [
+        "run",
+        "--task",
+        "conformance",
+        "--algorithm",
+        "plain",
+        "--seeds",
+        str(RUNS),
+        "--jobs",
+        "2",
+        "--db",
+        str(db),
+        "--no-report",
+    ]
 
 
 def _count(db) -> int:
@@ -47,8 +59,9 @@ def _count(db) -> int:
 
 def _kill_at_a_random_moment(db, rng: random.Random) -> str:
     """Start a run, SIGKILL it at a random moment; 'start-up', 'mid-suite' or 'finished first'."""
-    process = subprocess.Popen([*CLI, *_args(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [*CLI, *_args(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + TRIAL_TIMEOUT
     wanted = rng.randint(0, 3)
     if wanted == 0:
@@ -91,7 +104,9 @@ def test_sigkill_at_random_moments_loses_and_recomputes_nothing(faulty_plugins, 
     monkeypatch.setenv("CREDITBENCH_PLUGINS", "faulty")
     reference_db = tmp_path / "uninterrupted.sqlite"
     with ThreadPoolExecutor(CHAINS + 1) as pool:
-        reference = pool.submit(subprocess.run, [*CLI, *_args(reference_db)], capture_output=True, text=True, timeout=300)
+        reference = pool.submit(
+            subprocess.run, [*CLI, *_args(reference_db)], capture_output=True, text=True, timeout=300
+        )
         chains = [pool.submit(_chain, tmp_path / f"chain{i}.sqlite", seed) for i, seed in enumerate(range(CHAINS))]
         assert reference.result().returncode == 0, reference.result().stderr
         results = [chain.result() for chain in chains]
@@ -103,7 +118,9 @@ def test_sigkill_at_random_moments_loses_and_recomputes_nothing(faulty_plugins, 
     moments = [moment for result in results for moment in result["moments"]]
     kills = len(moments) - moments.count("finished first")
     assert kills >= 20, moments
-    REPORT.append(f"crash-resume: {kills} SIGKILLs of the coordinator ({moments.count('start-up')} during start-up, "
-                  f"{moments.count('mid-suite')} mid-suite) over {CHAINS} stores of {RUNS} runs; "
-                  f"{sum(r['before_resume'] for r in results)} runs completed before the final resume, "
-                  f"runs lost = 0, runs recomputed = 0, integrity_check ok after every kill")
+    REPORT.append(
+        f"crash-resume: {kills} SIGKILLs of the coordinator ({moments.count('start-up')} during start-up, "
+        f"{moments.count('mid-suite')} mid-suite) over {CHAINS} stores of {RUNS} runs; "
+        f"{sum(r['before_resume'] for r in results)} runs completed before the final resume, "
+        f"runs lost = 0, runs recomputed = 0, integrity_check ok after every kill"
+    )

@@ -49,6 +49,7 @@ def _one_line_error(code: int, stderr: str) -> bool:
 
 # --set KEY=VALUE -----------------------------------------------------------------------------------------------
 
+
 @given(st.lists(st.text(), max_size=4))
 def test_any_settings_parse_or_are_refused_with_harness_error(settings_list):
     try:
@@ -59,9 +60,11 @@ def test_any_settings_parse_or_are_refused_with_harness_error(settings_list):
     assert set(parsed) <= {setting.partition("=")[0] for setting in settings_list}
 
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-                           max_leaves=8)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @given(st.text(min_size=1).filter(lambda key: "=" not in key), JSON_VALUES)
@@ -91,8 +94,11 @@ OPTION_VALUES = {
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.sampled_from(sorted(OPTION_VALUES)).flatmap(lambda o: OPTION_VALUES[o].map(lambda v: (o, v))),
-                max_size=5))
+@given(
+    st.lists(
+        st.sampled_from(sorted(OPTION_VALUES)).flatmap(lambda o: OPTION_VALUES[o].map(lambda v: (o, v))), max_size=5
+    )
+)
 def test_any_run_options_end_in_one_line_and_exit_2_with_nothing_written(options):
     """Every run here is refused: if the options are valid, the store's folder does not exist."""
     argv = ["run", *(token for option, value in options for token in (f"{option}={value}",)), "--db", NOWHERE]
@@ -102,9 +108,34 @@ def test_any_run_options_end_in_one_line_and_exit_2_with_nothing_written(options
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["report", "export", "import", "list", "check-plugin", "--db", "--out", "--format",
-                                 "--suite", "--json", "nope", "md", "html", "algorithms", NOWHERE, "-", "--"])
-                | st.text(max_size=10), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "report",
+                "export",
+                "import",
+                "list",
+                "check-plugin",
+                "--db",
+                "--out",
+                "--format",
+                "--suite",
+                "--json",
+                "nope",
+                "md",
+                "html",
+                "algorithms",
+                NOWHERE,
+                "-",
+                "--",
+            ]
+        )
+        | st.text(max_size=10),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_any_command_line_exits_0_or_2_and_never_shows_a_traceback(argv):
     if "check-plugin" in argv:
         argv = [token for token in argv if token in ("check-plugin", "nope")] or ["check-plugin", "nope"]
@@ -115,6 +146,7 @@ def test_any_command_line_exits_0_or_2_and_never_shows_a_traceback(argv):
 
 
 # files ---------------------------------------------------------------------------------------------------------
+
 
 def _random_bytes(path):
     path.write_bytes(os.urandom(8192))
@@ -128,8 +160,12 @@ def _export_file(tmp_path) -> Path:
     return path
 
 
-BAD_STORES = {"truncated": (_truncated, "corrupt"), "random bytes": (_random_bytes, "not an SQLite file"),
-              "another application's SQLite": (_foreign, "another application"), "newer schema": (_newer, "newer")}
+BAD_STORES = {
+    "truncated": (_truncated, "corrupt"),
+    "random bytes": (_random_bytes, "not an SQLite file"),
+    "another application's SQLite": (_foreign, "another application"),
+    "newer schema": (_newer, "newer"),
+}
 
 
 @functools.cache
@@ -181,22 +217,36 @@ def test_a_read_only_directory_gives_one_line_and_changes_nothing(tmp_path):
     export = _export_file(tmp_path)
     folder.chmod(0o555)
     try:
-        probe = subprocess.run(["touch", str(folder / "probe")], capture_output=True,
-                               preexec_fn=_without_permission_override)
+        probe = subprocess.run(
+            ["touch", str(folder / "probe")], capture_output=True, preexec_fn=_without_permission_override
+        )
         if probe.returncode == 0:
             pytest.skip("this machine lets the test's child write into a read-only directory")
         before = {path.name: path.read_bytes() for path in folder.iterdir()}
         store = str(folder / "store.sqlite")
         cases = [
             (["run", "--task", "digits", "--algorithm", "bp-sgd", "--seeds", "1", "--db", store], "cannot open store"),
-            (["run", "--task", "digits", "--algorithm", "bp-sgd", "--seeds", "1", "--db", str(folder / "new.sqlite")],
-             "cannot open store"),
+            (
+                [
+                    "run",
+                    "--task",
+                    "digits",
+                    "--algorithm",
+                    "bp-sgd",
+                    "--seeds",
+                    "1",
+                    "--db",
+                    str(folder / "new.sqlite"),
+                ],
+                "cannot open store",
+            ),
             (["import", str(export), "--db", store], "cannot open store"),
             (["export", "--db", str(tmp_path / "elsewhere.sqlite"), "--out", str(folder / "out.jsonl")], "no store"),
         ]
         for argv, message in cases:
-            result = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=120,
-                                    preexec_fn=_without_permission_override)
+            result = subprocess.run(
+                [*CLI, *argv], capture_output=True, text=True, timeout=120, preexec_fn=_without_permission_override
+            )
             assert _one_line_error(result.returncode, result.stderr) and message in result.stderr, (argv, result.stderr)
             assert {path.name: path.read_bytes() for path in folder.iterdir()} == before, argv
     finally:
@@ -211,8 +261,9 @@ def _disk_full_after(limit_bytes: int):
 
 
 def _cli_on_a_full_disk(argv, limit_bytes):
-    result = subprocess.run([*CLI, *argv], capture_output=True, text=True, timeout=120,
-                            preexec_fn=_disk_full_after(limit_bytes))
+    result = subprocess.run(
+        [*CLI, *argv], capture_output=True, text=True, timeout=120, preexec_fn=_disk_full_after(limit_bytes)
+    )
     assert result.returncode == 2 and result.stderr.count("creditbench: error: ") == 1, (argv, result.stderr)
     assert "Traceback" not in result.stderr
     return result.stderr
@@ -230,8 +281,9 @@ def test_a_full_disk_gives_one_line_and_changes_nothing(faulty_plugins, tmp_path
         opened.save(ROW)
     big_store = tmp_path / "big.sqlite"
     with Store(big_store) as opened:
-        opened.merge([{**ROW, "run_key": f"k{i}", "curve": [{"presentations": j} for j in range(100)]}
-                      for i in range(300)])
+        opened.merge(
+            [{**ROW, "run_key": f"k{i}", "curve": [{"presentations": j} for j in range(100)]} for i in range(300)]
+        )
     big_export = tmp_path / "many.jsonl"
     exchange.export(_runs_of(big_store), big_export)
     (tmp_path / "previous.jsonl").write_text("an earlier export\n")
@@ -241,7 +293,8 @@ def test_a_full_disk_gives_one_line_and_changes_nothing(faulty_plugins, tmp_path
     assert "cannot open store" in _cli_on_a_full_disk([*run, "--db", str(tmp_path / "new.sqlite")], 1 << 10)
     # 64 KiB: a store's shared-memory index (32 KiB) fits; 300 runs, exported or imported, do not
     assert "cannot write" in _cli_on_a_full_disk(
-        ["export", "--db", str(big_store), "--out", str(tmp_path / "previous.jsonl")], 64 << 10)
+        ["export", "--db", str(big_store), "--out", str(tmp_path / "previous.jsonl")], 64 << 10
+    )
     assert "cannot write to store" in _cli_on_a_full_disk(["import", str(big_export), "--db", str(store)], 64 << 10)
     assert _files(tmp_path) == before
 

@@ -51,8 +51,26 @@ def test_faults_are_contained_named_and_nothing_is_lost(faulty_plugins, tmp_path
     # submitit's local backend, two jobs that each run several runs in turn (a job's start-up costs seconds)
     options = ["--submitit-folder", str(tmp_path / "submitit"), "--cluster", "local", "--runs-per-job", "5"]
     options = options if executor == "submitit" else []
-    args = ["run", "--task", "conformance", *(f"--algorithm={name}" for name in names), "--seeds", "1", "--jobs", "2",
-            "--time-limit", "8", "--memory-limit", "2", "--executor", executor, *options, "--db", str(db), "--no-report"]
+    args = [
+        "run",
+        "--task",
+        "conformance",
+        *(f"--algorithm={name}" for name in names),
+        "--seeds",
+        "1",
+        "--jobs",
+        "2",
+        "--time-limit",
+        "8",
+        "--memory-limit",
+        "2",
+        "--executor",
+        executor,
+        *options,
+        "--db",
+        str(db),
+        "--no-report",
+    ]
     result = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300)
 
     assert result.returncode == 0, result.stderr
@@ -68,6 +86,8 @@ def test_faults_are_contained_named_and_nothing_is_lost(faulty_plugins, tmp_path
     for name, reason in FAULTS.items():
         assert rows[name]["status"] == "failed" and reason in rows[name]["reason"], (name, rows[name]["reason"])
         assert f"failed conformance::{name}::seed0: {reason}" in result.stderr
-    REPORT.append(f"fault suite under {executor}: {len(FAULTS)} faults injected, {len(GOOD)} good runs completed "
-                  f"with their numbers, {len(FAULTS)} failed runs recorded with the fault named, "
-                  f"runs lost = {len(names) - len(rows)}")
+    REPORT.append(
+        f"fault suite under {executor}: {len(FAULTS)} faults injected, {len(GOOD)} good runs completed "
+        f"with their numbers, {len(FAULTS)} failed runs recorded with the fault named, "
+        f"runs lost = {len(names) - len(rows)}"
+    )

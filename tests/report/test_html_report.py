@@ -13,7 +13,7 @@ from tests.test_cli import creditbench
 
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_REASON = "<img src=x onerror=alert(2)>"
-HOSTILE = f'''
+HOSTILE = f"""
 import dataclasses
 
 from harness import Algorithm, Budget, Plausibility, hookimpl
@@ -38,9 +38,14 @@ def register_algorithms(register):
     profile = Plausibility(weight_transport=True, backward_phase=True, local_updates=False)
     for name, build in (({HOSTILE_NAME!r}, good), ("hostile-fails", raising)):
         register(Algorithm(name=name, family="hostile", citation="none", description="test", build=build, plausibility=profile))
-'''
-FIGURE_CAPTIONS = ("learning curves", "presentations to target", "score against cost", "gradient fidelity",
-                   "robustness brackets")
+"""
+FIGURE_CAPTIONS = (
+    "learning curves",
+    "presentations to target",
+    "score against cost",
+    "gradient fidelity",
+    "robustness brackets",
+)
 
 
 def _cli(*args, cwd):
@@ -62,8 +67,21 @@ def report(tmp_path_factory):
 
 
 def _run_and_report(tmp_path):
-    run = _cli("run", "--task", "blobs", "--algorithm", "good", "--algorithm", HOSTILE_NAME,
-               "--algorithm", "hostile-fails", "--db", "r.sqlite", "--no-report", cwd=tmp_path)
+    run = _cli(
+        "run",
+        "--task",
+        "blobs",
+        "--algorithm",
+        "good",
+        "--algorithm",
+        HOSTILE_NAME,
+        "--algorithm",
+        "hostile-fails",
+        "--db",
+        "r.sqlite",
+        "--no-report",
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     written = _cli("report", "--db", "r.sqlite", "--format", "html", "--out", "html", cwd=tmp_path)
     assert written.returncode == 0, written.stderr
@@ -87,19 +105,34 @@ def test_plugin_supplied_strings_are_escaped(report):
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Chromium (.ci/run installs it)")
 def test_the_page_renders_in_chromium_and_the_hostile_name_is_text(report, tmp_path):
     rendered = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "render_page.py"), str(report), "quick.html",
-         "--screenshot", str(tmp_path / "report.png"),
-         *[f"--expect=<figcaption>{caption}</figcaption>" for caption in FIGURE_CAPTIONS],
-         "--expect=<th scope=\"col\">test score</th>", "--expect=&lt;script&gt;alert(1)&lt;/script&gt;",
-         f"--forbid={HOSTILE_NAME}", "--forbid=<img src=\"x\""],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(REPO / "scripts" / "render_page.py"),
+            str(report),
+            "quick.html",
+            "--screenshot",
+            str(tmp_path / "report.png"),
+            *[f"--expect=<figcaption>{caption}</figcaption>" for caption in FIGURE_CAPTIONS],
+            '--expect=<th scope="col">test score</th>',
+            "--expect=&lt;script&gt;alert(1)&lt;/script&gt;",
+            f"--forbid={HOSTILE_NAME}",
+            '--forbid=<img src="x"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert rendered.returncode == 0, rendered.stderr
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
 def test_a_figure_without_data_says_why(faulty_plugins, tmp_path):
-    assert _cli("run", "--task", "conformance", "--algorithm", "good", "--db", "r.sqlite", "--no-report", cwd=tmp_path).returncode == 0
+    assert (
+        _cli(
+            "run", "--task", "conformance", "--algorithm", "good", "--db", "r.sqlite", "--no-report", cwd=tmp_path
+        ).returncode
+        == 0
+    )
     assert _cli("report", "--db", "r.sqlite", "--format", "html", "--out", "html", cwd=tmp_path).returncode == 0
     page = (tmp_path / "html" / "quick.html").read_text()
     assert "score against cost: not drawn" in page  # 160 presentations end before any step is probed
@@ -107,9 +140,17 @@ def test_a_figure_without_data_says_why(faulty_plugins, tmp_path):
 
 def test_report_html_needs_an_output_directory(report):
     result = _cli("report", "--db", str(report.parent / "r.sqlite"), "--format", "html", cwd=report.parent)
-    assert result.returncode == 2 and result.stderr.splitlines()[-1] == "creditbench: error: --format html needs --out DIR"
+    assert (
+        result.returncode == 2 and result.stderr.splitlines()[-1] == "creditbench: error: --format html needs --out DIR"
+    )
 
 
 def test_pareto_front_keeps_exactly_the_points_nothing_beats():
-    points = [(1.0, 0.5, "cheap"), (2.0, 0.4, "dominated"), (2.0, 0.9, "mid"), (5.0, 0.9, "tie-but-dearer"), (9.0, 0.95, "best")]
+    points = [
+        (1.0, 0.5, "cheap"),
+        (2.0, 0.4, "dominated"),
+        (2.0, 0.9, "mid"),
+        (5.0, 0.9, "tie-but-dearer"),
+        (9.0, 0.95, "best"),
+    ]
     assert [name for _, _, name in pareto_front(points)] == ["cheap", "mid", "best"]

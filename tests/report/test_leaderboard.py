@@ -7,10 +7,23 @@ from harness.report.text import to_csv, to_json, to_markdown
 
 
 def _row(seed, accuracy, reached, status="finished"):
-    metrics = {"test_accuracy": accuracy, "aulc": accuracy / 2, "presentations_to_target": {"0.5": reached},
-               "step_seconds": 0.001, "gradient_cosine": 0.5, "gradient_cosine_layers": {"0.weight": 0.5}}
-    return {"suite": "quick", "task": "digits", "algorithm": "<script>x</script>", "seed": seed, "status": status,
-            "reason": "boom" if status == "failed" else None, "metrics": metrics if status == "finished" else {}}
+    metrics = {
+        "test_accuracy": accuracy,
+        "aulc": accuracy / 2,
+        "presentations_to_target": {"0.5": reached},
+        "step_seconds": 0.001,
+        "gradient_cosine": 0.5,
+        "gradient_cosine_layers": {"0.weight": 0.5},
+    }
+    return {
+        "suite": "quick",
+        "task": "digits",
+        "algorithm": "<script>x</script>",
+        "seed": seed,
+        "status": status,
+        "reason": "boom" if status == "failed" else None,
+        "metrics": metrics if status == "finished" else {},
+    }
 
 
 def test_leaderboard_aggregates_over_seeds_and_counts_failures_apart():
@@ -35,12 +48,20 @@ def test_leaderboard_shows_paper_figures_and_which_rules_beat_each_control():
         return {**_row(0, accuracy, 100), "algorithm": algorithm}
 
     def algorithm(name, family, published=None, pretraining=0):
-        return SimpleNamespace(name=name, family=family, published=published or {}, pretraining_presentations=pretraining)
+        return SimpleNamespace(
+            name=name, family=family, published=published or {}, pretraining_presentations=pretraining
+        )
 
-    algorithms = [algorithm("rule-a", "x", {"digits": (0.98, "Someone et al. 2020, full MNIST")}),
-                  algorithm("rule-b", "x", pretraining=5000), algorithm("random-features", "control")]
-    registry = SimpleNamespace(algorithms={a.name: a for a in algorithms}, tasks={},
-                               published=lambda: {("digits", "rule-a"): (0.98, "Someone et al. 2020, full MNIST")})
+    algorithms = [
+        algorithm("rule-a", "x", {"digits": (0.98, "Someone et al. 2020, full MNIST")}),
+        algorithm("rule-b", "x", pretraining=5000),
+        algorithm("random-features", "control"),
+    ]
+    registry = SimpleNamespace(
+        algorithms={a.name: a for a in algorithms},
+        tasks={},
+        published=lambda: {("digits", "rule-a"): (0.98, "Someone et al. 2020, full MNIST")},
+    )
     entries = aggregate([row("rule-a", 0.9), row("rule-b", 0.5), row("random-features", 0.7)], registry)
     by_name = {e["algorithm"]: e for e in entries}
     assert by_name["rule-a"]["published_accuracy"] == 0.98 and by_name["rule-b"]["published_accuracy"] is None
@@ -52,16 +73,33 @@ def test_leaderboard_shows_paper_figures_and_which_rules_beat_each_control():
 
 def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parameter():
     def row(task, algorithm, activation, state, seconds):
-        metrics = {"test_score": 0.5, "activation_bytes": activation, "state_bytes": state, "step_seconds": seconds,
-                   "peak_bytes": 4 * activation}
-        return {"suite": "quick", "task": task, "algorithm": algorithm, "seed": 0, "status": "finished",
-                "reason": None, "metrics": metrics}
+        metrics = {
+            "test_score": 0.5,
+            "activation_bytes": activation,
+            "state_bytes": state,
+            "step_seconds": seconds,
+            "peak_bytes": 4 * activation,
+        }
+        return {
+            "suite": "quick",
+            "task": task,
+            "algorithm": algorithm,
+            "seed": 0,
+            "status": "finished",
+            "reason": None,
+            "metrics": metrics,
+        }
 
-    tasks = {name: SimpleNamespace(name=name, score_name="skill", ladder=("adding", "sequence length", length))
-             for name, length in (("adding-10", 10), ("adding-100", 100))}
+    tasks = {
+        name: SimpleNamespace(name=name, score_name="skill", ladder=("adding", "sequence length", length))
+        for name, length in (("adding-10", 10), ("adding-100", 100))
+    }
     registry = SimpleNamespace(algorithms={}, tasks=tasks, published=lambda: {})
-    rows = [row("adding-10", "bptt", 1024, 1024, 0.001), row("adding-100", "bptt", 10 * 1024, 1024, 0.01),
-            row("adding-10", "uoro", 0, 2048, 0.002)]
+    rows = [
+        row("adding-10", "bptt", 1024, 1024, 0.001),
+        row("adding-100", "bptt", 10 * 1024, 1024, 0.01),
+        row("adding-10", "uoro", 0, 2048, 0.002),
+    ]
     [ladder] = ladders(aggregate(rows, registry))
     assert ladder["values"] == [10, 100] and set(ladder["rows"]) == {"bptt", "uoro"}
     text = to_markdown(aggregate(rows, registry))
@@ -77,4 +115,7 @@ def test_runs_with_other_settings_are_entries_of_their_own():
     rows = [_row(0, 0.8, 100), _row(1, 0.9, 100), {**_row(0, 0.3, None), "overrides": {"lr": 0.5, "cell": "lstm"}}]
     entries = {e["label"]: e for e in aggregate(rows)}
     assert set(entries) == {"<script>x</script>", "<script>x</script> [cell=lstm, lr=0.5]"}
-    assert entries["<script>x</script>"]["n_seeds"] == 2 and entries["<script>x</script> [cell=lstm, lr=0.5]"]["n_seeds"] == 1
+    assert (
+        entries["<script>x</script>"]["n_seeds"] == 2
+        and entries["<script>x</script> [cell=lstm, lr=0.5]"]["n_seeds"] == 1
+    )

@@ -51,8 +51,14 @@ def test_runs_round_trip_and_importing_twice_adds_nothing(tmp_path, suffix):
 
 def test_stores_of_several_machines_merge_and_a_finished_run_replaces_a_failed_one(tmp_path):
     here = _store(tmp_path / "here.sqlite", ROWS[:2])  # "b" failed here
-    there = _store(tmp_path / "there.sqlite", [{**ROWS[1], "status": "finished", "reason": None},  # "b" finished there
-                                               {**ROWS[0], "metrics": {"test_accuracy": 0.1}}, ROWS[2]])
+    there = _store(
+        tmp_path / "there.sqlite",
+        [
+            {**ROWS[1], "status": "finished", "reason": None},  # "b" finished there
+            {**ROWS[0], "metrics": {"test_accuracy": 0.1}},
+            ROWS[2],
+        ],
+    )
     exchange.export(_runs(there), tmp_path / "there.jsonl")
     with Store(here) as store:
         assert store.merge(exchange.read(tmp_path / "there.jsonl")) == (1, 1)
@@ -84,30 +90,51 @@ def _parquet_with(path, **changes):
 BAD_FILES = {
     "random bytes": (lambda p: p.write_bytes(bytes(range(256)) * 8), "not a creditbench export"),
     "empty": (lambda p: p.write_bytes(b""), "empty"),
-    "another program's JSON Lines": (lambda p: p.write_text('{"event": "click"}\n{"event": "scroll"}\n'),
-                                     "not a creditbench export"),
-    "newer schema": (lambda p: _jsonl(p, {"format": exchange.FORMAT, "schema": SCHEMA_VERSION + 1, "runs": 3}),
-                     "newer creditbench"),
-    "fewer runs than announced": (lambda p: _jsonl(p, {"format": exchange.FORMAT, "schema": 1, "runs": 4}),
-                                  "truncated or damaged"),
+    "another program's JSON Lines": (
+        lambda p: p.write_text('{"event": "click"}\n{"event": "scroll"}\n'),
+        "not a creditbench export",
+    ),
+    "newer schema": (
+        lambda p: _jsonl(p, {"format": exchange.FORMAT, "schema": SCHEMA_VERSION + 1, "runs": 3}),
+        "newer creditbench",
+    ),
+    "fewer runs than announced": (
+        lambda p: _jsonl(p, {"format": exchange.FORMAT, "schema": 1, "runs": 4}),
+        "truncated or damaged",
+    ),
     "cut mid-line": (lambda p: (_jsonl(p), p.write_bytes(p.read_bytes()[:-40])), "do not match the header's checksum"),
     "a changed digit": (lambda p: (_jsonl(p), p.write_bytes(p.read_bytes().replace(b"0.9", b"0.8"))), "checksum"),
-    "valid checksum of invalid JSON": (lambda p: p.write_text(json.dumps(
-        {"format": exchange.FORMAT, "schema": 1, "runs": 1, "sha256": hashlib.sha256(b"{oops\n").hexdigest()})
-        + "\n{oops\n"), "not valid JSON"),
+    "valid checksum of invalid JSON": (
+        lambda p: p.write_text(
+            json.dumps(
+                {"format": exchange.FORMAT, "schema": 1, "runs": 1, "sha256": hashlib.sha256(b"{oops\n").hexdigest()}
+            )
+            + "\n{oops\n"
+        ),
+        "not valid JSON",
+    ),
     "seed is text": (lambda p: _jsonl(p, rows=[{**ROW, "seed": "zero"}]), "field 'seed' has a str"),
     "seed is a bool": (lambda p: _jsonl(p, rows=[{**ROW, "seed": True}]), "field 'seed' has a bool"),
     "unknown status": (lambda p: _jsonl(p, rows=[{**ROW, "status": "running"}]), "status 'running'"),
     "missing field": (lambda p: _jsonl(p, rows=[{k: v for k, v in ROW.items() if k != "curve"}]), "missing fields"),
     "extra field": (lambda p: _jsonl(p, rows=[{**ROW, "pickle": "gASV"}]), "unknown fields"),
     "an SQLite store": (lambda p: _store(p, ROWS[:1]), "export it first"),
-    "Parquet of a newer schema": (lambda p: _parquet_with(p, **{"creditbench.schema": str(SCHEMA_VERSION + 1)}),
-                                  "newer creditbench"),
-    "Parquet of another program": (lambda p: _parquet_with(p, **{"creditbench.format": "other"}),
-                                   "not a creditbench export"),
+    "Parquet of a newer schema": (
+        lambda p: _parquet_with(p, **{"creditbench.schema": str(SCHEMA_VERSION + 1)}),
+        "newer creditbench",
+    ),
+    "Parquet of another program": (
+        lambda p: _parquet_with(p, **{"creditbench.format": "other"}),
+        "not a creditbench export",
+    ),
     "Parquet with a wrong column type": (lambda p: _parquet_with(p, seed_type=True), "column types: seed"),
-    "Parquet cut short": (lambda p: (exchange.export(ROWS, p.with_suffix(".parquet")),
-                                     p.write_bytes(p.with_suffix(".parquet").read_bytes()[:300])), "corrupt Parquet"),
+    "Parquet cut short": (
+        lambda p: (
+            exchange.export(ROWS, p.with_suffix(".parquet")),
+            p.write_bytes(p.with_suffix(".parquet").read_bytes()[:300]),
+        ),
+        "corrupt Parquet",
+    ),
 }
 
 

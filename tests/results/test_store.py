@@ -6,10 +6,22 @@ from harness.errors import HarnessError
 from harness.results.store import SCHEMA_VERSION, Store
 
 ROW = {
-    "run_key": "k1", "suite": "quick", "task": "digits", "algorithm": "fa", "seed": 0, "overrides": {},
-    "config": {"lr": 0.05}, "budget": {"presentations": 10, "wall_seconds": 1.0}, "code_version": "v",
-    "status": "finished", "reason": None, "metrics": {"test_accuracy": 0.9}, "curve": [{"presentations": 0}],
-    "environment": {"device": "cpu"}, "wall_seconds": 1.5, "finished_at": "2026-01-01T00:00:00Z",
+    "run_key": "k1",
+    "suite": "quick",
+    "task": "digits",
+    "algorithm": "fa",
+    "seed": 0,
+    "overrides": {},
+    "config": {"lr": 0.05},
+    "budget": {"presentations": 10, "wall_seconds": 1.0},
+    "code_version": "v",
+    "status": "finished",
+    "reason": None,
+    "metrics": {"test_accuracy": 0.9},
+    "curve": [{"presentations": 0}],
+    "environment": {"device": "cpu"},
+    "wall_seconds": 1.5,
+    "finished_at": "2026-01-01T00:00:00Z",
 }
 
 

@@ -68,8 +68,15 @@ class CopiedSurrogate(Backprop):
 
 
 def _algorithm(learner_class, **fields):
-    return Algorithm(name=learner_class.__name__.lower(), family="test", citation="test", description="test",
-                     build=lambda task, config, seed: learner_class(task, seed), plausibility=PROFILE, **fields)
+    return Algorithm(
+        name=learner_class.__name__.lower(),
+        family="test",
+        citation="test",
+        description="test",
+        build=lambda task, config, seed: learner_class(task, seed),
+        plausibility=PROFILE,
+        **fields,
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,5 +97,8 @@ def test_each_violation_fails_its_check(learner_class, failing):
 
 def test_missing_metadata_fails_and_check_algorithm_names_every_problem():
     with pytest.raises(AssertionError, match="check_metadata: algorithm has no description"):
-        check_algorithm(Algorithm(name="x", family="test", citation="test", build=lambda t, c, s: Backprop(t, s),
-                                  plausibility=PROFILE))
+        check_algorithm(
+            Algorithm(
+                name="x", family="test", citation="test", build=lambda t, c, s: Backprop(t, s), plausibility=PROFILE
+            )
+        )

@@ -5,8 +5,13 @@ import sys
 
 
 def _pytest(cwd, *args):
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_plain_pytest_collects_no_benchmark_items(tmp_path):
@@ -30,14 +35,14 @@ def test_a_failed_or_non_finite_run_fails_its_item(faulty_plugins, tmp_path):
     assert "2 failed, 2 passed" in result.stdout and "non-finite predictions" in result.stdout
 
 
-CLAIM = '''
+CLAIM = """
 import pytest
 
 @pytest.mark.creditbench_claim
 def test_linear_beats_chance_on_digits(creditbench_results):
     entry = creditbench_results.entry("digits", "linear")
     assert entry["n_seeds"] == 2 and entry["test_accuracy_mean"] > 0.5
-'''
+"""
 
 
 def test_claims_are_skipped_without_benchmark_and_run_on_stored_suite_results_with_it(tmp_path):
@@ -50,10 +55,10 @@ def test_claims_are_skipped_without_benchmark_and_run_on_stored_suite_results_wi
     assert again.returncode == 0 and "3 passed" in again.stdout, again.stdout  # two seeds reused from the store
 
 
-PYTEST_BENCHMARK_TEST = '''
+PYTEST_BENCHMARK_TEST = """
 def test_sum(benchmark):
     assert benchmark(sum, range(100)) == 4950
-'''
+"""
 
 
 def test_coexists_with_pytest_benchmark(tmp_path):

@@ -28,9 +28,18 @@ def _linear_data() -> Splits:
     return Splits(*sample(256), *sample(128), *sample(128))
 
 
-REGRESSION = Task(name="linear-regression", kind="regression", description="y = w·x + noise", load=_linear_data,
-                  architecture=MLP((6, 1)), n_classes=0, budget=BUDGET, quick_budget=BUDGET, targets=(0.5, 0.9),
-                  objective="regression")
+REGRESSION = Task(
+    name="linear-regression",
+    kind="regression",
+    description="y = w·x + noise",
+    load=_linear_data,
+    architecture=MLP((6, 1)),
+    n_classes=0,
+    budget=BUDGET,
+    quick_budget=BUDGET,
+    targets=(0.5, 0.9),
+    objective="regression",
+)
 
 
 def _sgd(task, config, seed):
@@ -43,7 +52,9 @@ def _registry(task, *algorithms):
 
 
 def test_regression_is_scored_by_skill_against_the_mean_baseline():
-    sgd = Algorithm(name="sgd", family="test", citation="-", build=_sgd, plausibility=PROFILE, task_kinds=("regression",))
+    sgd = Algorithm(
+        name="sgd", family="test", citation="-", build=_sgd, plausibility=PROFILE, task_kinds=("regression",)
+    )
     run = train(RunSpec(REGRESSION.name, "sgd", seed=0, budget=BUDGET), _registry(REGRESSION, sgd))
     first, last = run.curve[0], run.curve[-1]
     assert "test_accuracy" not in last
@@ -54,11 +65,15 @@ def test_regression_is_scored_by_skill_against_the_mean_baseline():
 
 
 def test_a_task_baseline_replaces_the_mean_and_an_exact_baseline_is_an_error():
-    sgd = Algorithm(name="sgd", family="test", citation="-", build=_sgd, plausibility=PROFILE, task_kinds=("regression",))
+    sgd = Algorithm(
+        name="sgd", family="test", citation="-", build=_sgd, plausibility=PROFILE, task_kinds=("regression",)
+    )
     zero = Task(**{**vars(REGRESSION), "name": "zero-baseline", "baseline": lambda x: torch.zeros(len(x), 1)})
     run = train(RunSpec(zero.name, "sgd", seed=0, budget=Budget(100, 30)), _registry(zero, sgd))
     data = _linear_data()
-    assert run.curve[-1]["test_score"] == pytest.approx(1 - run.curve[-1]["test_loss"] / (data.y_test**2).mean(), rel=1e-4)
+    assert run.curve[-1]["test_score"] == pytest.approx(
+        1 - run.curve[-1]["test_loss"] / (data.y_test**2).mean(), rel=1e-4
+    )
     exact = Task(**{**vars(REGRESSION), "name": "exact", "baseline": lambda x: torch.as_tensor(_linear_data().y_val)})
     with pytest.raises(RunFailed, match="baseline is exact"):
         train(RunSpec(exact.name, "sgd", seed=0, budget=Budget(100, 30)), _registry(exact, sgd))
@@ -70,9 +85,19 @@ def _stream_data() -> Splits:
     return Splits(steps, steps.copy(), held_out, held_out.copy(), held_out, held_out.copy())
 
 
-STREAM = Task(name="counter-stream", kind="stream", description="x_t = t", load=_stream_data, architecture=None,
-              n_classes=0, budget=Budget(120, 30), quick_budget=Budget(120, 30), targets=(), objective="regression",
-              baseline=lambda x: torch.ones(x.shape))
+STREAM = Task(
+    name="counter-stream",
+    kind="stream",
+    description="x_t = t",
+    load=_stream_data,
+    architecture=None,
+    n_classes=0,
+    budget=Budget(120, 30),
+    quick_budget=Budget(120, 30),
+    targets=(),
+    objective="regression",
+    baseline=lambda x: torch.ones(x.shape),
+)
 
 
 class Recorder:
@@ -101,8 +126,15 @@ def test_a_stream_is_handed_over_in_order_in_chunks_and_wraps_around():
         recorders.append(Recorder())
         return recorders[-1]
 
-    rule = Algorithm(name="recorder", family="test", citation="-", build=build, plausibility=PROFILE,
-                     task_kinds=("stream",), defaults={"batch_size": 7})
+    rule = Algorithm(
+        name="recorder",
+        family="test",
+        citation="-",
+        build=build,
+        plausibility=PROFILE,
+        task_kinds=("stream",),
+        defaults={"batch_size": 7},
+    )
     run = train(RunSpec(STREAM.name, "recorder", seed=3, budget=STREAM.budget), _registry(STREAM, rule))
     shown = [t for chunk in recorders[0].seen for t in chunk]  # instrumented steps are real steps too
     assert run.presentations == 120 and shown == [float(t % 50) for t in range(120)]
@@ -112,9 +144,15 @@ def test_a_stream_is_handed_over_in_order_in_chunks_and_wraps_around():
 
 
 def test_a_declined_pair_is_not_planned_and_asking_for_it_alone_is_an_error():
-    small_only = Algorithm(name="small-only", family="test", citation="-", build=_sgd, plausibility=PROFILE,
-                           task_kinds=("regression",),
-                           declines=lambda task, config: "too large" if task.architecture.sizes[0] > 4 else None)
+    small_only = Algorithm(
+        name="small-only",
+        family="test",
+        citation="-",
+        build=_sgd,
+        plausibility=PROFILE,
+        task_kinds=("regression",),
+        declines=lambda task, config: "too large" if task.architecture.sizes[0] > 4 else None,
+    )
     registry = _registry(REGRESSION, small_only)
     assert plan(registry) == []
     with pytest.raises(HarnessError, match="nothing to run: too large"):

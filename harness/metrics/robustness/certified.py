@@ -38,6 +38,7 @@ MARGIN_SLACK = 1e-5  # about 100 float32 rounding units
 BISECTION_STEPS = 14  # relative precision 2^-14 of the bracket
 MAX_DOUBLINGS = 40
 
+
 @dataclass(frozen=True)
 class Chain:
     """A feedforward network as float64 weights: ``linear, act, linear, act, …, linear``.
@@ -103,11 +104,17 @@ def as_chain(module) -> Chain | None:
     with torch.no_grad():
         weights = tuple(m.weight.detach().to(torch.float64) for m in linears)
         biases = tuple(
-            (m.bias if m.bias is not None else torch.zeros(m.out_features, device=m.weight.device)).detach().to(torch.float64)
+            (m.bias if m.bias is not None else torch.zeros(m.out_features, device=m.weight.device))
+            .detach()
+            .to(torch.float64)
             for m in linears
         )
-    return Chain(weights, biases, tuple(kinds[type(m)] for m in activations),
-                 tuple(float(getattr(m, "beta", 1.0)) for m in activations))
+    return Chain(
+        weights,
+        biases,
+        tuple(kinds[type(m)] for m in activations),
+        tuple(float(getattr(m, "beta", 1.0)) for m in activations),
+    )
 
 
 def _rival_rows(last_weight, classes):
@@ -241,9 +248,13 @@ def local_radius(chain: Chain, x, classes, p: float, start=None):
     margins = _margins(chain, x, classes)
 
     def certified(radius):
-        return ((margins > radius[:, None] * _gradient_bound(chain, x, classes, radius, p)).all(1)) & (margins.min(1).values > 0)
+        return ((margins > radius[:, None] * _gradient_bound(chain, x, classes, radius, p)).all(1)) & (
+            margins.min(1).values > 0
+        )
 
-    return _largest_certified(certified, torch.zeros(len(x), dtype=x.dtype, device=x.device) if start is None else start)
+    return _largest_certified(
+        certified, torch.zeros(len(x), dtype=x.dtype, device=x.device) if start is None else start
+    )
 
 
 def certified_radius(module, x, classes, p: float):

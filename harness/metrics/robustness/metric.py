@@ -112,8 +112,10 @@ def measure(run) -> dict:
     result: dict = {keys.POINTS: total, keys.FLAGS: []}
     flags = result[keys.FLAGS]
     if not agrees.all():
-        flags.append(f"{int((~agrees).sum())} of {len(x)} points left out: the surrogate's class "
-                     "differs from the learner's prediction")
+        flags.append(
+            f"{int((~agrees).sum())} of {len(x)} points left out: the surrogate's class "
+            "differs from the learner's prediction"
+        )
     x, labels = x[agrees], labels[agrees]
     if not len(x):
         return {keys.NOT_DEFINED: "the surrogate's class differs from the learner's prediction at every point"}
@@ -128,8 +130,10 @@ def measure(run) -> dict:
         wins = float((found["transfer"] < found["white_box"]).double().mean())
         result[keys.transfer_wins(name)] = wins
         if wins > MASKING_FRACTION:
-            flags.append(f"{name}: gradient masking suspected: a transfer attack from a backprop model "
-                         f"beats the white-box attack at {wins:.0%} of points")
+            flags.append(
+                f"{name}: gradient masking suspected: a transfer attack from a backprop model "
+                f"beats the white-box attack at {wins:.0%} of points"
+            )
         radius = run.task.robustness_radii.get(name)
         result[keys.radius(name)] = radius
         if radius is not None:
@@ -137,7 +141,8 @@ def measure(run) -> dict:
         if lower is None:
             result[keys.lower_not_defined(name)] = (
                 f"no certified bound: the surrogate ({type(surrogate).__name__}) is not a chain of Linear and "
-                "ReLU/tanh/softplus layers")
+                "ReLU/tanh/softplus layers"
+            )
             continue
         result.update(dict(zip(keys.quartiles("lower", name), _quantiles(lower))))
         ratio = torch.where(torch.isinf(upper), torch.zeros_like(upper), lower / upper)
@@ -154,5 +159,9 @@ def measure(run) -> dict:
     return result
 
 
-ROBUSTNESS = Metric("robustness", "certified lower and attack upper bounds on the smallest L2 / L-inf perturbation "
-                    "that changes the prediction, on a fixed subset of test points", measure)
+ROBUSTNESS = Metric(
+    "robustness",
+    "certified lower and attack upper bounds on the smallest L2 / L-inf perturbation "
+    "that changes the prediction, on a fixed subset of test points",
+    measure,
+)

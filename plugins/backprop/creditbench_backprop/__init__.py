@@ -20,7 +20,12 @@ FLOORS = {"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.55}
 PUBLISHED = {"bp-sgd": {"mnist5k": (1 - 0.0148, "Bartunov et al. 2018, Table 1a: full MNIST, 784-256x5-10 tanh MLP")}}
 OPTIMISERS = {
     "bp-sgd": ("sgd", {"lr": 0.1, "batch_size": 32}, "SGD", CITATION),
-    "bp-momentum": ("momentum", {"lr": 0.01, "momentum": 0.9, "batch_size": 32}, "SGD with heavy-ball momentum", CITATION),
+    "bp-momentum": (
+        "momentum",
+        {"lr": 0.01, "momentum": 0.9, "batch_size": 32},
+        "SGD with heavy-ball momentum",
+        CITATION,
+    ),
     "bp-adam": (
         "adam",
         {"lr": 0.001, "batch_size": 32},
@@ -30,14 +35,23 @@ OPTIMISERS = {
 }
 
 
-CROSSLIP_CITATION = ("Hein & Andriushchenko (2017). Formal guarantees on the robustness of a classifier against "
-                     "adversarial manipulation. NeurIPS.")
+CROSSLIP_CITATION = (
+    "Hein & Andriushchenko (2017). Formal guarantees on the robustness of a classifier against "
+    "adversarial manipulation. NeurIPS."
+)
 # λ from {0.01, 0.03, 0.3, 1, 3} on digits (quick budget, seed 0): the largest whose validation accuracy stayed
 # within a point of bp-sgd's (0.958 against 0.958; λ = 0.3 fell to 0.917).
 # Its penalty costs ten extra backward passes per step, so the quick suite's 10 s cap stops it early on a loaded
 # machine (measured: digits 0.931-0.947, mnist5k 0.807-0.829, mnist1d 0.576-0.606).
 CROSSLIP_FLOORS = {"digits": 0.90, "mnist5k": 0.75, "mnist1d": 0.50}
-CROSSLIP_DEFAULTS = {"optimizer": "sgd", "lr": 0.1, "batch_size": 32, "crosslip": 0.03, "hidden": None, "activation": None}
+CROSSLIP_DEFAULTS = {
+    "optimizer": "sgd",
+    "lr": 0.1,
+    "batch_size": 32,
+    "crosslip": 0.03,
+    "hidden": None,
+    "activation": None,
+}
 
 
 def build(task, config, seed):
@@ -71,8 +85,8 @@ def register_algorithms(register):
             family="backprop",
             citation=CROSSLIP_CITATION,
             description="Backpropagation with SGD on cross-entropy plus the cross-Lipschitz penalty (weight crosslip) "
-                        "on the differences of the logits' input gradients; hidden/activation may replace the "
-                        "reference MLP (e.g. one softplus layer, where the paper's closed-form certificate applies).",
+            "on the differences of the logits' input gradients; hidden/activation may replace the "
+            "reference MLP (e.g. one softplus layer, where the paper's closed-form certificate applies).",
             build=build_crosslip,
             plausibility=BACKPROP,
             defaults=CROSSLIP_DEFAULTS,

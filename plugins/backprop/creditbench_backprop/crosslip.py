@@ -49,9 +49,13 @@ def network(task, config, seed):
         return reference.build(seed)
     hidden = config.get("hidden")
     widths = reference.sizes[1:-1] if hidden is None else ([hidden] if isinstance(hidden, int) else list(hidden))
-    return MLP((reference.sizes[0], *widths, reference.sizes[-1]), config.get("activation") or reference.activation).build(seed)
+    return MLP(
+        (reference.sizes[0], *widths, reference.sizes[-1]), config.get("activation") or reference.activation
+    ).build(seed)
 
 
 def build_crosslip(task, config, seed):
     model = network(task, config, seed)
-    return GradientLearner(model, make_optimizer(model.parameters(), config), direction=CrossLipschitz(float(config["crosslip"])))
+    return GradientLearner(
+        model, make_optimizer(model.parameters(), config), direction=CrossLipschitz(float(config["crosslip"]))
+    )

@@ -32,7 +32,9 @@ def test_sgd_generalises_on_the_trap_and_adam_does_not(architecture):
     rules = Registry(algorithms=registry().algorithms, tasks={task.name: task})
     data = task.load()
     negative_rate = 1 - float(data.y_test.mean())
-    runs = {name: train(RunSpec(task.name, name, seed=0, budget=task.quick_budget), rules) for name in ("bp-sgd", "bp-adam")}
+    runs = {
+        name: train(RunSpec(task.name, name, seed=0, budget=task.quick_budget), rules) for name in ("bp-sgd", "bp-adam")
+    }
     for name, run in runs.items():
         assert _accuracy(run.learner, data.x_train, data.y_train) == 1.0, f"{name} does not fit the training set"
     sgd_error = 1 - runs["bp-sgd"].curve[-1]["test_score"]

@@ -54,8 +54,9 @@ class RBM(nn.Module):
 class ContrastiveDivergence(Learner):
     """CD-k on an RBM; the features a probe reads are the hidden-unit probabilities ``p(h = 1 | v)``."""
 
-    def __init__(self, rbm: RBM, seed: int, k: int, lr: float, momentum: float, momentum_warmup: int,
-                 weight_decay: float):
+    def __init__(
+        self, rbm: RBM, seed: int, k: int, lr: float, momentum: float, momentum_warmup: int, weight_decay: float
+    ):
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         self.rbm = rbm

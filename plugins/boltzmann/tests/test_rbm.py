@@ -71,7 +71,6 @@ def test_labels_are_not_used():
     assert torch.equal(learners[0].features(x), learners[1].features(x))
 
 
-
 def _task(name):
     from harness.registry import registry
 

@@ -28,7 +28,9 @@ SEARCH_SPACE = {
     "lrs": ("choice", [[0.1, 0.05, 0.02], [0.2, 0.1, 0.05], [0.4, 0.2, 0.1]]),
     "free_steps": ("choice", [20, 30, 50, 100]),
 }
-RELAXATION = "The sigmoid layered network relaxes by s ← σ(∂Φ/∂s) from rest; its output after T steps is the prediction."
+RELAXATION = (
+    "The sigmoid layered network relaxes by s ← σ(∂Φ/∂s) from rest; its output after T steps is the prediction."
+)
 
 
 def build_ep(task, config, seed):

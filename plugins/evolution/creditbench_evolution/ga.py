@@ -33,7 +33,9 @@ class GeneticAlgorithm(ModelLearner):
         self.flat = FlatParameters(model)
         self.population = torch.cat([self.flat.read().unsqueeze(0), founders])
         if not 1 <= truncation <= len(self.population):
-            raise ValueError(f"truncation must be between 1 and the population ({len(self.population)}), got {truncation}")
+            raise ValueError(
+                f"truncation must be between 1 and the population ({len(self.population)}), got {truncation}"
+            )
         self.truncation = truncation
         self.sigma = sigma
         self.generator = torch.Generator(device=founders.device).manual_seed(MUTATION_SEED_OFFSET + seed)

@@ -27,8 +27,12 @@ def _blobs(n, seed):
 
 
 def _losses(ga, members, x, y):
-    return torch.stack([torch.nn.functional.cross_entropy(torch.func.functional_call(ga.model, ga.flat.tensors(m), (x,)), y)
-                        for m in members])
+    return torch.stack(
+        [
+            torch.nn.functional.cross_entropy(torch.func.functional_call(ga.model, ga.flat.tensors(m), (x,)), y)
+            for m in members
+        ]
+    )
 
 
 def test_without_mutation_the_next_generation_is_copies_of_the_truncated_best_and_the_elite_is_the_best():

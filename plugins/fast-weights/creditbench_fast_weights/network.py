@@ -45,8 +45,10 @@ class FastWeightsRNN:
             raise ValueError(f"inner_steps must be at least 1, not {self.inner_steps}")
 
     def __str__(self) -> str:
-        return (f"fast-weights RNN {self.input_size}-{self.hidden_size}-{self.output_size} "
-                f"(λ={self.decay}, η={self.fast_rate}, S={self.inner_steps})")
+        return (
+            f"fast-weights RNN {self.input_size}-{self.hidden_size}-{self.output_size} "
+            f"(λ={self.decay}, η={self.fast_rate}, S={self.inner_steps})"
+        )
 
     def build(self, seed: int) -> FastWeightsNetwork:
         return FastWeightsNetwork(self, seed)
@@ -78,7 +80,9 @@ class FastWeightsNetwork(RecurrentNetwork):
         self.bias = _parameter(torch.zeros(hidden))
         self.norm_gain = _parameter(torch.ones(hidden))
         self.norm_bias = _parameter(torch.zeros(hidden))
-        self.readout_weight = _parameter(torch.empty(spec.output_size, hidden).uniform_(-bound, bound, generator=generator))
+        self.readout_weight = _parameter(
+            torch.empty(spec.output_size, hidden).uniform_(-bound, bound, generator=generator)
+        )
         self.readout_bias = _parameter(torch.empty(spec.output_size).uniform_(-bound, bound, generator=generator))
         self.cell_names = ("input_weight", "recurrent_weight", "bias", "norm_gain", "norm_bias")
         self.readout_names = ("readout_weight", "readout_bias")
@@ -94,7 +98,9 @@ class FastWeightsNetwork(RecurrentNetwork):
 
     def step(self, params, hidden, fast, drive):
         """One time step from h ``(…, hidden)`` and A ``(…, hidden, hidden)``: the next h and the A it read."""
-        fast = torch.addcmul(self.spec.decay * fast, hidden[..., :, None], hidden[..., None, :], value=self.spec.fast_rate)
+        fast = torch.addcmul(
+            self.spec.decay * fast, hidden[..., :, None], hidden[..., None, :], value=self.spec.fast_rate
+        )
         slow = drive + hidden @ params["recurrent_weight"].T
         inner = torch.relu(slow)
         for _ in range(self.spec.inner_steps):

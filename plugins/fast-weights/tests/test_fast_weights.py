@@ -60,7 +60,9 @@ def test_without_fast_weights_it_is_a_layer_normalised_relu_rnn():
     params = dict(network.named_parameters())
     for t in range(4):
         slow = x[:, t] @ params["input_weight"].T + hidden[:, t] @ params["recurrent_weight"].T + params["bias"]
-        torch.testing.assert_close(hidden[:, t + 1], torch.relu(F.layer_norm(slow, (5,), params["norm_gain"], params["norm_bias"])))
+        torch.testing.assert_close(
+            hidden[:, t + 1], torch.relu(F.layer_norm(slow, (5,), params["norm_gain"], params["norm_bias"]))
+        )
     assert not fast.any()
 
 
@@ -71,9 +73,13 @@ def test_backprop_through_time_differentiates_through_the_fast_weights():
     params = dict(network.named_parameters())
 
     def output(input_weight, recurrent_weight):
-        return torch.func.functional_call(network, {**params, "input_weight": input_weight, "recurrent_weight": recurrent_weight}, (x,))
+        return torch.func.functional_call(
+            network, {**params, "input_weight": input_weight, "recurrent_weight": recurrent_weight}, (x,)
+        )
 
-    assert torch.autograd.gradcheck(output, (params["input_weight"].detach().requires_grad_(), params["recurrent_weight"].detach().requires_grad_()))
+    assert torch.autograd.gradcheck(
+        output, (params["input_weight"].detach().requires_grad_(), params["recurrent_weight"].detach().requires_grad_())
+    )
 
 
 def test_forward_reads_the_last_state_of_the_one_step_cell():
@@ -98,7 +104,9 @@ def test_hidden_size_defaults_to_the_reference_architectures():
 def test_runs_sequence_classification_and_declines_the_rest():
     assert declines(ASSOC_RETRIEVAL, DEFAULTS) is None
     assert "last step" in declines(VIDEO_CONFORMANCE_TASK, DEFAULTS)
-    last_step_regression = dataclasses.replace(VIDEO_CONFORMANCE_TASK, architecture=RETRIEVAL_CONFORMANCE_TASK.architecture)
+    last_step_regression = dataclasses.replace(
+        VIDEO_CONFORMANCE_TASK, architecture=RETRIEVAL_CONFORMANCE_TASK.architecture
+    )
     assert "regression" in declines(last_step_regression, DEFAULTS)
 
 
@@ -128,7 +136,11 @@ def test_fast_weights_retrieve_where_an_irnn_and_an_lstm_of_the_same_size_cannot
     """
     error = {
         name: 1 - creditbench_results.entry("assoc-retrieval", algorithm, config)["test_score_mean"]
-        for name, algorithm, config in (("fast-weights", "fast-weights", None), ("irnn", "bptt", IRNN), ("lstm", "bptt", LSTM))
+        for name, algorithm, config in (
+            ("fast-weights", "fast-weights", None),
+            ("irnn", "bptt", IRNN),
+            ("lstm", "bptt", LSTM),
+        )
     }
     assert error["irnn"] > 0.5 and error["lstm"] > 0.5, error
     assert error["fast-weights"] < 0.5 * min(error["irnn"], error["lstm"]), error

@@ -89,9 +89,10 @@ class RandomFeedback(Feedback):
         else:  # one matrix per layer above the first, shaped like its weights
             shapes = [tuple(linear.weight.shape) for linear in linears[1:]]
         self.feedback = [
-            torch.empty(shape, device="cpu").uniform_(-1, 1, generator=generator).mul_(shape[0] ** -0.5).to(
-                linears[0].weight.device
-            )
+            torch.empty(shape, device="cpu")
+            .uniform_(-1, 1, generator=generator)
+            .mul_(shape[0] ** -0.5)
+            .to(linears[0].weight.device)
             for shape in shapes
         ]
 

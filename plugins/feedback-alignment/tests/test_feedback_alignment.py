@@ -38,7 +38,11 @@ def test_output_layer_gets_its_true_gradient_and_hidden_layers_do_not():
     model = MLP((6, 5, 4, 3)).build(seed=0)
     x, y = torch.randn(8, 6), torch.randint(0, 3, (8,))
     true = _backprop_gradients(model, x, y)
-    for rule in (RandomFeedback(model, seed=0, direct=False), RandomFeedback(model, seed=0, direct=True), SignFeedback()):
+    for rule in (
+        RandomFeedback(model, seed=0, direct=False),
+        RandomFeedback(model, seed=0, direct=True),
+        SignFeedback(),
+    ):
         mine = _gradients(model, rule, x, y)
         torch.testing.assert_close(mine[-2], true[-2])
         assert not torch.allclose(mine[0], true[0])

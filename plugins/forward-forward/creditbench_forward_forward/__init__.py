@@ -17,8 +17,7 @@ def register_algorithms(register):
         Algorithm(
             name="ff",
             family="local-objectives",
-            citation="Hinton (2022). The forward-forward algorithm: some preliminary investigations. "
-            "arXiv:2212.13345.",
+            citation="Hinton (2022). The forward-forward algorithm: some preliminary investigations. arXiv:2212.13345.",
             description="Supervised forward-forward: the one-hot label is appended to the input; each layer "
             "raises its goodness (sum of squared activities) on the true label and lowers it on a random wrong "
             "one, with a logistic loss and no gradient between layers; prediction picks the label whose "

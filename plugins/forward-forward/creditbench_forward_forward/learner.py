@@ -35,8 +35,15 @@ def goodness(activity: torch.Tensor) -> torch.Tensor:
 
 
 class ForwardForward(Learner):
-    def __init__(self, layers: list[nn.Linear], n_classes: int, lr: float, threshold_per_unit: float,
-                 label_scale: float, seed: int):
+    def __init__(
+        self,
+        layers: list[nn.Linear],
+        n_classes: int,
+        lr: float,
+        threshold_per_unit: float,
+        label_scale: float,
+        seed: int,
+    ):
         self.layers = nn.ModuleList(layers)
         self.n_classes = n_classes
         self.threshold_per_unit = threshold_per_unit

@@ -80,4 +80,3 @@ def build_hsic_learner(task, config, seed):
         lr=float(config["lr"]),
         readout_lr=float(config["readout_lr"]),
     )
-

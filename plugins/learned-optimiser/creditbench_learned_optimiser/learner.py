@@ -13,7 +13,9 @@ def build_l2l(task, config, seed):
             f"pretraining_presentations ({declared:,})"
         )
     if not 0 <= seed < quadratics.META_TRAINING_SEEDS:
-        raise ValueError(f"l2l meta-trains on the quadratics of its seed, which must be in [0, {quadratics.META_TRAINING_SEEDS})")
+        raise ValueError(
+            f"l2l meta-trains on the quadratics of its seed, which must be in [0, {quadratics.META_TRAINING_SEEDS})"
+        )
     network = meta_train(config, seed)
     model = task.architecture.build(seed)
     return GradientLearner(model, LearnedOptimizer(model.parameters(), network), loss=task_loss(task))

@@ -127,7 +127,9 @@ def meta_train(config, seed: int) -> CoordinatewiseLSTM:
     meta_steps = config["meta_iterations"] * math.ceil(steps / truncation)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(meta_optimiser, T_max=meta_steps)
     device = network.readout.weight.device
-    w_all, y_all = (torch.as_tensor(a, device=device) for a in quadratics.sample_quadratics(config["meta_iterations"] * batch, seed))
+    w_all, y_all = (
+        torch.as_tensor(a, device=device) for a in quadratics.sample_quadratics(config["meta_iterations"] * batch, seed)
+    )
     for iteration in range(config["meta_iterations"]):
         w, y = w_all[iteration * batch : (iteration + 1) * batch], y_all[iteration * batch : (iteration + 1) * batch]
         theta = w.new_zeros(batch, quadratics.DIMENSION)

@@ -101,7 +101,10 @@ def test_sample_quadratics_is_seeded_prefix_stable_and_standard_normal():
 def test_preprocessing_follows_the_papers_two_cases():
     """Appendix A, p = 10: (log|g|/p, sign g) when |g| ≥ e^−p, else (−1, e^p g)."""
     g = torch.tensor([-100.0, 1e-3, 1e-5, 0.0])
-    expected = torch.tensor([[np.log(100.0) / 10, -1.0], [np.log(1e-3) / 10, 1.0], [-1.0, 1e-5 * np.exp(10.0)], [-1.0, 0.0]], dtype=torch.float32)
+    expected = torch.tensor(
+        [[np.log(100.0) / 10, -1.0], [np.log(1e-3) / 10, 1.0], [-1.0, 1e-5 * np.exp(10.0)], [-1.0, 0.0]],
+        dtype=torch.float32,
+    )
     torch.testing.assert_close(preprocess(g), expected)
 
 

@@ -28,7 +28,13 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=True),
             # lr from {0.05, 0.1, 0.2} on digits' and mnist5k's validation splits (0.4 on mnist1d learnt faster, then
             # collapsed on one seed); (steps, rate) from {(20, 0.1), (10, 0.2)}: as accurate, half the cost.
-            defaults={"lr": 0.2, "inference_steps": 10, "inference_rate": 0.2, "output_variance": 1.0, "batch_size": 32},
+            defaults={
+                "lr": 0.2,
+                "inference_steps": 10,
+                "inference_rate": 0.2,
+                "output_variance": 1.0,
+                "batch_size": 32,
+            },
             search_space={
                 "lr": ("log-uniform", 1e-3, 1.0),
                 "inference_steps": ("choice", [5, 10, 20, 50]),

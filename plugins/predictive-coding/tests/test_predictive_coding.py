@@ -45,8 +45,11 @@ def test_inference_step_descends_the_energy():
     rule = PredictiveCoding("relu", 0, 0.1, 2.0)
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
     generator = torch.Generator().manual_seed(1)
-    values = [x, *(torch.randn(32, n, generator=generator, dtype=torch.float64) for n in (16, 16)),
-              F.one_hot(y, 4).double()]
+    values = [
+        x,
+        *(torch.randn(32, n, generator=generator, dtype=torch.float64) for n in (16, 16)),
+        F.one_hot(y, 4).double(),
+    ]
     with torch.no_grad():
         stepped = rule.inference_step(linears, values, linears[0](x))
     hidden = [v.clone().requires_grad_() for v in values[1:-1]]

@@ -42,7 +42,10 @@ def declines(task, config):
 
 @hookimpl
 def register_algorithms(register):
-    for name, loss, label in (("prednet", "L0", "L_0: pixel-layer errors only"), ("prednet-lall", "L_all", "L_all: all layers' errors")):
+    for name, loss, label in (
+        ("prednet", "L0", "L_0: pixel-layer errors only"),
+        ("prednet-lall", "L_all", "L_all: all layers' errors"),
+    ):
         register(
             Algorithm(
                 name=name,

@@ -53,8 +53,12 @@ class PredNet(nn.Module):
         self.cells = nn.ModuleList(
             ConvLSTMCell(2 * stack[l] + (r_stack[l + 1] if l + 1 < layers else 0), r_stack[l]) for l in range(layers)
         )
-        self.predictions = nn.ModuleList(nn.Conv2d(r_stack[l], stack[l], KERNEL, padding=KERNEL // 2) for l in range(layers))
-        self.targets = nn.ModuleList(nn.Conv2d(2 * stack[l], stack[l + 1], KERNEL, padding=KERNEL // 2) for l in range(layers - 1))
+        self.predictions = nn.ModuleList(
+            nn.Conv2d(r_stack[l], stack[l], KERNEL, padding=KERNEL // 2) for l in range(layers)
+        )
+        self.targets = nn.ModuleList(
+            nn.Conv2d(2 * stack[l], stack[l + 1], KERNEL, padding=KERNEL // 2) for l in range(layers - 1)
+        )
         for module in self.modules():  # zero biases, so the rectified predictions are not dead from the start
             if isinstance(module, nn.Conv2d):
                 nn.init.zeros_(module.bias)
@@ -66,7 +70,11 @@ class PredNet(nn.Module):
         for l, (channels, r_channels) in enumerate(zip(self.stack, self.r_stack)):
             h, w = height >> l, width >> l
             zeros.append(
-                (frames.new_zeros(n, r_channels, h, w), frames.new_zeros(n, r_channels, h, w), frames.new_zeros(n, 2 * channels, h, w))
+                (
+                    frames.new_zeros(n, r_channels, h, w),
+                    frames.new_zeros(n, r_channels, h, w),
+                    frames.new_zeros(n, 2 * channels, h, w),
+                )
             )
         return zeros
 
@@ -81,7 +89,11 @@ class PredNet(nn.Module):
         above = None
         for l in reversed(range(layers)):
             hidden, cell, error = state[l]
-            inputs = error if above is None else torch.cat([error, F.interpolate(above, scale_factor=2.0, mode="nearest")], 1)
+            inputs = (
+                error
+                if above is None
+                else torch.cat([error, F.interpolate(above, scale_factor=2.0, mode="nearest")], 1)
+            )
             representations[l] = self.cells[l](inputs, (hidden, cell))
             above = representations[l][0]
         prediction = F.relu(self.predictions[0](representations[0][0])).clamp(max=PIXEL_MAX)

@@ -72,7 +72,9 @@ def test_declines_tasks_that_are_not_video():
     series = np.zeros((4, 3, 10), dtype=np.float32)  # sequences of 10 numbers: not square frames
     not_video = replace(VIDEO_CONFORMANCE_TASK, name="series", load=lambda: Splits(*[series] * 6))
     assert "square frames" in declines(not_video, config)
-    odd_frames = replace(VIDEO_CONFORMANCE_TASK, name="odd", load=lambda: Splits(*[np.zeros((4, 3, 36), np.float32)] * 6))
+    odd_frames = replace(
+        VIDEO_CONFORMANCE_TASK, name="odd", load=lambda: Splits(*[np.zeros((4, 3, 36), np.float32)] * 6)
+    )
     assert "divisible by 4" in declines(odd_frames, config)  # 6×6 frames cannot be halved twice
 
 

@@ -102,25 +102,69 @@ def tbptt_declines(task, config):
 def rule(name: str, learner: str, family: str, citation: str, description: str, **fields) -> Algorithm:
     """One of the four, with what they share: streams and sequences, the configuration, the search space."""
     plausibility = BACKPROP_THROUGH_TIME if family == "backprop-through-time" else FORWARD_MODE
-    fields = {"task_kinds": ("sequence", "stream"), "task_defaults": TASK_DEFAULTS, "defaults": DEFAULTS,
-              "floors": FLOORS[name], **fields}
-    return Algorithm(name=name, family=family, citation=citation, description=description, build=builder(learner),
-                     plausibility=plausibility, search_space=SEARCH_SPACE, **fields)
+    fields = {
+        "task_kinds": ("sequence", "stream"),
+        "task_defaults": TASK_DEFAULTS,
+        "defaults": DEFAULTS,
+        "floors": FLOORS[name],
+        **fields,
+    }
+    return Algorithm(
+        name=name,
+        family=family,
+        citation=citation,
+        description=description,
+        build=builder(learner),
+        plausibility=plausibility,
+        search_space=SEARCH_SPACE,
+        **fields,
+    )
 
 
 @hookimpl
 def register_algorithms(register):
-    register(rule("bptt", "BPTT", "backprop-through-time", BPTT_CITATION,
-                  "Backprop through time over each whole sequence: the exact gradient, memory growing with length.",
-                  task_kinds=("sequence",), task_defaults=ADDING))
-    register(rule("tbptt", "TBPTT", "backprop-through-time", TBPTT_CITATION,
-                  "Truncated backprop through time: gradients flow back `truncation` steps, the state is carried on "
-                  "without them; one update per batch (per chunk on a stream).",
-                  defaults={**DEFAULTS, "truncation": 10}, declines=tbptt_declines))
-    register(rule("rtrl", "RTRL", "forward-mode", RTRL_CITATION,
-                  "Real-time recurrent learning: the exact gradient carried forward in time through the influence "
-                  "matrix d state / d parameters; small networks only (config max_macs).",
-                  defaults={**DEFAULTS, "max_macs": MAX_MACS}, declines=rtrl_declines))
-    register(rule("uoro", "UORO", "forward-mode", UORO_CITATION,
-                  "Unbiased online recurrent optimisation: a rank-one random estimate of RTRL's influence matrix, "
-                  "unbiased, in memory of state + parameters."))
+    register(
+        rule(
+            "bptt",
+            "BPTT",
+            "backprop-through-time",
+            BPTT_CITATION,
+            "Backprop through time over each whole sequence: the exact gradient, memory growing with length.",
+            task_kinds=("sequence",),
+            task_defaults=ADDING,
+        )
+    )
+    register(
+        rule(
+            "tbptt",
+            "TBPTT",
+            "backprop-through-time",
+            TBPTT_CITATION,
+            "Truncated backprop through time: gradients flow back `truncation` steps, the state is carried on "
+            "without them; one update per batch (per chunk on a stream).",
+            defaults={**DEFAULTS, "truncation": 10},
+            declines=tbptt_declines,
+        )
+    )
+    register(
+        rule(
+            "rtrl",
+            "RTRL",
+            "forward-mode",
+            RTRL_CITATION,
+            "Real-time recurrent learning: the exact gradient carried forward in time through the influence "
+            "matrix d state / d parameters; small networks only (config max_macs).",
+            defaults={**DEFAULTS, "max_macs": MAX_MACS},
+            declines=rtrl_declines,
+        )
+    )
+    register(
+        rule(
+            "uoro",
+            "UORO",
+            "forward-mode",
+            UORO_CITATION,
+            "Unbiased online recurrent optimisation: a rank-one random estimate of RTRL's influence matrix, "
+            "unbiased, in memory of state + parameters.",
+        )
+    )

@@ -171,7 +171,9 @@ class RTRL(RecurrentLearner):
     def estimate_gradient(self, x, y, carried):
         state, influence, length = carried["state"], carried["influence"], x.shape[1]
         # Row k of both Jacobians is the gradient of unit k of the new state: one batched backward pass each step.
-        units = torch.eye(self.model.state_size, dtype=state.dtype, device=state.device)[:, None].expand(-1, len(state), -1)
+        units = torch.eye(self.model.state_size, dtype=state.dtype, device=state.device)[:, None].expand(
+            -1, len(state), -1
+        )
         gradient = influence.new_zeros(influence.shape[-1])
         for t in range(length):
             state = state.detach().requires_grad_()
@@ -227,9 +229,13 @@ class UORO(RecurrentLearner):
         for t in range(length):
             signs = self.random_signs(state)
             with forward_ad.dual_level():
-                after, forward = forward_ad.unpack_dual(cell(params, forward_ad.make_dual(state, state_tangent), x[:, t]))
+                after, forward = forward_ad.unpack_dual(
+                    cell(params, forward_ad.make_dual(state, state_tangent), x[:, t])
+                )
             copies, stepped = self.per_example_step(state, x[:, t])
-            backward = torch.cat([g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1)
+            backward = torch.cat(
+                [g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1
+            )
             rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
             rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
             state_tangent = rho0[:, None] * forward + rho1[:, None] * signs

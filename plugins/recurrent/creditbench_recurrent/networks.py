@@ -13,7 +13,9 @@ def architecture(task, config):
     if not overrides:
         return chosen
     if not isinstance(chosen, RNN):
-        raise ValueError(f"config {', '.join(overrides)} applies to RNN architectures, not to task {task.name}'s {chosen}")
+        raise ValueError(
+            f"config {', '.join(overrides)} applies to RNN architectures, not to task {task.name}'s {chosen}"
+        )
     cell, hidden = overrides.get("cell", chosen.cell), int(overrides.get("hidden", chosen.hidden_size))
     return dataclasses.replace(chosen, cell=cell, hidden_size=hidden)
 

@@ -89,7 +89,9 @@ def test_rtrl_on_a_stream_carries_the_influence_of_earlier_chunks():
     states = model.unroll(x[None], model.initial_state(1))
     loss = F.mse_loss(model.readout(dict(model.named_parameters()), states[:, 12:]), y[None, 12:])
     exact = torch.cat([g.flatten() for g in torch.autograd.grad(loss, list(model.parameters()))])
-    carried, truncated = (torch.cat([p.grad.flatten() for p in learner.model.parameters()]) for learner in (rtrl, tbptt))
+    carried, truncated = (
+        torch.cat([p.grad.flatten() for p in learner.model.parameters()]) for learner in (rtrl, tbptt)
+    )
     assert F.cosine_similarity(carried, exact, dim=0) >= 0.999
     assert (carried - exact).norm() < 1e-4 * exact.norm()
     cell = slice(0, -5)  # the recurrent layer's parameters (the readout's 5 get the same gradient from both)

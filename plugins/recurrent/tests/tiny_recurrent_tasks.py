@@ -31,11 +31,23 @@ def _constant_stream() -> Splits:
 
 
 def _task(name: str, kind: str, load, architecture, **extra) -> Task:
-    return Task(name=name, kind=kind, description=name, load=load, architecture=architecture, n_classes=0,
-                objective="regression", budget=BUDGET, quick_budget=BUDGET, targets=(0.5,), **extra)
+    return Task(
+        name=name,
+        kind=kind,
+        description=name,
+        load=load,
+        architecture=architecture,
+        n_classes=0,
+        objective="regression",
+        budget=BUDGET,
+        quick_budget=BUDGET,
+        targets=(0.5,),
+        **extra,
+    )
 
 
 ADDING = _task("tiny-adding", "sequence", _adding, RNN(2, 5, 1, cell="tanh"))
 ECHO = _task("tiny-echo", "stream", _echo, RNN(1, 4, 1, cell="lstm", readout="every"))
-INFLUENCE = _task("tiny-influence", "stream", _constant_stream, LinearDynamics(units=6, positive=2),
-                  baseline=untrained_prediction)
+INFLUENCE = _task(
+    "tiny-influence", "stream", _constant_stream, LinearDynamics(units=6, positive=2), baseline=untrained_prediction
+)

@@ -4,10 +4,14 @@ from harness import Algorithm, Plausibility, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
-LEE_2015 = ("Lee, Zhang, Fischer & Bengio (2015). Difference target propagation. Machine Learning and Knowledge "
-            "Discovery in Databases (ECML-PKDD), 498-515.")
-BARTUNOV_2018 = ("Bartunov, Santoro, Richards, Marris, Hinton & Lillicrap (2018). Assessing the scalability of "
-                 "biologically-motivated deep learning algorithms and architectures. NeurIPS.")
+LEE_2015 = (
+    "Lee, Zhang, Fischer & Bengio (2015). Difference target propagation. Machine Learning and Knowledge "
+    "Discovery in Databases (ECML-PKDD), 498-515."
+)
+BARTUNOV_2018 = (
+    "Bartunov, Santoro, Richards, Marris, Hinton & Lillicrap (2018). Assessing the scalability of "
+    "biologically-motivated deep learning algorithms and architectures. NeurIPS."
+)
 SEARCH_SPACE = {
     "lr": ("log-uniform", 1e-4, 1e-2),
     "inverse_lr": ("log-uniform", 1e-4, 1e-2),
@@ -34,7 +38,9 @@ FLOORS = {
     "ao-sdtp": {"digits": 0.91, "mnist5k": 0.87, "mnist1d": 0.46},
 }
 # Bartunov et al. (2018), Table 1(a), "parallel" schedule (the one implemented here), as test accuracy.
-BARTUNOV_SETTING = "Bartunov et al. 2018, Table 1a: full MNIST, 784-256x5-10 tanh MLP, Adam, parallel schedule, 500 epochs"
+BARTUNOV_SETTING = (
+    "Bartunov et al. 2018, Table 1a: full MNIST, 784-256x5-10 tanh MLP, Adam, parallel schedule, 500 epochs"
+)
 PUBLISHED = {
     "dtp": {"mnist5k": (1 - 0.0286, BARTUNOV_SETTING)},
     "sdtp": {"mnist5k": (1 - 0.0352, BARTUNOV_SETTING)},

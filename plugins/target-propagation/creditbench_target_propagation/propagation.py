@@ -117,8 +117,14 @@ class TargetPropagation:
     def train_inverses(self, layers, activities) -> None:
         self.optimizer.zero_grad(set_to_none=True)
         total = sum(
-            reconstruction_loss(self.inverse(l), self.layer_forward(layers, l), activities[l - 1], self.sigma,
-                                self.generator, self.denoising)
+            reconstruction_loss(
+                self.inverse(l),
+                self.layer_forward(layers, l),
+                activities[l - 1],
+                self.sigma,
+                self.generator,
+                self.denoising,
+            )
             for l in self.inverted
         )
         total.backward()

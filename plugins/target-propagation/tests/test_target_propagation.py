@@ -79,8 +79,12 @@ def test_inverse_losses_noise_preserving_for_dtp_and_denoising_for_sdtp():
     forward, exact_inverse, generator = _invertible_linear_layer()
     below = torch.randn(4000, 5, generator=generator)
     sigma = 0.2
-    preserving = reconstruction_loss(exact_inverse, forward, below, sigma, torch.Generator().manual_seed(1), denoising=False)
-    denoising = reconstruction_loss(exact_inverse, forward, below, sigma, torch.Generator().manual_seed(1), denoising=True)
+    preserving = reconstruction_loss(
+        exact_inverse, forward, below, sigma, torch.Generator().manual_seed(1), denoising=False
+    )
+    denoising = reconstruction_loss(
+        exact_inverse, forward, below, sigma, torch.Generator().manual_seed(1), denoising=True
+    )
     assert float(preserving) < 1e-8
     assert float(denoising) == pytest.approx(0.5 * 5 * sigma**2, rel=0.05)
 
@@ -165,8 +169,10 @@ def test_mnist5k_ordering_against_bartunov_table_1(creditbench_results):
     column); DTP, FA and DFA come within 1.5 points of one another (0.8 measured; DFA's two seeds differ
     by 3), so their order is not resolved at this scale.  Every rule learns far above chance (0.1).
     """
-    accuracy = {name: creditbench_results.entry("mnist5k", name)["test_accuracy_mean"]
-                for name in ("bp-sgd", "fa", "dtp", "sdtp", "dfa")}
+    accuracy = {
+        name: creditbench_results.entry("mnist5k", name)["test_accuracy_mean"]
+        for name in ("bp-sgd", "fa", "dtp", "sdtp", "dfa")
+    }
     assert min(accuracy.values()) > 0.8, accuracy
     assert accuracy["bp-sgd"] == max(accuracy.values()), accuracy
     middle = [accuracy[name] for name in ("dtp", "fa", "dfa")]
