@@ -8,6 +8,7 @@ commands that train.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +21,17 @@ from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
 from harness.report.text import FORMATS as REPORT_FORMATS
 from harness.results.exchange import FORMATS as EXPORT_FORMATS
 from harness.results.store import DEFAULT_PATH
+
+
+class FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf, which click's ``FloatRange`` lets through."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
 
 LIST_KINDS = ("algorithms", "tasks", "metrics", "suites")
 
@@ -131,13 +143,13 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option(
-    "--time-limit", type=click.FloatRange(1), help="Seconds per run before it is killed (default: from the budget)."
+    "--time-limit", type=FiniteRange(1), help="Seconds per run before it is killed (default: from the budget)."
 )
 @click.option(
     "--memory-limit",
     default=6.0,
     show_default=True,
-    type=click.FloatRange(0.5, 2**20),
+    type=FiniteRange(0.5, 2**20),
     help="GiB of address space per run.",
 )
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")

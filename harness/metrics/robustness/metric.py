@@ -31,17 +31,19 @@ POINTS_VARIABLE = "CREDITBENCH_ROBUST_POINTS"  # how many test points the metric
 SUBSET_SEED = 20_000  # the test points are the same for every run of a task
 
 
-def bracket(surrogate, predict, x, p: float, reference=None) -> dict:
+def bracket(surrogate, predict, x, p: float, reference=None, classes=None) -> dict:
     """Per point of ``x``: certified lower bound, attack upper bound, transfer-attack bound (tensors of shape (n,)).
 
-    ``classes`` are the learner's own predictions.  ``lower`` is None when the surrogate is
+    ``classes`` are the learner's own predictions (computed here when not given: pass them when they are
+    known, since a batch of another size can take other kernels and flip a near-tied point).  ``lower`` is None when the surrogate is
     not a chain the certifier can analyse; an upper bound is +inf where no attack found a
     perturbation; ``transfer`` (from ``reference``, a backprop-trained model) is None without one.
     """
     import torch
 
-    with torch.no_grad():
-        classes = predict(x).argmax(1)
+    if classes is None:
+        with torch.no_grad():
+            classes = predict(x).argmax(1)
     changes = prediction_changes(surrogate, predict, classes)
     white_box = norm_of(attack_perturbations(surrogate, x, classes, p, changes), p).nan_to_num(math.inf)
     transfer = None
@@ -106,7 +108,8 @@ def measure(run) -> dict:
     surrogate, predict = run.learner.surrogate(), run.learner.predict
     x, labels = (tensor.to(device) for tensor in fixed_test_points(run.task, count))
     with torch.no_grad():
-        agrees = surrogate(x).argmax(1) == predict(x).argmax(1)
+        classes = predict(x).argmax(1)
+        agrees = surrogate(x).argmax(1) == classes
     reference = backprop_model(run.task, device)
     total = len(x)
     result: dict = {keys.POINTS: total, keys.FLAGS: []}
@@ -116,11 +119,11 @@ def measure(run) -> dict:
             f"{int((~agrees).sum())} of {len(x)} points left out: the surrogate's class "
             "differs from the learner's prediction"
         )
-    x, labels = x[agrees], labels[agrees]
+    x, labels, classes = x[agrees], labels[agrees], classes[agrees]
     if not len(x):
         return {keys.NOT_DEFINED: "the surrogate's class differs from the learner's prediction at every point"}
     for name, p in keys.NORMS.items():
-        found = bracket(surrogate, predict, x, p, reference)
+        found = bracket(surrogate, predict, x, p, reference, classes)
         correct = found["classes"] == labels
         upper, lower = found["upper"].double(), found["lower"]
         result.update(dict(zip(keys.quartiles("upper", name), _quantiles(upper))))
