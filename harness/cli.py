@@ -1,8 +1,8 @@
 """The ``creditbench`` command line.
 
-Every user error (unknown name, bad option, unusable store) is one line on
-stderr and exit code 2, with nothing written.  torch is imported only by the
-commands that train.
+Exit codes: 0 success; 1 from ``run`` when any of its runs failed (all of them are saved, and the failures
+are listed); 2 a user error (unknown name, bad option, unusable store: one line on stderr, nothing
+written); 130 interrupted (completed runs are saved).  torch is imported only by the commands that train.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class FiniteRange(click.FloatRange):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         return number
 
+
+EXIT_RUNS_FAILED = 1  # `run`: every run was saved, and at least one of this invocation's runs failed
 
 LIST_KINDS = ("algorithms", "tasks", "metrics", "suites")
 
@@ -103,6 +105,7 @@ def list_command(kind, as_json):
     if as_json:
         click.echo(json.dumps(items, indent=2))
         return
+    from rich.markup import escape
     from rich.table import Table
 
     columns = {
@@ -113,7 +116,7 @@ def list_command(kind, as_json):
     }[kind]
     table = Table(*columns)
     for item in items:
-        table.add_row(*(str(item[c]) for c in columns))
+        table.add_row(*(escape(str(item[c])) for c in columns))  # plugin strings are text, not rich markup
     _console().print(table)
 
 
@@ -200,7 +203,10 @@ def run(
     partition,
     runs_per_job,
 ):
-    """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard."""
+    """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard.
+
+    Exits with 1 when any of the runs it executed failed.
+    """
     from harness.execution import matrix, suites
     from harness.execution.executors import make_executor
     from harness.progress import Progress
@@ -210,8 +216,7 @@ def run(
     from harness.results.store import Store
 
     registry = _registry()
-    if device == "auto":
-        device = environment.default_device()
+    device = environment.resolve_device(device)
     specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device)
     executor = make_executor(
         executor_name,
@@ -233,12 +238,15 @@ def run(
     console = _console(stderr=True)
     console.print(
         f"{summary.planned} runs planned, {summary.skipped} already in {db}, "
-        f"{summary.finished} finished, {len(summary.failed)} failed"
+        f"{summary.finished} finished, {len(summary.failed)} failed",
+        markup=False,
     )
     for label, reason in summary.failed:
         console.print(f"  failed {label}: {reason}", markup=False)
     if not no_report:
         click.echo(to_markdown(aggregate(rows, registry)))
+    if summary.failed:
+        sys.exit(EXIT_RUNS_FAILED)
 
 
 @cli.command()
@@ -327,6 +335,11 @@ def _format_warning(message, category, filename, lineno, line=None):
     return f"creditbench: warning: {message}\n"
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, so that an error stays on one line whatever the user typed."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv=None):
     warnings.formatwarning = _format_warning
     try:
@@ -336,13 +349,13 @@ def main(argv=None):
     try:
         cli.main(args=argv, prog_name="creditbench", standalone_mode=False)
     except HarnessError as error:
-        click.echo(f"creditbench: error: {error}", err=True)
+        click.echo(f"creditbench: error: {printable(str(error))}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("creditbench: interrupted; completed runs are saved", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        click.echo(f"creditbench: error: {error.format_message()}", err=True)
+        click.echo(f"creditbench: error: {printable(error.format_message())}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("creditbench: interrupted; completed runs are saved", err=True)

@@ -8,7 +8,17 @@ import time
 
 import pytest
 
+from tests.conftest import install_plugin
+
 CLI = [sys.executable, "-c", "from harness.cli import main; main()"]
+STYLED = """
+from harness import Algorithm, Plausibility, hookimpl
+CREDITBENCH_CONTRACT = 1
+@hookimpl
+def register_algorithms(register):
+    register(Algorithm(name="styled-rule", family="test", citation="Someone (2026)", build=print,
+                       description="[bold red]styled[/bold red]", plausibility=Plausibility(False, False, True)))
+"""
 
 
 def creditbench(*args, cwd=None, check=True):
@@ -45,6 +55,11 @@ def test_list_does_not_import_torch():
         (["run", "--memory-limit", "nan"], "'nan' is not a finite number"),
         (["run", "--time-limit", "inf"], "'inf' is not a finite number"),
         (["run", "--task", "mnist5"], "did you mean 'mnist5k' or 'mnist1d'?"),
+        (["run", "--algorithm", "bp-sgd", "--set", "lr=abc"], 'lr="abc": expected a number (the default is'),
+        (["run", "--algorithm", "bp-sgd", "--set", 'lr="0.1"'], 'lr="0.1": expected a number'),
+        (["run", "--algorithm", "bp-sgd", "--set", "batch_size=0"], "batch_size must be a positive integer"),
+        (["run", "--algorithm", "bp-sgd", "--set", "batch_size=2.5"], "expected an integer (the default is"),
+        (["run", "--device", "tpu"], "unknown device 'tpu'"),
         (["report", "--format", "xml"], "'xml' is not one of"),
         (["report"], "no store at"),
         (["check-plugin", "nope"], "unknown algorithm 'nope'"),
@@ -56,6 +71,19 @@ def test_bad_input_is_one_line_on_stderr_exit_2_and_nothing_written(tmp_path, ar
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_on_a_machine_without_it_is_one_line_and_creates_no_store(tmp_path):
+    result = creditbench("run", "--device", "cuda", "--db", str(tmp_path / "x.sqlite"), check=False)
+    assert result.returncode == 2 and "CUDA is not available here" in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plugin_strings_are_printed_as_text_not_rich_markup(site):
+    install_plugin(site, "styled", "fake_styled", STYLED)
+    listed = creditbench("list", "algorithms").stdout
+    assert "[bold red]styled[/bold red]" in listed  # rich markup would have eaten the tags
 
 
 def test_a_file_that_is_not_a_store_is_refused_untouched(tmp_path):

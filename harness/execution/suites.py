@@ -7,9 +7,12 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 
 from harness.errors import HarnessError, unknown_name
+from harness.training.order import DEFAULT_BATCH_SIZE
 from harness.training.spec import RunSpec
 
 
@@ -52,13 +55,16 @@ def plan(
     algorithm_list = [registry.algorithm(name) for name in algorithms] or list(registry.algorithms.values())
     if seeds is not None and seeds < 1:
         raise HarnessError(f"--seeds must be at least 1, got {seeds}")
-    for key in overrides or {}:
+    for key, value in (overrides or {}).items():
         for algorithm in algorithm_list:
             known = set(algorithm.defaults) | {"batch_size"}
             if key not in known:
                 raise HarnessError(
                     f"config key {key!r} is not a setting of {algorithm.name} (settings: {', '.join(sorted(known))})"
                 )
+            problem = setting_problem(key, value, algorithm.defaults.get(key, DEFAULT_BATCH_SIZE))
+            if problem:
+                raise HarnessError(f"--set {key}={json.dumps(value)}: {problem} for {algorithm.name}")
     pairs, declined = [], []
     for task in task_list:
         for algorithm in algorithm_list:
@@ -79,3 +85,30 @@ def plan(
         for task, algorithm in pairs
         for seed in range(chosen.seeds if seeds is None else seeds)
     ]
+
+
+def setting_problem(key: str, value, default) -> str | None:
+    """Why ``value`` cannot replace a setting whose default is ``default``, or None.
+
+    The type is the default's (an integer is also a float); numbers must be finite, and ``batch_size``,
+    which the harness itself reads, a positive integer.  Ranges are not checked: a search space says where
+    tuning looks, not where a rule is defined.
+    """
+
+    def kind(x) -> str:
+        if isinstance(x, bool):
+            return "a boolean"
+        if isinstance(x, (int, float)):
+            return "an integer" if isinstance(x, int) else "a number"
+        if isinstance(x, str):
+            return "a string"
+        return type(x).__name__
+
+    expected, given = kind(default), kind(value)
+    if default is not None and given != expected and not (expected == "a number" and given == "an integer"):
+        return f"expected {expected} (the default is {json.dumps(default)}), got {given}"
+    if given in ("an integer", "a number") and not math.isfinite(value):
+        return "expected a finite number"
+    if key == "batch_size" and (given != "an integer" or value < 1):
+        return "batch_size must be a positive integer"
+    return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -19,6 +20,7 @@ import traceback
 from harness.errors import RunFailed, first_line
 from harness.training.spec import RunSpec
 
+EXIT_NO_LOG = 3
 MEMORY_ERROR_MARKERS = ("can't allocate", "out of memory", "std::bad_alloc", "cannot allocate memory")
 
 
@@ -76,8 +78,14 @@ def run_spec(spec: RunSpec, registry) -> dict:
 
 def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None, threads: int, sys_path: list) -> None:
     """Entry point of the worker process."""
+    # Ctrl-C reaches the whole process group; the coordinator handles it and stops its workers, so that an
+    # interrupted run is not recorded as a plugin's failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.path[:] = sys_path
-    _redirect_output(log_path)
+    try:
+        _redirect_output(log_path)
+    except OSError:  # the coordinator is gone and took the log folder with it: nobody is waiting for this run
+        os._exit(EXIT_NO_LOG)
     started = time.perf_counter()
     try:
         import random

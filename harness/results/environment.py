@@ -8,6 +8,8 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from harness.errors import HarnessError
+
 TRACKED_PACKAGES = ("torch", "numpy", "scikit-learn", "mlxtend", "mnist1d")
 
 
@@ -55,7 +57,22 @@ def _device_name(device: str) -> str:
     return platform.processor() or platform.machine()
 
 
-def default_device() -> str:
+def resolve_device(name: str) -> str:
+    """The device a run uses: ``auto`` is CUDA when present, else the CPU; a device that is not here is an error."""
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise HarnessError(f"unknown device {name!r} (known: auto, cpu, cuda, cuda:N)") from None
+    if device.type == "cpu":
+        return name
+    if device.type != "cuda":
+        raise HarnessError(f"device {name!r} is not supported (known: auto, cpu, cuda, cuda:N)")
+    if not torch.cuda.is_available():
+        raise HarnessError(f"device {name!r}: CUDA is not available here (torch {torch.__version__})")
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise HarnessError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return name

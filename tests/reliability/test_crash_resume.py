@@ -19,6 +19,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from harness.results.exchange import row_problem
 from tests.reliability.helpers import REPORT, comparable, stored_rows
 
@@ -124,3 +126,27 @@ def test_sigkill_at_random_moments_loses_and_recomputes_nothing(faulty_plugins, 
         f"{sum(r['before_resume'] for r in results)} runs completed before the final resume, "
         f"runs lost = 0, runs recomputed = 0, integrity_check ok after every kill"
     )
+
+
+@pytest.mark.parametrize("after_runs", [0, 2])
+def test_ctrl_c_ends_the_suite_at_once_in_one_line_and_saves_only_finished_runs(
+    faulty_plugins, tmp_path, monkeypatch, after_runs
+):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it: during start-up or mid-suite."""
+    monkeypatch.setenv("CREDITBENCH_PLUGINS", "faulty")
+    db = tmp_path / "interrupted.sqlite"
+    # a fresh session, so that the signal reaches the coordinator and its workers but not pytest
+    process = subprocess.Popen(
+        [*CLI, *_args(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + TRIAL_TIMEOUT
+    while _count(db) < after_runs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.5)  # past the interpreter's own start-up (imports), which ends in a KeyboardInterrupt traceback
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "creditbench: interrupted; completed runs are saved", stderr
+    assert "Traceback" not in stderr, stderr
+    rows = stored_rows(db) if db.exists() else {}
+    assert len(rows) < RUNS and all(row["status"] == "finished" for row in rows.values()), rows

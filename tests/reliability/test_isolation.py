@@ -73,7 +73,7 @@ def test_faults_are_contained_named_and_nothing_is_lost(faulty_plugins, tmp_path
     ]
     result = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300)
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # every run saved; some failed
     assert f"{len(names)} runs planned, 0 already in {db}, {len(GOOD)} finished, {len(FAULTS)} failed" in result.stderr
     assert "noise" not in result.stdout + result.stderr  # a plugin's output goes to its log, not the terminal
     rows = {row["algorithm"]: row for row in stored_rows(db).values()}
