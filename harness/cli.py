@@ -157,6 +157,7 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 )
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
+@click.option("--profile", "show_profile", is_flag=True, help="Print where this invocation's runs spent their time.")
 @click.option(
     "--executor",
     "executor_name",
@@ -196,6 +197,7 @@ def run(
     memory_limit,
     retry_failed,
     no_report,
+    show_profile,
     executor_name,
     scheduler,
     submitit_folder,
@@ -235,6 +237,7 @@ def run(
             specs, store, executor, registry, retry_failed, on_start=progress.start, on_result=progress.advance
         )
         rows = store.runs(suite)
+        executed = store.runs(suite, keys=set(summary.store_seconds)) if show_profile else []
     console = _console(stderr=True)
     console.print(
         f"{summary.planned} runs planned, {summary.skipped} already in {db}, "
@@ -245,6 +248,10 @@ def run(
         console.print(f"  failed {label}: {reason}", markup=False)
     if not no_report:
         click.echo(to_markdown(aggregate(rows, registry)))
+    if show_profile:
+        from harness.report import profile
+
+        click.echo(profile.to_markdown(profile.profile(executed, summary.store_seconds)))
     if summary.failed:
         sys.exit(EXIT_RUNS_FAILED)
 
@@ -278,6 +285,23 @@ def report(db, fmt, suite, out):
             raise HarnessError(f"cannot write {out}: {error.strerror}") from None
     else:
         click.echo(text)
+
+
+@cli.command("profile")
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+@click.option("--suite", help="Only this suite.")
+@click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
+@click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(("md", "json")), default="md", show_default=True)
+def profile_command(db, suite, tasks, algorithms, fmt):
+    """Where the stored runs spent their time: per phase, and per (task, algorithm)."""
+    from harness.report import profile
+    from harness.results.store import Store
+
+    with Store(db, create=False) as store:
+        rows = store.runs(suite)
+    rows = [r for r in rows if (not tasks or r["task"] in tasks) and (not algorithms or r["algorithm"] in algorithms)]
+    click.echo(profile.render(profile.profile(rows), fmt))
 
 
 @cli.command("export")

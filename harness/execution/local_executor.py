@@ -105,6 +105,7 @@ class LocalExecutor:
             shutil.rmtree(log_dir, ignore_errors=True)
 
     def _start(self, context, spec: RunSpec, log_dir: str) -> _Running:
+        started = time.monotonic()
         receiver, sender = context.Pipe(duplex=False)
         log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
         process = context.Process(
@@ -115,7 +116,7 @@ class LocalExecutor:
         process.start()
         sender.close()
         limit = self.time_limit or default_time_limit(spec)
-        return _Running(spec, process, receiver, time.monotonic() + limit, log_path, time.monotonic())
+        return _Running(spec, process, receiver, started + limit, log_path, started)
 
     def _poll(self, job: _Running) -> dict | None:
         """The run's result if it has one (finished, failed, died or timed out), else None."""
@@ -125,6 +126,7 @@ class LocalExecutor:
             except (EOFError, OSError):
                 result = None
             if result is not None:
+                _record_transfer(result, job.started, time.monotonic())
                 job.process.join(KILL_GRACE_SECONDS)
                 self._kill(job)
                 return result
@@ -148,6 +150,15 @@ class LocalExecutor:
             job.process.kill()
             job.process.join(KILL_GRACE_SECONDS)
         job.connection.close()
+
+
+def _record_transfer(result: dict, started: float, received: float) -> None:
+    """Add the phases only the coordinator sees (starting the worker, sending the result back) to a finished run."""
+    clock = result.pop("clock", None)
+    phases = result.get("metrics", {}).get("phase_seconds")
+    if clock and phases is not None:
+        phases["worker_start"] = clock["entered"] - started
+        phases["return"] = received - clock["sending"]
 
 
 def run_isolated(specs: list[RunSpec], threads: int, memory_limit: int | None, time_limit: float | None) -> list[dict]:

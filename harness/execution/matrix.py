@@ -16,6 +16,7 @@ class Summary:
     skipped: int = 0
     finished: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
+    store_seconds: dict[str, float] = field(default_factory=dict)  # run key -> seconds its row took to save
 
 
 def store_row(registry, spec: RunSpec, result: dict) -> dict:
@@ -61,7 +62,10 @@ def run_matrix(
         on_start(todo)
 
     def save(spec: RunSpec, result: dict) -> None:
-        store.save(store_row(registry, spec, result))
+        row = store_row(registry, spec, result)
+        started = time.perf_counter()
+        store.save(row)
+        summary.store_seconds[row["run_key"]] = time.perf_counter() - started
         if result["status"] == "finished":
             summary.finished += 1
         else:

@@ -18,6 +18,7 @@ import time
 import traceback
 
 from harness.errors import RunFailed, first_line
+from harness.training.phases import Phases
 from harness.training.spec import RunSpec
 
 EXIT_NO_LOG = 3
@@ -47,7 +48,7 @@ def failure_reason(error: BaseException) -> str:
     return f"plugin raised {text}"
 
 
-def run_spec(spec: RunSpec, registry) -> dict:
+def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
     """Train and measure one run in this process; the result row minus bookkeeping."""
     import torch
 
@@ -55,8 +56,9 @@ def run_spec(spec: RunSpec, registry) -> dict:
     from harness.training.loop import train
 
     started = time.perf_counter()
+    phases = Phases() if phases is None else phases
     plugin_version = registry.versions.get(spec.algorithm, "unknown")
-    run = train(spec, registry)
+    run = train(spec, registry, phases)
     metrics: dict = {
         "presentations": run.presentations,
         "steps": run.steps,
@@ -64,7 +66,9 @@ def run_spec(spec: RunSpec, registry) -> dict:
         "train_seconds": run.train_seconds,
     }
     for metric in registry.metrics.values():
-        metrics.update(metric.compute(run))
+        with phases(f"metric:{metric.name}"):
+            metrics.update(metric.compute(run))
+    metrics["phase_seconds"] = phases.as_dict()
     return {
         "status": "finished",
         "reason": None,
@@ -81,6 +85,7 @@ def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None,
     # Ctrl-C reaches the whole process group; the coordinator handles it and stops its workers, so that an
     # interrupted run is not recorded as a plugin's failure.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    entered = time.monotonic()
     sys.path[:] = sys_path
     try:
         _redirect_output(log_path)
@@ -102,10 +107,14 @@ def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None,
         random.seed(spec.seed)
         numpy.random.seed(spec.seed)
         _limit_memory(memory_limit)
-        result = run_spec(spec, registry())
+        phases = Phases()
+        with phases("registry"):
+            plugins = registry()
+        result = run_spec(spec, plugins, phases)
     except BaseException as error:  # everything a plugin can throw costs only this run
         traceback.print_exc()
         result = {"status": "failed", "reason": failure_reason(error), "wall_seconds": time.perf_counter() - started}
+    result["clock"] = {"entered": entered, "sending": time.monotonic()}  # for the executor's worker_start, return
     try:
         connection.send(result)
     except Exception as error:  # e.g. a metric returned something that cannot be sent

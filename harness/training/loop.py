@@ -17,6 +17,7 @@ from harness.metrics import instruments
 from harness.metrics.fidelity import gradient_cosine
 from harness.training.evaluation import Evaluator, evaluation_points
 from harness.training.order import DEFAULT_BATCH_SIZE, ExampleStream, StreamCursor, probe_indices
+from harness.training.phases import Phases
 from harness.training.spec import RunSpec
 
 COST_PROBES_AFTER = (1, 5, 10)  # evaluation indices after which a step is instrumented
@@ -40,6 +41,7 @@ class FinishedRun:
     setup_seconds: float
     stopped_by: str
     cost_counters: dict = field(default_factory=dict)
+    phases: Phases = field(default_factory=Phases)
 
 
 def synchronize(device) -> None:
@@ -50,10 +52,11 @@ def synchronize(device) -> None:
         torch.cuda.synchronize(device)
 
 
-def train(spec: RunSpec, registry) -> FinishedRun:
+def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
     """Run one (task, algorithm, config, seed) to its budget and return the trajectory."""
     import torch
 
+    phases = Phases() if phases is None else phases
     task = registry.task(spec.task)
     algorithm = registry.algorithm(spec.algorithm)
     config = algorithm.config_for(task.name, spec.config)
@@ -62,14 +65,16 @@ def train(spec: RunSpec, registry) -> FinishedRun:
         raise RunFailed(declined)
     batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
     device = torch.device(spec.device)
-    data = {name: torch.as_tensor(value).to(device) for name, value in vars(task.load()).items()}
+    with phases("data_load"):
+        data = {name: torch.as_tensor(value).to(device) for name, value in vars(task.load()).items()}
     torch.manual_seed(spec.seed)
     setup_started = time.perf_counter()
-    with device:
+    with device, phases("build"):
         learner = algorithm.build(task, config, spec.seed)
     setup_seconds = time.perf_counter() - setup_started
-    loop = _Loop(spec, task, algorithm, batch_size, data, task_loss(task), learner, device)
+    loop = _Loop(spec, task, algorithm, batch_size, data, task_loss(task), learner, device, phases)
     loop.run()
+    phases.add("train", loop.train_seconds)
     return FinishedRun(
         spec=spec,
         task=task,
@@ -85,14 +90,16 @@ def train(spec: RunSpec, registry) -> FinishedRun:
         setup_seconds=setup_seconds,
         stopped_by=loop.stopped_by,
         cost_counters=dict(learner.cost_counters()) if hasattr(learner, "cost_counters") else {},
+        phases=phases,
     )
 
 
 class _Loop:
     """One run as it trains: presentations so far, the clock, the curve, the probes that are due."""
 
-    def __init__(self, spec: RunSpec, task, algorithm, batch_size: int, data: dict, loss, learner, device):
+    def __init__(self, spec: RunSpec, task, algorithm, batch_size: int, data: dict, loss, learner, device, phases):
         self.spec, self.data, self.loss, self.learner, self.device = spec, data, loss, learner, device
+        self.phases = phases
         self.batch_size = batch_size
         self.evaluate = Evaluator(task, algorithm, data, loss)
         n_train = len(data["y_train"])
@@ -157,17 +164,20 @@ class _Loop:
 
     def instrumented_step(self, x, y) -> None:
         instrument = self.instruments_due.pop(0)
-        self.sample[instrument] = self.measure[instrument](self.learner, x, y)
+        with self.phases(f"cost_probe:{instrument}"):
+            self.sample[instrument] = self.measure[instrument](self.learner, x, y)
         if not self.instruments_due:
             self.sample["state_bytes"] = instruments.state_bytes(self.learner)
             self.cost_samples.append(self.sample)
 
     def record_evaluation(self) -> None:
-        point = self.evaluate(self.learner, self.presentations)
+        with self.phases("evaluation"):
+            point = self.evaluate(self.learner, self.presentations)
         point["train_seconds"] = self.train_seconds
         if self.probe_batch is not None:
             x, y = self.data["x_train"][self.probe_batch], self.data["y_train"][self.probe_batch]
-            cosines = gradient_cosine(self.learner, x, y, self.loss)
+            with self.phases("fidelity_probe"):
+                cosines = gradient_cosine(self.learner, x, y, self.loss)
             if cosines is not None:
                 point["gradient_cosine"] = cosines
         self.curve.append(point)
