@@ -1,7 +1,8 @@
 """The local executor: many RunSpecs, each in its own worker process on this machine, a few at a time.
 
 Workers come from a fork server that has already imported torch, so a run
-starts in milliseconds, not seconds.  Each run gets a wall-clock limit (the
+starts in milliseconds, not seconds; they share one folder, where the first run of a task leaves what the
+others would compute alike (``harness.shared_cache``).  Each run gets a wall-clock limit (the
 process is killed when it passes it) and a memory limit (enforced inside the
 worker).  Whatever happens to a worker (an exception, a hang, a crash, an
 out-of-memory kill), the coordinating process records one failed run with the
@@ -37,7 +38,8 @@ class _Running:
     connection: object
     deadline: float
     log_path: str
-    started: float
+    started: float  # after the process started: the wall-clock limit counts from here
+    dispatched: float  # before: worker_start counts from here, so it includes starting the fork server
 
 
 def _context():
@@ -105,18 +107,19 @@ class LocalExecutor:
             shutil.rmtree(log_dir, ignore_errors=True)
 
     def _start(self, context, spec: RunSpec, log_dir: str) -> _Running:
-        started = time.monotonic()
+        dispatched = time.monotonic()
         receiver, sender = context.Pipe(duplex=False)
         log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
         process = context.Process(
             target=worker.main,
-            args=(spec.fields(), sender, log_path, self.memory_limit, self.threads, list(sys.path)),
+            args=(spec.fields(), sender, log_path, log_dir, self.memory_limit, self.threads, list(sys.path)),
             daemon=True,
         )
         process.start()
         sender.close()
         limit = self.time_limit or default_time_limit(spec)
-        return _Running(spec, process, receiver, started + limit, log_path, started)
+        started = time.monotonic()
+        return _Running(spec, process, receiver, started + limit, log_path, started, dispatched)
 
     def _poll(self, job: _Running) -> dict | None:
         """The run's result if it has one (finished, failed, died or timed out), else None."""
@@ -126,7 +129,7 @@ class LocalExecutor:
             except (EOFError, OSError):
                 result = None
             if result is not None:
-                _record_transfer(result, job.started, time.monotonic())
+                _record_transfer(result, job.dispatched, time.monotonic())
                 job.process.join(KILL_GRACE_SECONDS)
                 self._kill(job)
                 return result
@@ -152,12 +155,12 @@ class LocalExecutor:
         job.connection.close()
 
 
-def _record_transfer(result: dict, started: float, received: float) -> None:
+def _record_transfer(result: dict, dispatched: float, received: float) -> None:
     """Add the phases only the coordinator sees (starting the worker, sending the result back) to a finished run."""
     clock = result.pop("clock", None)
     phases = result.get("metrics", {}).get("phase_seconds")
     if clock and phases is not None:
-        phases["worker_start"] = clock["entered"] - started
+        phases["worker_start"] = clock["entered"] - dispatched
         phases["return"] = received - clock["sending"]
 
 

@@ -80,8 +80,16 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
     }
 
 
-def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None, threads: int, sys_path: list) -> None:
-    """Entry point of the worker process."""
+def main(
+    spec_fields: dict,
+    connection,
+    log_path: str,
+    shared_folder: str,
+    memory_limit: int | None,
+    threads: int,
+    sys_path: list,
+) -> None:
+    """Entry point of the worker process; ``shared_folder`` holds what the suite's runs share."""
     # Ctrl-C reaches the whole process group; the coordinator handles it and stops its workers, so that an
     # interrupted run is not recorded as a plugin's failure.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -99,8 +107,10 @@ def main(spec_fields: dict, connection, log_path: str, memory_limit: int | None,
         import torch
         from threadpoolctl import threadpool_limits
 
+        from harness import shared_cache
         from harness.registry import registry
 
+        shared_cache.use_folder(shared_folder)
         torch.set_num_threads(threads)
         threadpool_limits(threads)  # numpy's and scikit-learn's BLAS too (the unsupervised probe)
         spec = RunSpec.from_fields(spec_fields)

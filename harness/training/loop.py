@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import shared_cache
 from harness.errors import RunFailed
 from harness.learners import task_loss
 from harness.metrics import instruments
@@ -66,7 +67,7 @@ def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
     batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
     device = torch.device(spec.device)
     with phases("data_load"):
-        data = {name: torch.as_tensor(value).to(device) for name, value in vars(task.load()).items()}
+        data = {name: torch.as_tensor(value).to(device) for name, value in vars(shared_cache.splits(task)).items()}
     torch.manual_seed(spec.seed)
     setup_started = time.perf_counter()
     with device, phases("build"):

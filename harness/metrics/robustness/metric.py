@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from harness import shared_cache
 from harness.contract import Metric
 from harness.metrics.robustness import keys
 from harness.metrics.robustness.attacks import attack_perturbations, norm_of, prediction_changes, ray_search
@@ -68,7 +69,7 @@ def fixed_test_points(task, count: int):
     """A fixed, seeded subset of the task's test split (inputs and labels as tensors)."""
     import torch
 
-    splits = task.load()
+    splits = shared_cache.splits(task)
     order = torch.randperm(len(splits.y_test), generator=torch.Generator().manual_seed(SUBSET_SEED))[:count]
     return torch.as_tensor(splits.x_test)[order], torch.as_tensor(splits.y_test)[order]
 

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import torch
+
+from harness import Splits, shared_cache
+from harness.metrics.robustness.reference import backprop_model
+from harness.testing import CONFORMANCE_TASK
+
+
+@pytest.fixture
+def folder(tmp_path):
+    shared_cache.use_folder(tmp_path)
+    yield tmp_path
+    shared_cache.use_folder(None)
+
+
+def _new_process(folder):
+    """What another worker of the same suite sees: the folder, and nothing of this process's memory."""
+    shared_cache.use_folder(folder)
+
+
+class Counting:
+    def __init__(self, splits):
+        self.name, self.calls, self.splits = "counting", 0, splits
+
+    def load(self):
+        self.calls += 1
+        return self.splits
+
+
+def _splits(make):
+    return Splits(*(make(i) for i in range(6)))
+
+
+def test_the_first_worker_computes_the_splits_and_the_others_read_them_bit_for_bit(folder):
+    rng = np.random.default_rng(0)
+    task = Counting(_splits(lambda i: rng.standard_normal((5, 3)).astype(np.float32 if i % 2 == 0 else np.float64)))
+    first = shared_cache.splits(task)
+    assert shared_cache.splits(task) is first and task.calls == 1
+    _new_process(folder)
+    second = shared_cache.splits(task)
+    assert task.calls == 1
+    for name, array in vars(task.splits).items():
+        read = getattr(second, name)
+        assert read.dtype == array.dtype and read.tobytes() == array.tobytes()
+    assert not [path for path in folder.iterdir() if path.name.startswith(".partial-")]
+
+
+def test_splits_that_are_not_numpy_arrays_are_used_but_not_shared(folder):
+    task = Counting(_splits(lambda i: [[1.5, 2.0]]))
+    assert shared_cache.splits(task).x_train == [[1.5, 2.0]]
+    _new_process(folder)
+    shared_cache.splits(task)
+    assert task.calls == 2 and not list(folder.iterdir())
+
+
+def test_without_a_folder_values_live_in_the_process_only(tmp_path):
+    shared_cache.use_folder(None)
+    task = Counting(_splits(lambda i: np.zeros(2)))
+    shared_cache.splits(task)
+    shared_cache.use_folder(None)
+    shared_cache.splits(task)
+    assert task.calls == 2 and not list(tmp_path.iterdir())
+
+
+def test_the_reference_model_read_back_is_the_trained_one(folder):
+    trained = backprop_model(CONFORMANCE_TASK, torch.device("cpu"))
+    _new_process(folder)
+    read = backprop_model(CONFORMANCE_TASK, torch.device("cpu"))
+    assert read is not trained
+    assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), read.state_dict().values()))
+    assert not any(p.requires_grad for p in read.parameters())
