@@ -97,3 +97,28 @@ def test_the_leaderboard_shows_intervals_and_paired_differences_in_every_format(
     assert '"test_score_interval": [' in json_text and '"vs_reference": {' in json_text and '"tied": true' in json_text
     csv_text = to_csv(entries)
     assert "test_score_interval" in csv_text and "vs_reference:tied" in csv_text and "vs_reference:interval" in csv_text
+
+
+def test_on_real_runs_a_copy_of_bp_sgd_ties_with_it_and_a_frozen_one_does_not(faulty_plugins, tmp_path):
+    """End to end on the tiny conformance task: the same rule under another name (an explicit default) gets the
+    same data order per seed, hence zero differences; lr = 0 (no learning: the negative control) is not tied."""
+    from harness.contract import Budget
+    from harness.execution import matrix
+    from harness.execution.local_executor import LocalExecutor
+    from harness.registry import registry
+    from harness.results.store import Store
+    from harness.training.spec import RunSpec
+
+    configs = ({}, {"batch_size": 32}, {"lr": 0.0})
+    specs = [
+        RunSpec("conformance", "bp-sgd", seed, Budget(320, 30), config=config, suite="quick")
+        for config in configs
+        for seed in range(3)
+    ]
+    with Store(tmp_path / "r.sqlite") as store:
+        assert matrix.run_matrix(specs, store, LocalExecutor(jobs=2), registry()).finished == len(specs)
+        entries = {e["label"]: e for e in aggregate(store.runs())}
+    same = entries["bp-sgd [batch_size=32]"]["vs_reference"]
+    assert same["seeds"] == [0, 1, 2] and same["mean"] == 0 and same["tied"] is True
+    frozen = entries["bp-sgd [lr=0.0]"]["vs_reference"]
+    assert frozen["interval"][1] < 0 and frozen["tied"] is False
