@@ -78,15 +78,15 @@ def _suite_view(suite: str, entries: list[dict]) -> dict | None:
             for task, (low, high) in scales.items()
             if (task, algorithm) in cells
         }
-        paired_tasks = [t for t in tasks if (t, algorithm) in cells]
+        ran_on = [t for t in tasks if (t, algorithm) in cells]
         iqm, iqm_interval = _iqm(list(normalised.values()))
         improvement, improvement_interval = probability_of_improvement(
-            [_scores(cells[t, algorithm]) for t in paired_tasks], [reference_scores[t] for t in paired_tasks]
+            [_scores(cells[t, algorithm]) for t in ran_on], [reference_scores[t] for t in ran_on]
         )
         rules.append(
             {
                 "algorithm": algorithm,
-                "tasks": paired_tasks,
+                "tasks": ran_on,
                 "presentations_to_target": {t: None if math.isinf(c) else c for t, c in costs[algorithm].items()},
                 "ratios": {t: None if math.isinf(r) else r for t, r in ratios.items()},
                 "profile": {f"{tau:g}": profile(ratios.values(), tau) for tau in PROFILE_POINTS},
@@ -98,7 +98,7 @@ def _suite_view(suite: str, entries: list[dict]) -> dict | None:
                 "probability_of_improvement_interval": improvement_interval,
             }
         )
-    rules.sort(key=lambda r: (-(r["iqm_normalised_score"] if r["iqm_normalised_score"] is not None else -math.inf),))
+    rules.sort(key=lambda r: -(r["iqm_normalised_score"] if r["iqm_normalised_score"] is not None else -math.inf))
     return {
         "suite": suite,
         "reference": REFERENCE,
