@@ -18,6 +18,7 @@ import click
 from harness.errors import HarnessError
 from harness.execution.executors import EXECUTORS
 from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
+from harness.execution.suites import SELECTION_SEEDS
 from harness.report.text import FORMATS as REPORT_FORMATS
 from harness.results.exchange import FORMATS as EXPORT_FORMATS
 from harness.results.store import DEFAULT_PATH
@@ -93,7 +94,10 @@ def _describe(kind: str) -> list[dict]:
         ]
     if kind == "metrics":
         return [{"name": m.name, "description": m.description} for m in registry.metrics.values()]
-    return [{"name": s.name, "description": s.description, "seeds": s.seeds} for s in SUITES.values()]
+    return [
+        {"name": s.name, "description": s.description, "seeds": s.seeds, "first_seed": s.first_seed}
+        for s in SUITES.values()
+    ]
 
 
 @cli.command("list")
@@ -134,10 +138,15 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 
 
 @cli.command()
-@click.option("--suite", default="quick", show_default=True, help="quick or standard.")
+@click.option("--suite", default="quick", show_default=True, help="quick, standard or selection.")
 @click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
 @click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
 @click.option("--seeds", type=int, help="Number of seeds (default: the suite's).")
+@click.option(
+    "--first-seed",
+    type=int,
+    help=f"First seed (default: the suite's; reporting suites stay below {SELECTION_SEEDS}, selection from it on).",
+)
 @click.option(
     "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an algorithm setting (repeatable)."
 )
@@ -188,6 +197,7 @@ def run(
     tasks,
     algorithms,
     seeds,
+    first_seed,
     settings,
     db,
     jobs,
@@ -219,7 +229,7 @@ def run(
 
     registry = _registry()
     device = environment.resolve_device(device)
-    specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device)
+    specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed)
     executor = make_executor(
         executor_name,
         jobs=jobs,
@@ -261,14 +271,25 @@ def run(
 @click.option("--format", "fmt", type=click.Choice((*REPORT_FORMATS, "html")), default="md", show_default=True)
 @click.option("--suite", help="Only this suite.")
 @click.option("--out", type=click.Path(), help="Write to this file (a directory for html) instead of stdout.")
-def report(db, fmt, suite, out):
-    """Print the leaderboard from the store, or write it as HTML pages with plots."""
+@click.option(
+    "--across-tasks",
+    is_flag=True,
+    help="Only the view across tasks: performance profiles, IQM of the normalised score, P(better than bp-sgd).",
+)
+def report(db, fmt, suite, out, across_tasks):
+    """Print the leaderboard from the store, or write it as HTML pages with plots.
+
+    The Markdown leaderboard and the HTML pages end with the view across tasks; ``--across-tasks`` prints
+    that view alone (md, csv or json).
+    """
     from harness.report.aggregate import aggregate
-    from harness.report.text import render
+    from harness.report.text import render, render_across_tasks
     from harness.results.store import Store
 
     if fmt == "html" and not out:
         raise HarnessError("--format html needs --out DIR")
+    if fmt == "html" and across_tasks:
+        raise HarnessError("--across-tasks is a section of every HTML page; drop it or choose md, csv or json")
     with Store(db, create=False) as store:
         rows = store.runs(suite)
     if fmt == "html":
@@ -277,7 +298,7 @@ def report(db, fmt, suite, out):
         for path in html_page.write(rows, out, _registry()):
             click.echo(f"wrote {path}")
         return
-    text = render(aggregate(rows, _registry()), fmt)
+    text = (render_across_tasks if across_tasks else render)(aggregate(rows, _registry()), fmt)
     if out:
         try:
             Path(out).write_text(text + "\n", encoding="utf-8")

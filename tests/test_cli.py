@@ -52,6 +52,8 @@ def test_list_does_not_import_torch():
         (["run", "--algorithm", "fa", "--set", "momentun=0.9"], "'momentun' is not a setting of fa"),
         (["run", "--jobs", "0"], "--jobs"),
         (["run", "--seeds", "0"], "--seeds must be at least 1"),
+        (["run", "--first-seed", "999"], "seeds 999-1001 reach the selection seeds"),
+        (["run", "--suite", "selection", "--first-seed", "0"], "seed 0 is a reported seed"),
         (["run", "--memory-limit", "nan"], "'nan' is not a finite number"),
         (["run", "--time-limit", "inf"], "'inf' is not a finite number"),
         (["run", "--task", "mnist5"], "did you mean 'mnist5k' or 'mnist1d'?"),

@@ -1,8 +1,14 @@
 """Suites: named matrices of runs.
 
 * ``quick`` (the default): every installed algorithm on every task it
-  supports, 2 seeds, each task's reduced ``quick_budget``; ≤ 10 minutes on 2 cores.
-* ``standard``: the tasks' full budgets and 5 seeds; what leaderboards publish.
+  supports, seeds 0, 1, 2, each task's reduced ``quick_budget``.
+* ``standard``: the tasks' full budgets and seeds 0..4; what leaderboards publish.
+* ``selection``: the quick budgets on seeds 1000..1004, for whoever picks a default, a floor or a
+  threshold: a number chosen on the seeds it is then reported on would be tested on its own training data.
+
+Seeds are the run's seed (initialisation and data order; the splits never depend on it).  Reporting
+suites run seeds below ``SELECTION_SEEDS``; the selection suite runs seeds from it on; ``plan`` refuses a
+``first_seed`` that would mix the two.
 """
 
 from __future__ import annotations
@@ -22,14 +28,26 @@ class Suite:
     description: str
     seeds: int
     quick: bool  # use the tasks' quick budgets
+    first_seed: int = 0
+    selection: bool = False  # its seeds pick defaults, floors and thresholds; never reported
 
     def budget(self, task):
         return task.quick_budget if self.quick else task.budget
 
 
+SELECTION_SEEDS = 1000  # seeds from here on are for selection; reported seeds are below it
+
 SUITES = {
-    "quick": Suite("quick", "every algorithm on every task, reduced budgets, 2 seeds (≤ 10 min on 2 cores)", 2, True),
-    "standard": Suite("standard", "every algorithm on every task, full budgets, 5 seeds (for publication)", 5, False),
+    "quick": Suite("quick", "every algorithm on every task, reduced budgets, seeds 0-2", 3, True),
+    "standard": Suite("standard", "every algorithm on every task, full budgets, seeds 0-4 (for publication)", 5, False),
+    "selection": Suite(
+        "selection",
+        "quick budgets on seeds 1000-1004: for choosing defaults, floors and thresholds, never reported",
+        5,
+        True,
+        first_seed=SELECTION_SEEDS,
+        selection=True,
+    ),
 }
 DEFAULT_SUITE = "quick"
 
@@ -48,13 +66,17 @@ def plan(
     seeds: int | None = None,
     overrides: dict | None = None,
     device: str = "cpu",
+    first_seed: int | None = None,
 ) -> list[RunSpec]:
-    """The runs of a suite, narrowed to the given tasks and algorithms; unknown names are errors."""
+    """The runs of a suite, narrowed to the given tasks and algorithms; unknown names are errors.
+
+    ``seeds`` runs (default: the suite's) from ``first_seed`` on (default: the suite's); a reporting suite
+    refuses seeds at or above ``SELECTION_SEEDS``, the selection suite seeds below it.
+    """
     chosen = suite(suite_name)
+    seed_range = _seed_range(chosen, seeds, first_seed)
     task_list = [registry.task(name) for name in tasks] or list(registry.tasks.values())
     algorithm_list = [registry.algorithm(name) for name in algorithms] or list(registry.algorithms.values())
-    if seeds is not None and seeds < 1:
-        raise HarnessError(f"--seeds must be at least 1, got {seeds}")
     for key, value in (overrides or {}).items():
         for algorithm in algorithm_list:
             known = set(algorithm.defaults) | {"batch_size"}
@@ -83,8 +105,28 @@ def plan(
             device=device,
         )
         for task, algorithm in pairs
-        for seed in range(chosen.seeds if seeds is None else seeds)
+        for seed in seed_range
     ]
+
+
+def _seed_range(chosen: Suite, seeds: int | None, first_seed: int | None) -> range:
+    if seeds is not None and seeds < 1:
+        raise HarnessError(f"--seeds must be at least 1, got {seeds}")
+    start = chosen.first_seed if first_seed is None else first_seed
+    if start < 0:
+        raise HarnessError(f"--first-seed must be at least 0, got {start}")
+    seed_range = range(start, start + (chosen.seeds if seeds is None else seeds))
+    if chosen.selection and seed_range.start < SELECTION_SEEDS:
+        raise HarnessError(
+            f"the {chosen.name} suite picks defaults, floors and thresholds on seeds from {SELECTION_SEEDS} on; "
+            f"seed {seed_range.start} is a reported seed"
+        )
+    if not chosen.selection and seed_range.stop > SELECTION_SEEDS:
+        raise HarnessError(
+            f"the {chosen.name} suite reports seeds below {SELECTION_SEEDS}; seeds {seed_range.start}-"
+            f"{seed_range.stop - 1} reach the selection seeds (use --suite selection to choose on them)"
+        )
+    return seed_range
 
 
 def setting_problem(key: str, value, default) -> str | None:

@@ -1,7 +1,9 @@
 """Stored runs aggregated per (suite, task, algorithm, settings): the leaderboard's entries, and its ladders.
 
 Aggregation over seeds: means (and sample standard deviation) for the task's score (accuracy, or skill for
-regression tasks), AULC and gradient cosine; medians for costs; for each target, the median over seeds of
+regression tasks), AULC and gradient cosine; for the score also its 95% bootstrap interval over seeds and
+the paired difference to ``bp-sgd`` (``REFERENCE``, default settings) on the same seeds, with its interval
+and whether it is tied (``harness.report.intervals``); medians for costs; for each target, the median over seeds of
 presentations-to-target, where a seed that never reached it counts as infinitely many (so the median is
 null when half or more of the seeds failed to reach it).  Failed runs are counted, never averaged.
 """
@@ -14,8 +16,10 @@ import statistics
 from collections import defaultdict
 
 from harness.metrics.robustness import keys
+from harness.report.intervals import mean_interval, paired_difference
 
 CONTROL = "control"  # the family of baselines that learn no hidden layer (a readout alone, frozen features)
+REFERENCE = "bp-sgd"  # what every rule's paired difference is taken against
 
 
 def _mean(values):
@@ -66,6 +70,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
     entries = []
     for (suite, task, algorithm, overrides), runs in groups.items():
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
+        by_seed = {run["seed"]: _score(run["metrics"]) for run in runs if run["status"] == "finished"}
         targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)
         paper_accuracy, paper_source = published.get((task, algorithm), (None, None))
         layer_names = sorted({name for m in finished for name in (m.get("gradient_cosine_layers") or {})})
@@ -85,6 +90,8 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "ladder": list(rungs[task]) if task in rungs else None,
                 "test_score_mean": _mean(_score(m) for m in finished),
                 "test_score_std": _std([_score(m) for m in finished]),
+                "test_score_interval": mean_interval(by_seed.values()),
+                "test_score_by_seed": dict(sorted(by_seed.items())),
                 "test_accuracy_mean": _mean(m.get("test_accuracy") for m in finished),
                 "test_accuracy_std": _std([m.get("test_accuracy") for m in finished]),
                 "control": algorithm in controls,
@@ -115,6 +122,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 **_robustness(finished),
             }
         )
+    _pair_with_reference(entries)
     entries.sort(
         key=lambda e: (
             e["suite"],
@@ -124,6 +132,19 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
         )
     )
     return entries
+
+
+def _pair_with_reference(entries: list[dict]) -> None:
+    """Each entry's ``vs_reference``: its paired difference to the reference on its task (None for the
+    reference itself, or where the reference has no runs)."""
+    references = {(e["suite"], e["task"]): e for e in entries if e["algorithm"] == REFERENCE and not e["overrides"]}
+    for entry in entries:
+        reference = references.get((entry["suite"], entry["task"]))
+        entry["vs_reference"] = (
+            None
+            if reference is None or reference is entry
+            else paired_difference(entry["test_score_by_seed"], reference["test_score_by_seed"])
+        )
 
 
 def _robustness(finished: list[dict]) -> dict:

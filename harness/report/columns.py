@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.metrics.robustness import keys
-from harness.report.aggregate import carried_bytes
+from harness.report.aggregate import REFERENCE, carried_bytes
 
 
 def _bracket_text(norm: str):
@@ -45,6 +45,26 @@ def _first_target_presentations(entry):
     return next(iter(entry["presentations_to_target"].values()), None)
 
 
+def interval_text(interval, digits=3) -> str:
+    return "–" if interval is None else f"[{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
+
+
+def _difference_text(entry) -> str:
+    """The mean paired difference to the reference, its interval, and "tied" when the interval holds zero."""
+    if entry["algorithm"] == REFERENCE and not entry["overrides"]:
+        return "reference"
+    difference = entry.get("vs_reference")
+    if difference is None:
+        return "–"
+    tied = " tied" if difference["tied"] else ""
+    return f"{difference['mean']:+.3f} {interval_text(difference['interval'])}{tied}"
+
+
+def _difference_sort(entry):
+    difference = entry.get("vs_reference")
+    return difference["mean"] if difference else None
+
+
 def _cost_text(entry) -> str:
     return ", ".join(f"{v:.3g} {unit}" for unit, v in entry["cost_per_presentation"].items() if v is not None) or "–"
 
@@ -58,6 +78,12 @@ COLUMNS = (
         lambda e: f"{number(e['test_score_mean'])} ± {number(e['test_score_std'])}",
         lambda e: e["test_score_mean"],
     ),
+    (
+        "95% CI",
+        lambda e: interval_text(e.get("test_score_interval")),
+        lambda e: (e.get("test_score_interval") or [None])[0],
+    ),
+    (f"vs {REFERENCE} (paired)", _difference_text, _difference_sort),
     ("paper", lambda e: number(e["published_accuracy"]), lambda e: e["published_accuracy"]),
     ("AULC", lambda e: number(e["aulc_mean"]), lambda e: e["aulc_mean"]),
     ("to 1st target", _first_target, _first_target_presentations),
@@ -94,3 +120,52 @@ def ladder_table(ladder: dict) -> tuple[list[str], list[list[str]]]:
             )
         rows.append(cells)
     return headers, rows
+
+
+def _with_interval(value_key: str, interval_key: str):
+    return lambda rule: f"{number(rule[value_key])} {interval_text(rule[interval_key])}"
+
+
+# The view across tasks (``harness.report.across_tasks``), one row per rule: (header, text, sort value).
+ACROSS_TASKS_COLUMNS = (
+    ("algorithm", lambda r: r["algorithm"], lambda r: r["algorithm"]),
+    ("tasks", lambda r: str(len(r["tasks"])), lambda r: len(r["tasks"])),
+    (
+        "IQM normalised score [95% CI]",
+        _with_interval("iqm_normalised_score", "iqm_interval"),
+        lambda r: r["iqm_normalised_score"],
+    ),
+    (
+        f"P(better than {REFERENCE}) [95% CI]",
+        _with_interval("probability_of_improvement", "probability_of_improvement_interval"),
+        lambda r: r["probability_of_improvement"],
+    ),
+    *(
+        (f"ρ({tau})", lambda r, tau=tau: number(r["profile"][tau], digits=2), lambda r, tau=tau: r["profile"][tau])
+        for tau in ("1", "2", "4")
+    ),
+    (
+        "integrated profile (r_max 4)",
+        lambda r: number(r["integrated_profile"], digits=2),
+        lambda r: r["integrated_profile"],
+    ),
+)
+
+
+def across_tasks_notes(view: dict) -> list[str]:
+    """What the view's numbers are taken over: its tasks and targets, the normalisation, what is left out."""
+    targets = ", ".join(f"{task} ({view['targets'][task] or 'no target'})" for task in view["tasks"])
+    lines = [
+        f"Over the tasks {view['reference']} runs on, with the target whose presentations the profiles count "
+        f"(the highest that {view['reference']} reaches): {targets}.",
+        f"Normalised score per run: 0 = {view['floor']}, 1 = {view['reference']} (their mean scores on the task); "
+        "IQM = interquartile mean over all the rule's runs; P(better) = probability that a run of the rule "
+        f"beats a run of {view['reference']} on the same task, averaged over tasks; 95% stratified-bootstrap "
+        "intervals over seeds. ρ(τ) = fraction of tasks reached within τ× the presentations of the fastest rule; "
+        f"integrated profile = the mean of ρ over τ from 1 to {view['r_max']:g}.",
+    ]
+    if view["not_normalised"]:
+        lines.append(
+            "Not normalised: " + "; ".join(f"{task} ({why})" for task, why in view["not_normalised"].items()) + "."
+        )
+    return lines

@@ -1,7 +1,7 @@
 """``creditbench report --format html --out DIR``: one self-contained page per suite, plus an index.
 
 Each page carries the sortable leaderboard and, per task, the figures of
-``harness.report.plots`` embedded as PNG data URIs, so a page can be mailed or
+``harness.report.plots`` embedded as PNG data URIs, then the view across tasks with its performance profiles, so a page can be mailed or
 archived alone.  Every string that comes from a plugin or the store goes
 through Jinja2's autoescaping: a plugin named ``<script>`` renders as text.
 """
@@ -15,8 +15,9 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.report import plots
+from harness.report.across_tasks import across_tasks
 from harness.report.aggregate import aggregate, grouped, ladders
-from harness.report.columns import COLUMNS, LADDER_CELL, ladder_table
+from harness.report.columns import ACROSS_TASKS_COLUMNS, COLUMNS, LADDER_CELL, across_tasks_notes, ladder_table
 from harness.report.text import against_controls, robustness_notes
 
 FIGURES = (  # (caption, draw, why a figure may be missing)
@@ -53,10 +54,10 @@ def _sort_value(value):
     return "" if value is None else value
 
 
-def _table(entries: list[dict]) -> dict:
+def _table(entries: list[dict], columns=COLUMNS) -> dict:
     return {
-        "headers": [name for name, _, _ in COLUMNS],
-        "rows": [[(text(e), _sort_value(sort(e))) for _, text, sort in COLUMNS] for e in entries],
+        "headers": [name for name, _, _ in columns],
+        "rows": [[(text(e), _sort_value(sort(e))) for _, text, sort in columns] for e in entries],
     }
 
 
@@ -92,6 +93,14 @@ def suite_page(suite: str, rows: list[dict], registry) -> str:
         }
         for ladder in ladders(entries)
     ]
+    across = [
+        {
+            "notes": across_tasks_notes(view),
+            "table": _table(view["rules"], ACROSS_TASKS_COLUMNS),
+            "figure": (png := plots.performance_profiles(view)) and _data_uri(png),
+        }
+        for view in across_tasks(entries)
+    ]
     failures = [row for row in rows if row["status"] == "failed"]
     return (
         _environment()
@@ -100,6 +109,7 @@ def suite_page(suite: str, rows: list[dict], registry) -> str:
             suite=suite,
             tasks=tasks,
             ladders=ladder_views,
+            across=across,
             failures=failures,
             versions=sorted({row["code_version"] for row in rows}),
             n_runs=len(rows),

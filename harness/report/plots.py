@@ -16,6 +16,9 @@ returns one figure, or None when there is nothing to draw:
   memory and time per training step against the parameter the tasks vary.
 * ``gradient_fidelity``: cosine between the update and backprop's gradient
   (mean over weight matrices) against presentations.
+
+and, for the view across tasks (``harness.report.across_tasks``), ``performance_profiles``: each rule's
+fraction of tasks reached within τ times the fastest rule's presentations, against τ.
 """
 
 from __future__ import annotations
@@ -279,4 +282,32 @@ def scaling_ladder(ladder: dict) -> bytes | None:
             title=f"{ladder['family']}: {panel} by {ladder['parameter']}",
         )
         _legend(axes)
+    return _png(figure)
+
+
+def performance_profiles(view: dict) -> bytes | None:
+    """Dolan–Moré profiles of a view across tasks, τ on a log axis up to past the largest finite ratio."""
+    ratios = [r for rule in view["rules"] for r in rule["ratios"].values() if r is not None]
+    if not ratios:
+        return None
+    tau_max = max(2 * view["r_max"], 2 * max(ratios))
+    figure, (axes,) = _figure()
+    n_tasks = len(view["tasks"])
+    for rule in view["rules"]:
+        reached = sorted(r for r in rule["ratios"].values() if r is not None)
+        axes.step(
+            [1, *reached, tau_max],
+            [0.0, *[(i + 1) / n_tasks for i in range(len(reached))], len(reached) / n_tasks],
+            where="post",
+            label=rule["algorithm"],
+        )
+    axes.axvline(view["r_max"], color="grey", linestyle=":", linewidth=1, label=f"r_max = {view['r_max']:g}")
+    axes.set(
+        xscale="log",
+        ylim=(0, 1.02),
+        xlabel="τ (presentations to the profile target / the fastest rule's)",
+        ylabel="fraction of tasks",
+        title=f"performance profiles over {n_tasks} tasks ({view['suite']} suite)",
+    )
+    _legend(axes)
     return _png(figure)

@@ -1,4 +1,5 @@
-"""The leaderboard as text: Markdown (with the notes under each task's table), CSV and JSON."""
+"""The leaderboard as text: Markdown (with the notes under each task's table, and the view across tasks), CSV
+and JSON; and the view across tasks alone in the same three formats."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import io
 import json
 
 from harness.metrics.robustness import keys
+from harness.report.across_tasks import across_tasks
 from harness.report.aggregate import grouped, ladders
-from harness.report.columns import COLUMNS, LADDER_CELL, ladder_table, number
+from harness.report.columns import ACROSS_TASKS_COLUMNS, COLUMNS, LADDER_CELL, across_tasks_notes, ladder_table, number
 
 FORMATS = ("md", "csv", "json")
 
@@ -40,7 +42,18 @@ def to_markdown(entries: list[dict]) -> str:
         out.extend("\n" + _escape_markdown(line) for line in robustness_notes(group))
         out.append("")
     out.extend(ladder_markdown(ladder) for ladder in ladders(entries))
+    out.extend(across_tasks_markdown(view) for view in across_tasks(entries))
     return "\n".join(out)
+
+
+def across_tasks_markdown(view: dict) -> str:
+    out = [f"### Across tasks ({view['suite']} suite)\n"]
+    out.extend(_escape_markdown(line) + "\n" for line in across_tasks_notes(view))
+    out.append("| " + " | ".join(name for name, _, _ in ACROSS_TASKS_COLUMNS) + " |")
+    out.append("|" + "|".join("---" for _ in ACROSS_TASKS_COLUMNS) + "|")
+    for rule in view["rules"]:
+        out.append("| " + " | ".join(_escape_markdown(text(rule)) for _, text, _ in ACROSS_TASKS_COLUMNS) + " |")
+    return "\n".join(out) + "\n"
 
 
 def against_controls(group: list[dict]) -> list[str]:
@@ -118,16 +131,16 @@ def to_csv(entries: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _flatten(entry: dict) -> dict:
+def _flatten(entry: dict, prefix: str = "") -> dict:
+    """Nested dicts become ``outer:inner`` columns; lists (seeds, an interval's bounds) one "; "-joined cell."""
     flat = {}
     for key, value in entry.items():
         if isinstance(value, dict):
-            for inner, inner_value in value.items():
-                flat[f"{key}:{inner}"] = inner_value
+            flat.update(_flatten(value, f"{prefix}{key}:"))
         elif isinstance(value, list):
-            flat[key] = "; ".join(map(str, value))
+            flat[f"{prefix}{key}"] = "; ".join(map(str, value))
         else:
-            flat[key] = value
+            flat[f"{prefix}{key}"] = value
     return flat
 
 
@@ -137,3 +150,13 @@ def to_json(entries: list[dict]) -> str:
 
 def render(entries: list[dict], fmt: str) -> str:
     return {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](entries)
+
+
+def render_across_tasks(entries: list[dict], fmt: str) -> str:
+    """The view across tasks alone: Markdown sections, one CSV row per (suite, rule), or the JSON views."""
+    views = across_tasks(entries)
+    if fmt == "md":
+        return "\n".join(across_tasks_markdown(view) for view in views)
+    if fmt == "json":
+        return json.dumps(views, indent=2, allow_nan=False)
+    return to_csv([{"suite": view["suite"], **rule} for view in views for rule in view["rules"]])

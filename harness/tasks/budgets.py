@@ -1,7 +1,7 @@
 """Training-time caps per run, shared by the built-in tasks.
 
 Presentation budgets are what every rule gets; the caps keep the suites within their time limits on 2 cores
-(quick: every rule × every task × 2 seeds in ≤ 10 min; standard: × 5 seeds in ≤ 90 min).  A rule that is
+(quick: every rule × every task × 3 seeds; standard: × 5 seeds in ≤ 90 min).  A rule that is
 expensive per presentation is stopped by the cap and pays in accuracy.
 """
 

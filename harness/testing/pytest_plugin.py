@@ -8,7 +8,10 @@ becomes an item with an id like ``digits::fa::seed0`` (so ``-k``, ``-x`` and
 ``creditbench run`` (completed runs are reused), and asserts that the run is
 sane: finished, finite, above chance, and at or above the floor its algorithm
 declares for that task (``Algorithm.floors``).  The leaderboard is printed in
-the terminal summary and written to a file.
+the terminal summary and written to a file.  Floors and the thresholds of
+claims are chosen on ``--creditbench-suite selection`` (seeds from 1000) and
+checked on the reported suites' seeds (0..n-1), so that no check is passed on
+the seeds its threshold was tuned on.
 
 Paper claims that compare algorithms on real tasks are ordinary tests marked
 ``@pytest.mark.creditbench_claim``: they are skipped unless ``--benchmark`` is

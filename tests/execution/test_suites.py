@@ -33,6 +33,31 @@ def test_a_setting_must_have_its_defaults_type(key, value, default, problem):
 
 def test_plan_refuses_a_bad_value_before_planning_anything():
     registry = build_registry()
-    assert len(plan(registry, tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 0.05})) == 2
+    assert len(plan(registry, tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 0.05})) == 3
     with pytest.raises(HarnessError, match=r'--set lr="fast": expected a number .* for bp-sgd'):
         plan(registry, tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": "fast"})
+
+
+def test_reporting_suites_run_seeds_from_zero_and_the_selection_suite_from_1000():
+    registry = build_registry()
+    seeds = {
+        name: [spec.seed for spec in plan(registry, name, tasks=["digits"], algorithms=["bp-sgd"])]
+        for name in ("quick", "standard", "selection")
+    }
+    assert seeds == {"quick": [0, 1, 2], "standard": [0, 1, 2, 3, 4], "selection": [1000, 1001, 1002, 1003, 1004]}
+    selection = plan(registry, "selection", tasks=["digits"], algorithms=["bp-sgd"], seeds=2, first_seed=1010)
+    assert [spec.seed for spec in selection] == [1010, 1011] and {spec.suite for spec in selection} == {"selection"}
+
+
+@pytest.mark.parametrize(
+    "suite, seeds, first_seed, message",
+    [
+        ("quick", None, 998, "seeds 998-1000 reach the selection seeds"),
+        ("standard", 1001, None, "seeds 0-1000 reach the selection seeds"),
+        ("selection", None, 0, "seed 0 is a reported seed"),
+        ("quick", None, -1, "--first-seed must be at least 0"),
+    ],
+)
+def test_a_suite_refuses_seeds_of_the_other_kind(suite, seeds, first_seed, message):
+    with pytest.raises(HarnessError, match=message):
+        plan(build_registry(), suite, tasks=["digits"], algorithms=["bp-sgd"], seeds=seeds, first_seed=first_seed)

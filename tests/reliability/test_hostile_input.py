@@ -77,10 +77,11 @@ def test_a_json_value_round_trips_through_set(key, value):
 # the command line ----------------------------------------------------------------------------------------------
 
 OPTION_VALUES = {
-    "--suite": st.sampled_from(["quick", "standard", "huge", ""]),
+    "--suite": st.sampled_from(["quick", "standard", "selection", "huge", ""]),
     "--task": st.sampled_from(["digits", "conformance", "cifar", ""]) | st.text(max_size=8),
     "--algorithm": st.sampled_from(["bp-sgd", "fa", "nope"]) | st.text(max_size=8),
     "--seeds": st.integers(-3, 3).map(str) | st.text(max_size=4),
+    "--first-seed": st.integers(-3, 2000).map(str) | st.text(max_size=4),
     "--set": st.text(max_size=12),
     "--jobs": st.integers(-2, 300).map(str) | st.text(max_size=4),
     "--threads": st.integers(-2, 300).map(str),
@@ -122,6 +123,7 @@ def test_any_run_options_end_in_one_line_and_exit_2_with_nothing_written(options
                 "--format",
                 "--suite",
                 "--json",
+                "--across-tasks",
                 "nope",
                 "md",
                 "html",

@@ -66,7 +66,10 @@ def test_leaderboard_shows_paper_figures_and_which_rules_beat_each_control():
     by_name = {e["algorithm"]: e for e in entries}
     assert by_name["rule-a"]["published_accuracy"] == 0.98 and by_name["rule-b"]["published_accuracy"] is None
     text = to_markdown(entries)
-    assert "| rule-a | 1 | 0.900 ± 0.000 | 0.980 |" in text and "Paper figures: rule-a: Someone et al. 2020" in text
+    assert (
+        "| rule-a | 1 | 0.900 ± 0.000 | – | – | 0.980 |" in text
+        and "Paper figures: rule-a: Someone et al. 2020" in text
+    )
     assert "Against random-features (0.700): above: rule-a; not above: rule-b." in text
     assert "Pre-trained before the task budget (presentations of its own training distribution): rule-b 5,000" in text
 
