@@ -67,6 +67,11 @@ COLUMNS = (
     ("state KiB", lambda e: number(e.get("state_bytes"), 1 / 1024, 1), lambda e: e.get("state_bytes")),
     ("peak KiB", lambda e: number(e["peak_bytes"], 1 / 1024, 1), lambda e: e["peak_bytes"]),
     ("grad cos", lambda e: number(e["gradient_cosine"], digits=2), lambda e: e["gradient_cosine"]),
+    (
+        "applied cos",
+        lambda e: number(e.get("gradient_cosine_applied"), digits=2),
+        lambda e: e.get("gradient_cosine_applied"),
+    ),
     ("own cost per presentation", _cost_text, _cost_text),
     *(
         (f"{label} bracket", _bracket_text(norm), lambda e, norm=norm: e.get(keys.quartile("upper", norm, "median")))
