@@ -32,9 +32,10 @@ hidden-layer mean against the rule's declared objective; ``gradient_cosine_appli
 matrices of the applied change's cosine.  A network without hidden layers has no ``gradient_cosine``.
 
 **Rules without a direction** show ``gradient_cosine`` None ("—"), never a substitute: a genetic algorithm's
-selection and mutation estimate no gradient, and rules whose update is several optimiser steps on local
-objectives (altmin, forward-forward) or unsupervised (rbm-cd) implement no ``update_direction``.  Their applied
-cosine is still measured.  **Stochastic rules** (es, uoro) are measured on the one draw their next training step
+selection and mutation estimate no gradient, so ``ga`` implements no ``update_direction``; its applied cosine is
+still measured.  Learners without a surrogate (ff, rbm-cd) have no entry at all.  Rules that take their own steps
+report the direction of the first: altmin each layer's gradient of its local loss at the optimised codes, hsic
+each layer's gradient of its own objective.  **Stochastic rules** (es, uoro) are measured on the one draw their next training step
 would make (their generator's state is part of the learner's state), so the number is a single estimate's cosine,
 noisy from evaluation to evaluation, not the cosine of the estimator's mean.
 """

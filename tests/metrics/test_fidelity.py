@@ -137,11 +137,13 @@ def test_a_learner_without_surrogate_has_no_gradient_fidelity():
     assert all(value is None for value in summarise(None).values())
 
 
-@pytest.mark.parametrize("name", ["bp-adam", "es", "fa", "dtp", "pc"])
+@pytest.mark.parametrize("name", ["bp-adam", "es", "fa", "dtp", "pc", "ep", "altmin", "hsic"])
 def test_the_probe_restores_a_stateful_rule(name):
     probed, untouched = _trained(name), _trained(name)
     x, y = _batches(CONFORMANCE_TASK)[-1]
     measured = probe(probed, x, y, cross_entropy)
+    assert measured["direction"], name
+    assert (measured["objective"] is not None) == (name in ("pc", "ep")), name
     assert all(abs(c) <= 1 + 1e-5 for layers in (measured["direction"], measured["applied"]) for c in layers.values())
     probed.train_step(x, y)
     untouched.train_step(x, y)
