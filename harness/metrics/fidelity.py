@@ -144,6 +144,8 @@ def summarise(measured: dict | None) -> dict:
     """The summary numbers of one probe (module docstring); every value None when nothing was measured."""
     if not measured:
         return dict.fromkeys(SUMMARY_KEYS)
+    if "applied" not in measured:  # a store written before directions were measured: applied cosines per tensor
+        measured = {"direction": None, "objective": None, "applied": measured, "output": []}
     output = set(measured["output"])
     direction, objective, applied = measured["direction"], measured["objective"], measured["applied"]
     hidden = [name for name in (direction or {}) if name not in output]

@@ -148,3 +148,8 @@ def test_the_probe_restores_a_stateful_rule(name):
     probed.train_step(x, y)
     untouched.train_step(x, y)
     assert torch.equal(probed.predict(x), untouched.predict(x)), name
+
+
+def test_a_probe_from_an_older_store_reads_as_applied_cosines_only():
+    summary = summarise({"0.weight": 0.5, "0.bias": 0.1, "2.weight": 0.7})
+    assert summary["gradient_cosine"] is None and summary["gradient_cosine_applied"] == pytest.approx(0.6)
