@@ -112,7 +112,7 @@ def probe(learner, x, y, loss) -> dict | None:
     saved_state = copy.deepcopy(learner.state_dict())
     devices = [x.device] if x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        direction = learner.update_direction(x, y)
+        direction = learner.update_direction(x, y) if hasattr(learner, "update_direction") else None
         direction = None if direction is None else {name: d.detach().clone() for name, d in direction.items()}
     learner.load_state_dict(copy.deepcopy(saved_state))
     before = {name: p.detach().clone() for name, p in parameters.items()}
@@ -140,6 +140,16 @@ def _weight_mean(cosines: dict | None, names) -> float | None:
     return statistics.fmean(weights) if weights else None
 
 
+SUMMARY_KEYS = (
+    "gradient_cosine",
+    "gradient_cosine_output",
+    "gradient_cosine_objective",
+    "gradient_cosine_applied",
+    "gradient_cosine_layers",
+    "gradient_cosine_applied_layers",
+)
+
+
 def summarise(measured: dict | None) -> dict:
     """The summary numbers of one probe (module docstring); every value None when nothing was measured."""
     if not measured:
@@ -157,16 +167,6 @@ def summarise(measured: dict | None) -> dict:
         "gradient_cosine_layers": direction,
         "gradient_cosine_applied_layers": applied,
     }
-
-
-SUMMARY_KEYS = (
-    "gradient_cosine",
-    "gradient_cosine_output",
-    "gradient_cosine_objective",
-    "gradient_cosine_applied",
-    "gradient_cosine_layers",
-    "gradient_cosine_applied_layers",
-)
 
 
 def gradient_fidelity(run) -> dict:
