@@ -13,7 +13,14 @@ The import package is ``harness``.  This module is the public API: plugins impor
 from harness.architectures import MLP, RNN, activation_module
 from harness.contract import Algorithm, Budget, Learner, Metric, Plausibility, Splits, Task
 from harness.hookspecs import CONTRACT_VERSION, hookimpl
-from harness.learners import GradientLearner, ModelLearner, cross_entropy, mean_squared_error, task_loss
+from harness.learners import (
+    GradientLearner,
+    ModelLearner,
+    cross_entropy,
+    mean_squared_error,
+    one_hot_squared_error,
+    task_loss,
+)
 from harness.tasks import quadratics
 
 __version__ = "0.1.0"
@@ -37,6 +44,7 @@ __all__ = [
     "cross_entropy",
     "hookimpl",
     "mean_squared_error",
+    "one_hot_squared_error",
     "quadratics",
     "task_loss",
 ]

@@ -170,7 +170,8 @@ class Learner(ABC):
     """The only object the training loop talks to while training.
 
     Subclasses implement ``train_step``, ``state_dict`` and ``load_state_dict``, and ``predict``
-    (supervised) or ``features`` (unsupervised); ``surrogate`` and ``cost_counters`` are optional.
+    (supervised) or ``features`` (unsupervised); ``surrogate``, ``update_direction``, ``objective`` and
+    ``cost_counters`` are optional.
     """
 
     @abstractmethod
@@ -188,6 +189,20 @@ class Learner(ABC):
 
         Its parameters must be the learner's weights themselves (not copies),
         so the harness can compare the learner's update with backprop's gradient.
+        """
+        return None
+
+    # (outputs, y) -> scalar loss, for a rule that descends a loss other than the task's (pc and ep: the squared
+    # error on the one-hot target); gradient fidelity is then measured against both.
+    objective: Callable | None = None
+
+    def update_direction(self, x, y) -> dict | None:
+        """The rule's update direction on a batch, before any optimiser state (momentum, Adam, clipping) touches it.
+
+        Per name of a ``surrogate()`` parameter, a tensor shaped like it, with a gradient's sign (the rule
+        steps along minus it); a parameter the rule does not update may be left out.  None (the default)
+        when the rule has no direction, e.g. a genetic algorithm's selection.  The harness saves the
+        learner's state before the call and restores it after, so the call may change it.
         """
         return None
 

@@ -26,6 +26,14 @@ def mean_squared_error(predictions, targets):
     return F.mse_loss(predictions, targets)
 
 
+def one_hot_squared_error(outputs, labels):
+    """``½‖outputs − one_hot(labels)‖²``, averaged over the batch: the objective of pc and ep on a classification task."""
+    import torch.nn.functional as F
+
+    targets = F.one_hot(labels, outputs.shape[-1]).to(outputs.dtype)
+    return 0.5 * (outputs - targets).pow(2).sum(-1).mean()
+
+
 def task_loss(task) -> Callable:
     """The loss a task is trained and evaluated with: cross-entropy for classification, else squared error."""
     return cross_entropy if task.objective == "classification" else mean_squared_error
@@ -50,6 +58,10 @@ class ModelLearner(Learner):
     def surrogate(self):
         return self.model
 
+    def written_gradients(self) -> dict:
+        """The ``.grad`` of every model parameter that has one: an ``update_direction`` once a rule has written it."""
+        return {name: p.grad for name, p in self.model.named_parameters() if p.grad is not None}
+
 
 class GradientLearner(ModelLearner):
     """A model, a torch optimiser and a rule that writes an update direction into ``.grad``.
@@ -59,18 +71,33 @@ class GradientLearner(ModelLearner):
     noise generator), pass it as an object with ``state_dict`` and
     ``load_state_dict`` methods; it is saved and restored with the learner.
     A rule with its own cost units gives it a ``cost_counters`` method too.
+    What ``direction`` writes is the rule's ``update_direction``; a rule that
+    descends a loss other than ``loss`` names it as ``objective``.
     """
 
-    def __init__(self, model, optimizer, direction: Callable = backprop, loss: Callable = cross_entropy):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        direction: Callable = backprop,
+        loss: Callable = cross_entropy,
+        objective: Callable | None = None,
+    ):
         self.model = model
         self.optimizer = optimizer
         self.direction = direction
         self.loss = loss
+        self.objective = objective
 
     def train_step(self, x, y) -> None:
         self.optimizer.zero_grad(set_to_none=True)
         self.direction(self.model, x, y, self.loss)
         self.optimizer.step()
+
+    def update_direction(self, x, y) -> dict:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.direction(self.model, x, y, self.loss)
+        return self.written_gradients()
 
     def cost_counters(self) -> dict:
         return self.direction.cost_counters() if hasattr(self.direction, "cost_counters") else {}

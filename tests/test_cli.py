@@ -119,10 +119,13 @@ def test_run_stores_reports_and_resumes_without_recomputing(tmp_path):
         "activation_bytes",
         "peak_bytes",
         "gradient_cosine",
+        "gradient_cosine_applied",
     }
     assert all(required <= set(entry) for entry in report) and len(report) == 2
     bp = next(e for e in report if e["algorithm"] == "bp-sgd")
     assert bp["test_accuracy_mean"] > 0.9 and bp["flops_per_step"] > 0 and bp["gradient_cosine"] > 0.99
+    linear = next(e for e in report if e["algorithm"] == "linear")
+    assert linear["gradient_cosine"] is None and linear["gradient_cosine_applied"] > 0.99  # no hidden layer
     second = creditbench(
         "run",
         "--task",

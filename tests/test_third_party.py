@@ -46,6 +46,7 @@ def test_an_installed_third_party_plugin_lists_runs_and_conforms(tmp_path):
     )
     [entry] = json.loads(report.stdout)
     assert entry["algorithm"] == "signsgd" and entry["n_seeds"] == 1 and entry["test_accuracy_mean"] > 0.5
+    assert 0 < entry["gradient_cosine"] < 0.99  # its direction, sign(∇), is aligned with the gradient but not it
 
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "test_signsgd.py")],

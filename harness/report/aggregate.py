@@ -113,7 +113,15 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                     unit: _median((m.get("cost_per_presentation") or {}).get(unit) for m in finished)
                     for unit in cost_units
                 },
-                "gradient_cosine": _mean(m.get("gradient_cosine") for m in finished),
+                **{
+                    key: _mean(m.get(key) for m in finished)
+                    for key in (
+                        "gradient_cosine",
+                        "gradient_cosine_output",
+                        "gradient_cosine_objective",
+                        "gradient_cosine_applied",
+                    )
+                },
                 "gradient_cosine_layers": {
                     name: _mean((m.get("gradient_cosine_layers") or {}).get(name) for m in finished)
                     for name in layer_names

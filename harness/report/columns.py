@@ -69,6 +69,13 @@ def _cost_text(entry) -> str:
     return ", ".join(f"{v:.3g} {unit}" for unit, v in entry["cost_per_presentation"].items() if v is not None) or "–"
 
 
+def _cosine_text(entry) -> str:
+    """The hidden layers' direction cosine with the task loss's gradient, and with the rule's own objective's."""
+    own = entry.get("gradient_cosine_objective")
+    text = number(entry["gradient_cosine"], digits=2)
+    return text if own is None else f"{text} (own objective {own:.2f})"
+
+
 # (header, text, sort value): the text is what Markdown and HTML show, the sort value orders HTML tables.
 COLUMNS = (
     ("algorithm", lambda e: e["label"], lambda e: e["label"]),
@@ -92,7 +99,12 @@ COLUMNS = (
     ("act. KiB", lambda e: number(e["activation_bytes"], 1 / 1024, 1), lambda e: e["activation_bytes"]),
     ("state KiB", lambda e: number(e.get("state_bytes"), 1 / 1024, 1), lambda e: e.get("state_bytes")),
     ("peak KiB", lambda e: number(e["peak_bytes"], 1 / 1024, 1), lambda e: e["peak_bytes"]),
-    ("grad cos", lambda e: number(e["gradient_cosine"], digits=2), lambda e: e["gradient_cosine"]),
+    ("grad cos", _cosine_text, lambda e: e["gradient_cosine"]),
+    (
+        "applied cos",
+        lambda e: number(e.get("gradient_cosine_applied"), digits=2),
+        lambda e: e.get("gradient_cosine_applied"),
+    ),
     ("own cost per presentation", _cost_text, _cost_text),
     *(
         (f"{label} bracket", _bracket_text(norm), lambda e, norm=norm: e.get(keys.quartile("upper", norm, "median")))

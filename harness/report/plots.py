@@ -14,7 +14,7 @@ returns one figure, or None when there is nothing to draw:
   accurate) drawn through the non-dominated algorithms;
 * ``scaling_ladder`` (one per ladder of tasks, from ``harness.report.aggregate.ladders``):
   memory and time per training step against the parameter the tasks vary.
-* ``gradient_fidelity``: cosine between the update and backprop's gradient
+* ``gradient_fidelity``: cosine between the rule's update direction and backprop's gradient (hidden layers)
   (mean over weight matrices) against presentations.
 
 and, for the view across tasks (``harness.report.across_tasks``), ``performance_profiles``: each rule's
@@ -29,6 +29,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
+from harness.metrics import fidelity
 from harness.metrics.robustness import keys
 from harness.report.aggregate import carried_bytes, label
 
@@ -187,25 +188,22 @@ def cost_fronts(entries: list[dict], task) -> bytes | None:
     return _png(figure)
 
 
-def _mean_weight_cosine(point) -> float | None:
-    layers = point.get("gradient_cosine")
-    if not layers:
-        return None
-    weights = [v for name, v in layers.items() if name.endswith("weight") and v is not None and math.isfinite(v)]
-    return statistics.fmean(weights) if weights else None
+def _hidden_cosine(point) -> float | None:
+    cosine = fidelity.summarise(point.get("gradient_cosine"))["gradient_cosine"]
+    return cosine if cosine is not None and math.isfinite(cosine) else None
 
 
 def gradient_fidelity(runs: list[dict], task) -> bytes | None:
     groups = {
         a: g
         for a, g in _by_algorithm(runs).items()
-        if any(_mean_weight_cosine(p) is not None for r in g for p in r["curve"])
+        if any(_hidden_cosine(p) is not None for r in g for p in r["curve"])
     }
     if not groups:
         return None
     figure, (axes,) = _figure()
     for algorithm, group in groups.items():
-        xs, mean, low, high = _series_over_seeds(group, _mean_weight_cosine)
+        xs, mean, low, high = _series_over_seeds(group, _hidden_cosine)
         (line,) = axes.plot(xs, mean, label=algorithm)
         axes.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     axes.set(
@@ -213,7 +211,7 @@ def gradient_fidelity(runs: list[dict], task) -> bytes | None:
         ylim=(-1.02, 1.02),
         xlabel="presentations",
         ylabel="cosine with backprop gradient",
-        title=f"{task.name}: gradient fidelity (mean over weight matrices)",
+        title=f"{task.name}: gradient fidelity (rule's direction, hidden weight matrices)",
     )
     _legend(axes)
     return _png(figure)

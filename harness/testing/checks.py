@@ -164,6 +164,28 @@ def check_surrogate(algorithm: Algorithm, task: Task) -> None:
     )
 
 
+def check_update_direction(algorithm: Algorithm, task: Task) -> None:
+    """If the rule gives an update direction: finite tensors, each named and shaped like a surrogate parameter."""
+    import torch
+
+    learner = _build(algorithm, task)
+    if not hasattr(learner, "update_direction"):
+        return  # optional for learners that do not subclass Learner
+    batches, _ = _batches(task)
+    direction = learner.update_direction(*batches[0])
+    if direction is None:
+        return
+    surrogate = learner.surrogate()
+    assert surrogate is not None, "update_direction without a surrogate to compare it with"
+    shapes = {name: tuple(p.shape) for name, p in surrogate.named_parameters()}
+    for name, tensor in direction.items():
+        assert name in shapes, f"update_direction names {name!r}, which is not a surrogate parameter"
+        assert tuple(tensor.shape) == shapes[name], (
+            f"update_direction for {name!r} has shape {tuple(tensor.shape)}, the parameter {shapes[name]}"
+        )
+        assert torch.isfinite(tensor).all(), f"update_direction for {name!r} is not finite"
+
+
 def check_cost_counters(algorithm: Algorithm, task: Task) -> None:
     """Cost counters are named finite numbers that never decrease and survive a state round trip."""
     import math
@@ -198,6 +220,7 @@ CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_batch_not_mutated,
     check_respects_budget,
     check_surrogate,
+    check_update_direction,
     check_cost_counters,
 )
 

@@ -14,8 +14,7 @@ from typing import Any
 from harness import shared_cache
 from harness.errors import RunFailed
 from harness.learners import task_loss
-from harness.metrics import instruments
-from harness.metrics.fidelity import gradient_cosine
+from harness.metrics import fidelity, instruments
 from harness.training.evaluation import Evaluator, evaluation_points
 from harness.training.order import DEFAULT_BATCH_SIZE, ExampleStream, StreamCursor, probe_indices
 from harness.training.phases import Phases
@@ -178,9 +177,9 @@ class _Loop:
         if self.probe_batch is not None:
             x, y = self.data["x_train"][self.probe_batch], self.data["y_train"][self.probe_batch]
             with self.phases("fidelity_probe"):
-                cosines = gradient_cosine(self.learner, x, y, self.loss)
-            if cosines is not None:
-                point["gradient_cosine"] = cosines
+                measured = fidelity.probe(self.learner, x, y, self.loss)
+            if measured is not None:
+                point["gradient_cosine"] = measured
         self.curve.append(point)
 
 

@@ -67,6 +67,11 @@ class CopiedSurrogate(Backprop):
         return copy.deepcopy(self.model)
 
 
+class MisshapenDirection(Backprop):
+    def update_direction(self, x, y):
+        return {"0.weight": torch.zeros(3)}
+
+
 def _algorithm(learner_class, **fields):
     return Algorithm(
         name=learner_class.__name__.lower(),
@@ -88,6 +93,7 @@ def _algorithm(learner_class, **fields):
         (HoardsExamples, {"check_respects_budget"}),
         (ForgetsOptimiserState, {"check_state_round_trip"}),
         (CopiedSurrogate, {"check_surrogate"}),
+        (MisshapenDirection, {"check_update_direction"}),
     ],
 )
 def test_each_violation_fails_its_check(learner_class, failing):

@@ -86,21 +86,32 @@ class AlternatingMinimisation(ModelLearner):
     def layer_input(self, index: int, x, codes) -> torch.Tensor:
         return x if index == 0 else self.activation(codes[index - 1])
 
+    def layer_loss(self, index: int, inputs, codes, y) -> torch.Tensor:
+        """Layer ``index``'s local loss: it reads only its input code and its output code (or the labels)."""
+        output = self.linears[index](inputs)
+        return F.cross_entropy(output, y) if index == len(codes) else F.mse_loss(output, codes[index])
+
     def update_layer(self, index: int, x, codes, y) -> None:
-        """Step 2 for one layer: it reads only its input code and its output code (or the labels)."""
-        linear, optimizer = self.linears[index], self.optimizers[index]
+        """Step 2 for one layer."""
+        optimizer = self.optimizers[index]
         inputs = self.layer_input(index, x, codes)
         for _ in range(self.weight_steps):
             optimizer.zero_grad(set_to_none=True)
-            output = linear(inputs)
-            loss = F.cross_entropy(output, y) if index == len(codes) else F.mse_loss(output, codes[index])
-            loss.backward()
+            self.layer_loss(index, inputs, codes, y).backward()
             optimizer.step()
 
     def train_step(self, x, y) -> None:
         codes = self.optimise_codes(self.initial_codes(x), y)
         for index in range(len(self.linears)):
             self.update_layer(index, x, codes, y)
+
+    def update_direction(self, x, y) -> dict:
+        """Each layer's gradient of its local loss at the optimised codes: the first of its ``weight_steps``."""
+        codes = self.optimise_codes(self.initial_codes(x), y)
+        for index, optimizer in enumerate(self.optimizers):
+            optimizer.zero_grad(set_to_none=True)
+            self.layer_loss(index, self.layer_input(index, x, codes), codes, y).backward()
+        return self.written_gradients()
 
     def cost_counters(self) -> dict:
         return {"code_iterations": self.code_iterations}

@@ -8,7 +8,8 @@ update approximates minus this gradient (the GDU property).
 
 import torch
 
-from creditbench_equilibrium_propagation.dynamics import RelaxationCounter, build_learner, squared_error
+from creditbench_equilibrium_propagation.dynamics import RelaxationCounter, build_learner
+from harness import one_hot_squared_error
 
 
 class TruncatedBPTT(RelaxationCounter):
@@ -22,7 +23,7 @@ class TruncatedBPTT(RelaxationCounter):
         with torch.no_grad():
             states = model.relax(x, model.rest(x), model.free_steps - self.truncation)
         states = model.relax(x, states, self.truncation)
-        squared_error(states[-1], y).backward()
+        one_hot_squared_error(states[-1], y).backward()
         self.count(model.free_steps, len(x))
 
 

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness import GradientLearner
+from harness import GradientLearner, one_hot_squared_error
 
 
 def sigma(drive: torch.Tensor) -> torch.Tensor:
@@ -35,12 +35,6 @@ def sigma(drive: torch.Tensor) -> torch.Tensor:
 
 def one_hot(labels: torch.Tensor, n_classes: int, like: torch.Tensor) -> torch.Tensor:
     return F.one_hot(labels, n_classes).to(like.dtype)
-
-
-def squared_error(output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """ℓ = ½‖s_L − y‖², averaged over the batch."""
-    target = one_hot(labels, output.shape[1], output)
-    return 0.5 * (output - target).pow(2).sum() / len(output)
 
 
 class EquilibriumNetwork(nn.Module):
@@ -109,4 +103,5 @@ def build_learner(task, config, seed, rule) -> GradientLearner:
         raise ValueError(f"lrs has {len(rates)} learning rates for {len(linears)} layers")
     network = EquilibriumNetwork(linears, int(config["free_steps"]))
     groups = [{"params": layer.parameters(), "lr": rate} for layer, rate in zip(linears, rates)]
-    return GradientLearner(network, torch.optim.SGD(groups), direction=rule)
+    # Both rules descend the squared error ℓ = ½‖s_L − y‖², so gradient fidelity is measured against it too.
+    return GradientLearner(network, torch.optim.SGD(groups), direction=rule, objective=one_hot_squared_error)

@@ -89,13 +89,19 @@ def test_sign_symmetry_is_closer_to_backprop_than_fa(creditbench_results):
     here it is plain SGD with fa's settings (the feedback's fixed 1/sqrt(n_l) scale keeps the backward signal's
     size in check).
 
-    Quick suite, 2 seeds, measured (test accuracy; gradient cosine with backprop):
+    Quick suite, 2 seeds, measured (test accuracy; gradient cosine with backprop, mean over all three weight
+    matrices, the output layer's exactly 1):
     mnist5k: sign-symmetry 0.935, fa 0.917, bp-sgd 0.932; cosine 0.95 vs fa's 0.84.
     mnist1d: sign-symmetry 0.621, fa 0.517, bp-sgd 0.624; cosine 0.88 vs fa's 0.67.
+    ``gradient_cosine`` is now the mean over the two hidden weight matrices of the rule's direction, (3 c − 1) / 2
+    of that all-layer mean c (both rules step by plain SGD and give the output layer its exact gradient); the
+    thresholds below are the former ones (a margin of 0.05, at least 0.85) mapped the same way.  Measured so
+    (2 seeds, most runs stopped by the time cap on a loaded machine): mnist5k 0.91 vs fa's 0.69, mnist1d 0.82
+    vs 0.47.
     """
     for task, within_backprop, over_fa in (("mnist5k", 0.01, 0.01), ("mnist1d", 0.02, 0.05)):
         sign, fa, bp = (creditbench_results.entry(task, name) for name in ("sign-symmetry", "fa", "bp-sgd"))
         assert abs(sign["test_accuracy_mean"] - bp["test_accuracy_mean"]) < within_backprop, task
         assert sign["test_accuracy_mean"] > fa["test_accuracy_mean"] + over_fa, task
-        assert sign["gradient_cosine"] > fa["gradient_cosine"] + 0.05, task
-        assert sign["gradient_cosine"] > 0.85, task
+        assert sign["gradient_cosine"] > fa["gradient_cosine"] + 0.075, task
+        assert sign["gradient_cosine"] > 0.775, task

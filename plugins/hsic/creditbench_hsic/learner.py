@@ -51,12 +51,20 @@ class HSICBottleneck(ModelLearner):
         return objectives, F.cross_entropy(self.readout(signal.detach()), y)
 
     def train_step(self, x, y) -> None:
+        self.write_gradients(x, y)
+        self.hidden_optimizer.step()
+        self.readout_optimizer.step()
+
+    def update_direction(self, x, y) -> dict:
+        """Each layer's gradient of its own objective (HSIC for hidden layers, cross-entropy for the readout)."""
+        self.write_gradients(x, y)
+        return self.written_gradients()
+
+    def write_gradients(self, x, y) -> None:
         self.hidden_optimizer.zero_grad(set_to_none=True)
         self.readout_optimizer.zero_grad(set_to_none=True)
         objectives, readout_loss = self.layer_objectives(x, y)
         (sum(objectives) + readout_loss).backward()
-        self.hidden_optimizer.step()
-        self.readout_optimizer.step()
 
     def state_dict(self) -> dict:
         return {

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness import GradientLearner
+from harness import GradientLearner, one_hot_squared_error
 
 ACTIVATIONS = {  # f and f'
     "relu": (torch.relu, lambda v: (v > 0).to(v.dtype)),
@@ -113,4 +113,5 @@ def build_pc_learner(task, config, seed):
         float(config["inference_rate"]),
         float(config["output_variance"]),
     )
-    return GradientLearner(model, torch.optim.SGD(model.parameters(), lr=config["lr"]), direction=rule)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config["lr"])
+    return GradientLearner(model, optimizer, direction=rule, objective=one_hot_squared_error)

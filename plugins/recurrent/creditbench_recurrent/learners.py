@@ -52,6 +52,18 @@ class RecurrentLearner(ModelLearner):
         raise NotImplementedError
 
     def train_step(self, x, y) -> None:
+        self.write_gradient(x, y)
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.optimizer.step()
+
+    def update_direction(self, x, y) -> dict:
+        """The rule's gradient estimate, before clipping and the optimiser: BPTT's and RTRL's are the same."""
+        self.write_gradient(x, y)
+        return self.written_gradients()
+
+    def write_gradient(self, x, y) -> None:
+        """The gradient estimate into ``.grad``, carrying the stream's state on."""
         if self.on_stream:
             x, y, carried = x[None], y[None], self.carried
         else:
@@ -60,9 +72,6 @@ class RecurrentLearner(ModelLearner):
         carried = self.estimate_gradient(x, y, carried)
         if self.on_stream:
             self.carried = carried
-        if self.clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
-        self.optimizer.step()
 
     def loss_on(self, states, y, begin: int, length: int):
         """The share of the batch's loss read from ``states`` ``(n, w, S)`` (steps ``begin`` … of ``length``),

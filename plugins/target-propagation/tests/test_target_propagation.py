@@ -195,8 +195,10 @@ def test_auxiliary_outputs_rescue_sdtp(creditbench_results, task):
 @pytest.mark.creditbench_claim
 def test_dtp_update_is_aligned_with_backprop_on_mnist5k(creditbench_results):
     """Lee et al. (2015): DTP's targets make each layer's update approximate the gradient.  The harness's
-    gradient cosine at the end of a quick mnist5k run is the mean over the three weight matrices of the cosine
-    between the SGD step and −∇L.  The top two layers follow backprop exactly (cosine 1), so the mean exceeds
-    2/3 exactly when the first layer's update, which comes through the learned inverse, is aligned too."""
+    gradient cosine at the end of a quick mnist5k run is the mean over the two hidden weight matrices of the
+    cosine between DTP's update direction and ∇L.  The penultimate layer follows backprop exactly (cosine 1),
+    so the mean exceeds 1/2 exactly when the first layer's update, which comes through the learned inverse, is
+    aligned too."""
     entry = creditbench_results.entry("mnist5k", "dtp")
-    assert entry["gradient_cosine"] > 2 / 3, entry["gradient_cosine"]
+    assert entry["gradient_cosine_output"] > 0.999, entry["gradient_cosine_output"]  # the delta rule
+    assert entry["gradient_cosine"] > 1 / 2, entry["gradient_cosine"]
