@@ -15,6 +15,9 @@ from collections import defaultdict
 
 from harness.metrics.robustness import keys
 
+# rules read out by the harness's probe: the probe on the untrained network, on random ReLU features, the gain
+PROBE_CONTROL_KEYS = ("probe_untrained_test_score", "probe_random_relu_test_score", "probe_gain")
+
 CONTROL = "control"  # the family of baselines that learn no hidden layer (a readout alone, frozen features)
 
 
@@ -113,6 +116,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 }
                 or None,
                 **_robustness(finished),
+                **{key: _mean(m.get(key) for m in finished) for key in PROBE_CONTROL_KEYS},
             }
         )
     entries.sort(
