@@ -3,7 +3,7 @@ import torch
 from creditbench_evolution.es import centred_ranks
 from scipy import stats
 
-from harness.testing import CONFORMANCE_TASK, parametrize_with_checks
+from harness.testing import CONFORMANCE_TASK, noise_direction, parametrize_with_checks
 
 DIRECTIONS = 100  # independent ES estimates on one batch
 ALPHA = 1e-3  # one-sided significance level of the claim
@@ -64,26 +64,14 @@ def test_es_direction_has_positive_expected_cosine_with_the_true_gradient():
     its expected cosine with the true gradient is positive.  The paper gives no cosine.
 
     Ours: the registered ``es`` (population 50, σ = 0.02, centred ranks) at initialisation on the blobs' MLP,
-    100 estimates on one batch of 96: see the README's claims table for the mean cosine and p-value."""
+    100 estimates on one batch of 96: mean cosine 0.219, one-sided p below float64's smallest number (the noise
+    control, ``harness.testing.noise_direction``: -0.002, p = 0.63)."""
     learner, x, y = _es_on_blobs()
     assert_positive_expected_cosine(_direction_cosines(learner, x, y, learner.direction))
 
 
-class _SameNormNoise:
-    """Negative control: the ES estimate replaced by a Gaussian direction of the same norm."""
-
-    def __init__(self, rule, seed=0):
-        self.rule = rule
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __call__(self, model, x, y, loss):
-        self.rule(model, x, y, loss)
-        for parameter in model.parameters():
-            noise = torch.randn(parameter.shape, generator=self.generator)
-            parameter.grad = noise * (parameter.grad.norm() / noise.norm())
-
-
 def test_the_cosine_check_fails_for_noise_of_the_same_norm():
+    """Negative control: each parameter's ES estimate replaced by Gaussian noise of the same norm."""
     learner, x, y = _es_on_blobs()
     with pytest.raises(AssertionError, match="one-sided p"):
-        assert_positive_expected_cosine(_direction_cosines(learner, x, y, _SameNormNoise(learner.direction)))
+        assert_positive_expected_cosine(_direction_cosines(learner, x, y, noise_direction(learner.direction, seed=0)))
