@@ -106,7 +106,9 @@ def pays_for_being_gradient_free(results, rule: str) -> dict:
         runs = results.runs(task, rule)
         assert statistics.median(run["curve"][-1]["presentations"] for run in runs) >= bp_presentations, task
         at_bp_time[task] = statistics.median(_score_at(run, bp_presentations) for run in runs)
-        assert at_bp_time[task] < float(target), f"{task}: {at_bp_time[task]:.3f} at {bp_presentations} presentations"
+        assert at_bp_time[task] < float(target), (
+            f"{task}: {at_bp_time[task]:.3f} at {bp_presentations:.0f} presentations"
+        )
         assert per_presentation(entry, task) > 5 * per_presentation(bp, task), task
         assert entry["test_accuracy_mean"] > 2 * registry().task(task).chance, task
         if task == "digits" and not entry["capped_runs"]:
