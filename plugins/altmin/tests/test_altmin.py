@@ -120,7 +120,10 @@ def matches_backprop_and_learns_its_hidden_layers(entry_of) -> dict:
 def test_altmin_matches_backprop_and_learns_its_hidden_layers(creditbench_results):
     """Choromanska et al. (2019), section 5: online alternating minimisation reaches test accuracy comparable to
     backprop on MNIST with fully connected networks.  Ours (quick suite, reference MLPs; README claims table):
-    at or above bp-sgd on digits and mnist5k, below it on mnist1d, and well above frozen hidden layers on all."""
+    at or above bp-sgd on digits and mnist5k, below it on mnist1d, and well above frozen hidden layers on all.
+    Measured (2 seeds, a loaded machine): 0.967 / 0.927 / 0.555 against bp-sgd's 0.954 / 0.908 / 0.624 and
+    random-features' 0.811 / 0.698 / 0.340; the negative control is 14.3 points below bp-sgd on digits.  The
+    margins come from earlier quick-suite measurements, not from selection seeds."""
     print(matches_backprop_and_learns_its_hidden_layers(creditbench_results.entry))
 
 
