@@ -50,5 +50,8 @@ def test_controls_are_the_untrained_networks_probe_and_the_probe_on_random_relu_
 def test_a_frozen_rule_gains_nothing_over_its_untrained_network():
     """The negative control of the matched control: with a learning rate of 0 the features never change, so the
     final probe reads the same network as the evaluation at 0 presentations."""
-    metrics = probe_control(_rbm_run(lr=0.0))
-    assert metrics["probe_gain"] <= 0
+    run = _rbm_run(lr=0.0)
+    one_test_point = 1 / len(CONFORMANCE_TASK.load().y_test)  # a warm-started refit may flip a borderline point
+    metrics = probe_control(run)
+    assert abs(run.curve[-1]["test_score"] - metrics["probe_untrained_test_score"]) <= one_test_point + 1e-9
+    assert metrics["probe_gain"] <= one_test_point + 1e-9
