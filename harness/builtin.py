@@ -4,6 +4,7 @@ from harness.hookspecs import hookimpl
 from harness.metrics.cost import STEP_COST
 from harness.metrics.curve import AULC, PRESENTATIONS_TO_TARGET, SCORE
 from harness.metrics.fidelity import GRADIENT_FIDELITY
+from harness.metrics.probe_control import PROBE_CONTROL
 from harness.metrics.robustness.metric import ROBUSTNESS
 from harness.tasks.adaptive_trap import ADAPTIVE_TRAP
 from harness.tasks.adding import ADDING_TASKS
@@ -24,7 +25,7 @@ TASKS = (
     *ADDING_TASKS,
     INFLUENCE_BALANCING,
 )
-METRICS = (SCORE, AULC, PRESENTATIONS_TO_TARGET, STEP_COST, GRADIENT_FIDELITY, ROBUSTNESS)
+METRICS = (SCORE, AULC, PRESENTATIONS_TO_TARGET, STEP_COST, GRADIENT_FIDELITY, ROBUSTNESS, PROBE_CONTROL)
 
 
 @hookimpl

@@ -18,6 +18,9 @@ from collections import defaultdict
 from harness.metrics.robustness import keys
 from harness.report.intervals import mean_interval, paired_difference
 
+# rules read out by the harness's probe: the probe on the untrained network, on random ReLU features, the gain
+PROBE_CONTROL_KEYS = ("probe_untrained_test_score", "probe_random_relu_test_score", "probe_gain")
+
 CONTROL = "control"  # the family of baselines that learn no hidden layer (a readout alone, frozen features)
 REFERENCE = "bp-sgd"  # what every rule's paired difference is taken against
 
@@ -128,6 +131,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 }
                 or None,
                 **_robustness(finished),
+                **{key: _mean(m.get(key) for m in finished) for key in PROBE_CONTROL_KEYS},
             }
         )
     _pair_with_reference(entries)

@@ -57,9 +57,14 @@ def across_tasks_markdown(view: dict) -> str:
 
 
 def against_controls(group: list[dict]) -> list[str]:
-    """For each control on a task, which learning rules beat its mean test score and which do not."""
+    """For each control on a task, which learning rules beat its mean test score and which do not.
+
+    A rule read out by the harness's probe is ranked against its matched controls instead, the same probe on
+    the untrained network and on random ReLU features of the same width (``harness.metrics.probe_control``):
+    the SGD-trained controls have a weaker readout."""
     lines = []
-    rules = [e for e in group if not e["control"] and e["test_score_mean"] is not None]
+    read_by_probe = [e for e in group if e.get("probe_gain") is not None]
+    rules = [e for e in group if not e["control"] and e["test_score_mean"] is not None and e not in read_by_probe]
     for control in (e for e in group if e["control"] and e["test_score_mean"] is not None):
         bar = control["test_score_mean"]
         above = [e["label"] for e in rules if e["test_score_mean"] > bar]
@@ -67,6 +72,13 @@ def against_controls(group: list[dict]) -> list[str]:
         lines.append(
             f"Against {control['algorithm']} ({bar:.3f}): above: {', '.join(above) or 'none'}; "
             f"not above: {', '.join(below) or 'none'}."
+        )
+    for entry in read_by_probe:
+        lines.append(
+            f"{entry['label']} is read out by the harness's probe; the same probe scores "
+            f"{entry['probe_untrained_test_score']:.3f} on the untrained network and "
+            f"{entry['probe_random_relu_test_score']:.3f} on random ReLU features of the same width: "
+            f"{entry['label']} is {entry['probe_gain']:+.3f} above the stronger."
         )
     return lines
 

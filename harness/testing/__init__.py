@@ -14,18 +14,35 @@ In a plugin's own test suite::
 ``creditbench check-plugin NAME`` runs the same checks from the command line.
 They run on a tiny synthetic task (unless given another), so they take seconds: the first of the
 kit's classification, sequence-classification and video tasks that the algorithm does not decline.
+
+The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
+updates, a frozen layer, plain backprop in place of the rule, at the level of a direction or of a learner.
 """
 
 from harness.testing.checks import CHECKS, check_algorithm, conformance_task, parametrize_with_checks, run_checks
 from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
+from harness.testing.negative_controls import (
+    FrozenParameters,
+    NoiseUpdates,
+    backprop_in_place,
+    broken,
+    frozen_direction,
+    noise_direction,
+)
 
 __all__ = [
     "CHECKS",
     "CONFORMANCE_TASK",
     "RETRIEVAL_CONFORMANCE_TASK",
     "VIDEO_CONFORMANCE_TASK",
+    "FrozenParameters",
+    "NoiseUpdates",
+    "backprop_in_place",
+    "broken",
     "check_algorithm",
     "conformance_task",
+    "frozen_direction",
+    "noise_direction",
     "parametrize_with_checks",
     "run_checks",
 ]

@@ -65,15 +65,21 @@ class SuiteResults:
         matrix.run_matrix(specs, self.store, LocalExecutor(jobs=1), registry)
         return self.store.runs(self.suite, keys={run_key(registry, spec) for spec in specs})
 
+    def runs(self, task: str, algorithm: str, config: dict | None = None) -> list[dict]:
+        """The stored runs (one per seed, with their learning curves) of one algorithm on one task, with
+        ``config`` overriding its settings."""
+        from harness.execution import suites
+        from harness.registry import registry
+
+        return self.rows(suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm], overrides=config))
+
     def entry(self, task: str, algorithm: str, config: dict | None = None) -> dict:
         """The leaderboard entry (seeds aggregated) of one algorithm on one task, with ``config`` overriding
         its settings (e.g. ``{"cell": "lstm"}`` for a baseline of another kind)."""
-        from harness.execution import suites
         from harness.registry import registry
         from harness.report.aggregate import aggregate
 
-        specs = suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm], overrides=config)
-        return aggregate(self.rows(specs), registry())[0]
+        return aggregate(self.runs(task, algorithm, config), registry())[0]
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,14 @@ EVALUATIONS = 16
 EVAL_CHUNK = 1024
 
 
+def linear_probe():
+    """The readout of unsupervised learners: logistic regression (L-BFGS) fitted to convergence on their features.
+    Warm-started when refitted, so each evaluation starts from the previous one's fit."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=500, warm_start=True)
+
+
 def evaluation_points(presentations: int) -> list[int]:
     """0, then log-spaced points from FIRST_EVALUATION up to the budget (which is included)."""
     if presentations <= FIRST_EVALUATION:
@@ -55,10 +63,9 @@ class Evaluator:
 
     def _probe_scores(self, learner, splits: dict) -> dict:
         import torch
-        from sklearn.linear_model import LogisticRegression
 
         if self.probe is None:
-            self.probe = LogisticRegression(max_iter=500, warm_start=True)
+            self.probe = linear_probe()
         with torch.no_grad():
             train_features = learner.features(self.data["x_train"]).cpu().numpy()
             self.probe.fit(train_features, self.data["y_train"].cpu().numpy())

@@ -122,3 +122,26 @@ def test_runs_with_other_settings_are_entries_of_their_own():
         entries["<script>x</script>"]["n_seeds"] == 2
         and entries["<script>x</script> [cell=lstm, lr=0.5]"]["n_seeds"] == 1
     )
+
+
+def test_a_rule_read_by_the_probe_is_ranked_against_its_matched_controls_not_the_sgd_trained_ones():
+    def row(algorithm, accuracy, **metrics):
+        base = _row(0, accuracy, 100)
+        return {**base, "algorithm": algorithm, "metrics": {**base["metrics"], **metrics}}
+
+    registry = SimpleNamespace(
+        algorithms={
+            name: SimpleNamespace(name=name, family=family, published={}, pretraining_presentations=0)
+            for name, family in (("rule", "x"), ("rbm", "boltzmann"), ("linear", "control"))
+        },
+        tasks={},
+        published=dict,
+    )
+    controls = {"probe_untrained_test_score": 0.82, "probe_random_relu_test_score": 0.95, "probe_gain": 0.02}
+    entries = aggregate([row("rule", 0.9), row("rbm", 0.97, **controls), row("linear", 0.94)], registry)
+    text = to_markdown(entries)
+    assert "Against linear (0.940): above: none; not above: rule." in text
+    assert (
+        "rbm is read out by the harness's probe; the same probe scores 0.820 on the untrained network and 0.950 "
+        "on random ReLU features of the same width: rbm is +0.020 above the stronger." in text
+    )

@@ -42,6 +42,8 @@ import pytest
 def test_linear_beats_chance_on_digits(creditbench_results):
     entry = creditbench_results.entry("digits", "linear")
     assert entry["n_seeds"] == 3 and entry["test_accuracy_mean"] > 0.5
+    runs = creditbench_results.runs("digits", "linear")  # the same runs, one per seed, with their curves
+    assert len(runs) == entry["n_seeds"] and all(run["curve"][0]["presentations"] == 0 for run in runs)
 """
 
 

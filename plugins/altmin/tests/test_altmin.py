@@ -1,5 +1,6 @@
 import copy
 
+import pytest
 import torch
 import torch.nn.functional as F
 from creditbench_altmin.learner import AlternatingMinimisation
@@ -93,3 +94,46 @@ def test_learns_blobs():
         learner.train_step(x, y)
     test_x, test_y = _blobs(seed=1)
     assert (learner.predict(test_x).argmax(1) == test_y).float().mean() == 1.0
+
+
+MAX_GAP_TO_BACKPROP = 0.02  # accuracy, on the MNIST-like tasks of the paper's claim
+MIN_GAIN_OVER_FROZEN_HIDDEN_LAYERS = 0.05
+
+
+def matches_backprop_and_learns_its_hidden_layers(entry_of) -> dict:
+    """The claim's check, on ``entry_of(task, algorithm)`` (quick-suite leaderboard entries): on digits and
+    mnist5k altmin's mean test accuracy is at most 2 points below bp-sgd's, and on those and mnist1d it is at least
+    5 points above ``random-features`` (the same network with its hidden layers frozen).  Returns altmin's
+    difference to bp-sgd per task (mnist1d's is reported, not bounded: that is where the rules separate)."""
+    gaps = {}
+    for task in ("digits", "mnist5k", "mnist1d"):
+        rule = entry_of(task, "altmin")["test_accuracy_mean"]
+        gaps[task] = rule - entry_of(task, "bp-sgd")["test_accuracy_mean"]
+        if task != "mnist1d":
+            assert gaps[task] > -MAX_GAP_TO_BACKPROP, f"{task}: {gaps[task]:+.3f} against bp-sgd"
+        frozen = entry_of(task, "random-features")["test_accuracy_mean"]
+        assert rule > frozen + MIN_GAIN_OVER_FROZEN_HIDDEN_LAYERS, f"{task}: {rule:.3f} against frozen {frozen:.3f}"
+    return gaps
+
+
+@pytest.mark.creditbench_claim
+def test_altmin_matches_backprop_and_learns_its_hidden_layers(creditbench_results):
+    """Choromanska et al. (2019), section 5: online alternating minimisation reaches test accuracy comparable to
+    backprop on MNIST with fully connected networks.  Ours (quick suite, reference MLPs; README claims table):
+    at or above bp-sgd on digits and mnist5k, below it on mnist1d, and well above frozen hidden layers on all.
+    Measured (2 seeds, a loaded machine): 0.967 / 0.927 / 0.555 against bp-sgd's 0.954 / 0.908 / 0.624 and
+    random-features' 0.811 / 0.698 / 0.340; the negative control is 14.3 points below bp-sgd on digits.  The
+    margins come from earlier quick-suite measurements, not from selection seeds."""
+    print(matches_backprop_and_learns_its_hidden_layers(creditbench_results.entry))
+
+
+@pytest.mark.creditbench_claim
+def test_the_altmin_check_fails_when_the_hidden_layers_are_frozen(creditbench_results):
+    """Negative control: ``random-features`` (hidden layers frozen at initialisation, readout trained) in place
+    of altmin."""
+
+    def frozen_in_place_of_altmin(task, algorithm):
+        return creditbench_results.entry(task, "random-features" if algorithm == "altmin" else algorithm)
+
+    with pytest.raises(AssertionError, match="against bp-sgd"):
+        matches_backprop_and_learns_its_hidden_layers(frozen_in_place_of_altmin)

@@ -71,37 +71,39 @@ def test_labels_are_not_used():
     assert torch.equal(learners[0].features(x), learners[1].features(x))
 
 
-def _task(name):
+def rbm_beats_its_matched_controls(entry_of) -> dict:
+    """The claim's check, on ``entry_of(task)`` (a leaderboard entry of a rule read out by the harness's probe):
+    on every task the probe on its features is above chance and above the same probe on the untrained network
+    and on random ReLU features of the same width (``harness.metrics.probe_control``).  Returns the gains."""
     from harness.registry import registry
 
-    return registry().task(name)
+    gains = {}
+    for name in ("digits", "mnist5k", "mnist1d"):
+        entry = entry_of(name)
+        assert entry["test_accuracy_mean"] > 3 * registry().task(name).chance, name
+        gains[name] = entry["probe_gain"]
+        assert gains[name] > MIN_GAIN, f"{name}: {gains[name]:+.3f} over the matched control"
+    return gains
 
 
-def _raw_input_probe_accuracy(task):
-    """The harness's readout (logistic regression, as in ``harness.training.evaluation``) fitted on the raw inputs instead."""
-    from sklearn.linear_model import LogisticRegression
-
-    data = task.load()
-    return LogisticRegression(max_iter=500).fit(data.x_train, data.y_train).score(data.x_test, data.y_test)
+MIN_GAIN = 0.01  # one point of accuracy above the stronger matched control
 
 
 @pytest.mark.creditbench_claim
-def test_probe_on_the_hidden_units_beats_the_controls_and_the_raw_inputs_where_the_task_is_not_linear(
-    creditbench_results,
-):
+def test_the_rbms_features_beat_the_probe_on_untrained_and_on_random_relu_features(creditbench_results):
     """An RBM trained without labels by CD learns features that a linear readout uses (Hinton 2002).
 
-    Quick suite, 2 seeds, measured: the probe on the hidden units reaches 0.971 (digits), 0.932 (mnist5k),
-    0.502 (mnist1d), at least 3× chance and above both controls (linear 0.943 / 0.899 / 0.327,
-    random-features 0.811 / 0.710 / 0.340).  But ``linear`` is trained by SGD within the budget, a weaker
-    readout than the harness's converged probe: the same probe on the raw inputs scores 0.964 / 0.892 / 0.320.
-    So the RBM's features only match the raw pixels on digits, and beat them on mnist5k (+4 points) and
-    mnist1d (+18 points).
-    """
-    for name, margin_over_raw_inputs in (("digits", -0.01), ("mnist5k", 0.02), ("mnist1d", 0.10)):
-        task = _task(name)
-        rbm = creditbench_results.entry(name, "rbm-cd")["test_accuracy_mean"]
-        assert rbm > 3 * task.chance, name
-        for control in ("linear", "random-features"):
-            assert rbm > creditbench_results.entry(name, control)["test_accuracy_mean"], (name, control)
-        assert rbm >= _raw_input_probe_accuracy(task) + margin_over_raw_inputs, name
+    The harness's probe is fitted to convergence, so the SGD-trained ``linear`` and ``random-features``
+    controls are not the bar: the same probe on the untrained RBM and on random ReLU features of the same
+    width are (the matched controls, computed in the same run).  Quick suite, 2 seeds, measured (a loaded
+    machine; the mnist5k runs were stopped by the clock): 0.971 / 0.926 / 0.496 on digits / mnist5k / mnist1d
+    against random ReLU features' 0.940 / 0.881 / 0.438 and the untrained RBM's 0.818 / 0.824 / 0.252, a gain of
+    +3.1 / +4.5 / +5.8 points; the frozen RBM (negative control) gains -12.2 on digits."""
+    rbm_beats_its_matched_controls(lambda name: creditbench_results.entry(name, "rbm-cd"))
+
+
+@pytest.mark.creditbench_claim
+def test_the_matched_control_check_fails_for_an_rbm_that_does_not_learn(creditbench_results):
+    """Negative control: ``lr = 0`` freezes the RBM at its initialisation, so its features gain nothing."""
+    with pytest.raises(AssertionError, match="over the matched control"):
+        rbm_beats_its_matched_controls(lambda name: creditbench_results.entry(name, "rbm-cd", {"lr": 0.0}))

@@ -75,32 +75,64 @@ def test_learns_well_separated_blobs():
     assert (ga.predict(x).argmax(1) == y).float().mean() > 0.95
 
 
-@pytest.mark.creditbench_claim
-def test_ga_pays_for_being_gradient_free_in_presentations_and_flops(creditbench_results):
-    """Such et al. (2017) found a GA competitive with ES and backprop-based RL on Atari.  On supervised tasks at
-    this budget it is not: it learns (floors, above chance everywhere) but needs far more data and compute.
+def _score_at(run: dict, presentations: int) -> float:
+    """The test score of a stored run at its last evaluation at or before ``presentations``."""
+    return [point["test_score"] for point in run["curve"] if point["presentations"] <= presentations][-1]
 
-    Quick suite, 2 seeds, measured against bp-sgd (first target 0.5, or 0.3 on mnist1d).  FLOPs per presentation
-    (batches of 100 against 32): 19× on digits and mnist1d (population 50), 9× on mnist5k (population 20).
-    digits: 14,100 presentations to 0.5 against 992 (14×), so ~270× the FLOPs to reach the target; final
-    accuracy 0.817 against es's 0.925.  mnist5k and mnist1d, both stopped by the wall clock (after ~20k of 70k
-    and ~92k of 100k presentations): the target is not reached by the median seed (0.486 and 0.293; es 0.715
-    and 0.271; one mnist5k seed reached 0.5 at 18,900 presentations, 17× bp-sgd's 1,136).
-    """
+
+def pays_for_being_gradient_free(results, rule: str) -> dict:
+    """The claim's check, for ``rule`` against bp-sgd on digits, mnist5k and mnist1d (quick suite):
+
+    * at the presentations bp-sgd needed to reach the task's first target, the median seed of ``rule`` had got
+      that far and was still below the target (so the check bites whether or not the target is reached later);
+    * more than 5× bp-sgd's FLOPs per presentation;
+    * it learned: final test accuracy at least twice chance;
+    * on digits, where the budget allows, it reaches the target within 5–50× bp-sgd's presentations (not checked
+      when the wall clock stopped a seed first: then its time to target says nothing).
+
+    Returns, per task, the median score at bp-sgd's time to target."""
+    import statistics
+
     from harness.registry import registry
 
     def per_presentation(entry, task):
         return entry["flops_per_step"] / registry().algorithm(entry["algorithm"]).config_for(task)["batch_size"]
 
+    at_bp_time = {}
     for task in ("digits", "mnist5k", "mnist1d"):
-        ga, bp = creditbench_results.entry(task, "ga"), creditbench_results.entry(task, "bp-sgd")
-        ga_presentations = next(iter(ga["presentations_to_target"].values()))
-        bp_presentations = next(iter(bp["presentations_to_target"].values()))
-        ga_flops, bp_flops = per_presentation(ga, task), per_presentation(bp, task)
-        assert ga_flops > 5 * bp_flops, task
-        if task == "digits":
-            assert 5 * bp_presentations < ga_presentations < 50 * bp_presentations
-            assert ga_presentations * ga_flops > 100 * bp_presentations * bp_flops
-            assert ga["test_accuracy_mean"] < creditbench_results.entry(task, "es")["test_accuracy_mean"] - 0.05
-        else:  # not reached, or if a faster machine lets it, at ten times bp-sgd's presentations at least
-            assert ga_presentations is None or ga_presentations > 10 * bp_presentations, task
+        entry, bp = results.entry(task, rule), results.entry(task, "bp-sgd")
+        (target, bp_presentations), *_ = bp["presentations_to_target"].items()
+        assert bp_presentations is not None, f"bp-sgd did not reach {target} on {task}"
+        runs = results.runs(task, rule)
+        assert statistics.median(run["curve"][-1]["presentations"] for run in runs) >= bp_presentations, task
+        at_bp_time[task] = statistics.median(_score_at(run, bp_presentations) for run in runs)
+        assert at_bp_time[task] < float(target), (
+            f"{task}: {at_bp_time[task]:.3f} at {bp_presentations:.0f} presentations"
+        )
+        assert per_presentation(entry, task) > 5 * per_presentation(bp, task), task
+        assert entry["test_accuracy_mean"] > 2 * registry().task(task).chance, task
+        if task == "digits" and not entry["capped_runs"]:
+            presentations = entry["presentations_to_target"][target]
+            assert presentations is not None and 5 * bp_presentations < presentations < 50 * bp_presentations
+    return at_bp_time
+
+
+@pytest.mark.creditbench_claim
+def test_ga_pays_for_being_gradient_free_in_presentations_and_flops(creditbench_results):
+    """Such et al. (2017) found a GA competitive with ES and backprop-based RL on Atari.  On supervised tasks at
+    this budget it is not: it learns but needs far more data and compute than bp-sgd.
+
+    Measured (quick suite, quiet machine; README claims table): FLOPs per presentation 19× bp-sgd's on digits
+    and mnist1d (population 50), 9× on mnist5k (population 20); digits: 14× bp-sgd's presentations to 0.5.
+    Where the wall clock stops it before the target (mnist5k, mnist1d) the check still bites: at the
+    presentations bp-sgd needed, ga's median seed is below the target, and it has learned (twice chance).
+    On a loaded machine (every ga run stopped by the clock): 0.212 / 0.111 / 0.137 at bp-sgd's 992 / 1,136 /
+    4,000 presentations (targets 0.5 / 0.5 / 0.3); bp-sgd itself (the negative control) has 0.510 at its 992."""
+    pays_for_being_gradient_free(creditbench_results, "ga")
+
+
+@pytest.mark.creditbench_claim
+def test_the_ga_check_fails_for_backprop(creditbench_results):
+    """Negative control: plain backprop in place of the GA, the rule the claim distinguishes it from."""
+    with pytest.raises(AssertionError, match=r"at \d+ presentations"):  # the time-to-target leg, checked first
+        pays_for_being_gradient_free(creditbench_results, "bp-sgd")

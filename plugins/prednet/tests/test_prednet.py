@@ -92,6 +92,13 @@ def test_predicts_the_next_frame_better_than_copying_the_last(name):
     Ours, far smaller: 60 updates of 8 clips on moving-balls (3-layer PredNet with 4–16 channels, 47k
     weights) reach a test skill of about 0.5 with either loss; the quick suite's runs reach more.
     """
+    assert _test_skill_after(name, updates=60) > MIN_SKILL
+
+
+MIN_SKILL = 0.3  # the claim's bar: the prediction's squared error under 70% of copying the last frame's
+
+
+def _test_skill_after(name: str, updates: int) -> float:
     algorithm = registry().algorithm(name)
     data = MOVING_BALLS.load()
     x_train, y_train = torch.as_tensor(data.x_train), torch.as_tensor(data.y_train)
@@ -99,16 +106,35 @@ def test_predicts_the_next_frame_better_than_copying_the_last(name):
     torch.manual_seed(0)
     learner = build_prednet(MOVING_BALLS, algorithm.config_for(MOVING_BALLS.name), seed=0)
     batch = algorithm.defaults["batch_size"]
-    for step in range(60):
+    for step in range(updates):
         start = step * batch
         learner.train_step(x_train[start : start + batch], y_train[start : start + batch])
-    assert _skill(learner, x_test, y_test) > 0.3
+    return _skill(learner, x_test, y_test)
+
+
+def test_an_untrained_prednet_does_not_pass_the_bar():
+    """Negative control of both checks: the same network with no update at all is far below the bar."""
+    assert _test_skill_after("prednet", updates=0) < MIN_SKILL
+
+
+def beats_copying_the_last_frame(entry_of) -> dict:
+    """The claim's check on ``entry_of(name)`` (quick-suite entries on moving-balls) for both losses: test skill
+    above ``MIN_SKILL``.  Returns the skills."""
+    skills = {name: entry_of(name)["test_score_mean"] for name in ("prednet", "prednet-lall")}
+    for name, skill in skills.items():
+        assert skill > MIN_SKILL, f"{name}: skill {skill:.3f}"
+    return skills
 
 
 @pytest.mark.creditbench_claim
 def test_prednet_beats_copying_the_last_frame_in_the_suite(creditbench_results):
     """Lotter, Kreiman & Cox (2017): lower next-frame error than copying the last frame, for both the L_0 and
     the L_all loss (paper's skill: 0.88 / 0.87 on rotating faces; 0.61 with L_0 on CalTech Pedestrian)."""
-    for name in ("prednet", "prednet-lall"):
-        entry = creditbench_results.entry("moving-balls", name)
-        assert entry["test_score_mean"] > 0.3, name
+    beats_copying_the_last_frame(lambda name: creditbench_results.entry("moving-balls", name))
+
+
+@pytest.mark.creditbench_claim
+def test_the_suite_check_fails_for_a_frozen_prednet(creditbench_results):
+    """Negative control: learning rate 0, so the network stays at its initialisation for the whole budget."""
+    with pytest.raises(AssertionError, match="skill"):
+        beats_copying_the_last_frame(lambda name: creditbench_results.entry("moving-balls", name, {"lr": 0.0}))

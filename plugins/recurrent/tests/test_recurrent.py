@@ -1,4 +1,5 @@
 import dataclasses
+import functools
 import statistics
 
 import pytest
@@ -57,6 +58,12 @@ def _sequences(readout: str, n=8, length=7):
     return x, y
 
 
+def assert_is_the_exact_gradient(estimate, exact):
+    """The RTRL claim's check: cosine ≥ 0.999 with BPTT's gradient, and equal up to float32 rounding."""
+    assert F.cosine_similarity(estimate, exact, dim=0) >= 0.999, "cosine below 0.999"
+    torch.testing.assert_close(estimate, exact, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("readout", ["last", "every"])
 @pytest.mark.parametrize("cell", ["tanh", "irnn", "lstm"])
 def test_rtrl_gradient_is_bptts(cell, readout):
@@ -64,16 +71,15 @@ def test_rtrl_gradient_is_bptts(cell, readout):
     backward.  Claim: cosine ≥ 0.999 on the same sequences (we find agreement to float precision)."""
     task = dataclasses.replace(ADDING, architecture=RNN(2, 5, 1, cell=cell, readout=readout))
     x, y = _sequences(readout)
-    bptt, rtrl = _gradient(_learner(BPTT, task), x, y), _gradient(_learner(RTRL, task), x, y)
-    assert F.cosine_similarity(bptt, rtrl, dim=0) >= 0.999
-    torch.testing.assert_close(rtrl, bptt, rtol=1e-4, atol=1e-6)
+    assert_is_the_exact_gradient(_gradient(_learner(RTRL, task), x, y), _gradient(_learner(BPTT, task), x, y))
 
 
-def test_truncated_gradient_differs_from_the_exact_one():
-    """tbptt with a 2-step window sees only the last 2 of 7 steps: its gradient is not the exact one."""
+def test_the_exact_gradient_check_fails_for_truncated_bptt():
+    """Negative control: tbptt with a 2-step window sees only the last 2 of 7 steps."""
     x, y = _sequences("last")
     exact, truncated = _gradient(_learner(BPTT, ADDING), x, y), _gradient(_learner(TBPTT, ADDING), x, y)
-    assert F.cosine_similarity(exact, truncated, dim=0) < 0.99
+    with pytest.raises(AssertionError, match="cosine"):
+        assert_is_the_exact_gradient(truncated, exact)
 
 
 def test_rtrl_on_a_stream_carries_the_influence_of_earlier_chunks():
@@ -98,31 +104,44 @@ def test_rtrl_on_a_stream_carries_the_influence_of_earlier_chunks():
     assert (truncated[cell] - exact[cell]).norm() > 0.1 * exact[cell].norm()
 
 
-def test_uoro_estimate_is_unbiased():
-    """Tallec & Ollivier (2018), section 3: s̃ θ̃ᵀ is an unbiased estimate of RTRL's influence matrix, so
-    UORO's gradient estimate has RTRL's gradient as its mean.
+CELL = ("input_weight", "recurrent_weight", "recurrent_bias")
 
-    One sequence, copied into a batch of 64 (each copy draws its own signs, so each call averages 64
-    independent estimates); 96 calls.  Per coordinate of the cell's gradient (the readout's is exact), the
-    mean's z-score against RTRL's gradient must stay below the Bonferroni threshold for an overall false
-    alarm rate of 0.001.  The same test rejects truncated BPTT's (biased) gradient, and the mean's error
-    shrinks like 1/sqrt(draws)."""
+
+@functools.cache
+def _uoro_draws_and_references():
+    """One sequence, copied into a batch of 64 (each copy draws its own signs, so each call averages 64
+    independent estimates): 96 calls of UORO's estimate of the cell's gradient, RTRL's and tbptt's (window 1)."""
     data = ADDING.load()
     x, y = torch.as_tensor(data.x_train[:1]).expand(64, -1, -1), torch.as_tensor(data.y_train[:1]).expand(64, -1)
-    cell = ("input_weight", "recurrent_weight", "recurrent_bias")
-    exact = _gradient(_learner(RTRL, ADDING), x, y, cell)
-    truncated = _gradient(_learner(TBPTT, ADDING, truncation=1), x, y, cell)
+    exact = _gradient(_learner(RTRL, ADDING), x, y, CELL)
+    truncated = _gradient(_learner(TBPTT, ADDING, truncation=1), x, y, CELL)
     uoro = _learner(UORO, ADDING)
-    draws = torch.stack([_gradient(uoro, x, y, cell) for _ in range(96)])
+    return torch.stack([_gradient(uoro, x, y, CELL) for _ in range(96)]), exact, truncated
 
-    def z_scores(reference):
-        return (draws.mean(0) - reference) / (draws.std(0) / len(draws) ** 0.5)
 
+def assert_unbiased(draws, exact):
+    """The UORO claim's check: per coordinate, the z-score of the draws' mean against the exact gradient stays
+    below the Bonferroni threshold for an overall false-alarm rate of 0.001."""
+    z_scores = (draws.mean(0) - exact) / (draws.std(0) / len(draws) ** 0.5)
     threshold = statistics.NormalDist().inv_cdf(1 - 0.001 / (2 * len(exact)))
-    assert z_scores(exact).abs().max() < threshold
-    assert z_scores(truncated).abs().max() > threshold
+    assert z_scores.abs().max() < threshold, f"largest z-score {z_scores.abs().max():.2f} (threshold {threshold:.2f})"
+
+
+def test_uoro_estimate_is_unbiased():
+    """Tallec & Ollivier (2018), section 3: s̃ θ̃ᵀ is an unbiased estimate of RTRL's influence matrix, so
+    UORO's gradient estimate has RTRL's gradient as its mean (the readout's part is exact, so the cell's is
+    tested), and the mean's error shrinks like 1/sqrt(draws)."""
+    draws, exact, _ = _uoro_draws_and_references()
+    assert_unbiased(draws, exact)
     error_few, error_many = ((draws[:k].mean(0) - exact).norm() for k in (6, 96))
     assert error_many < error_few * 0.5  # 1/sqrt(16) = 0.25 expected
+
+
+def test_the_unbiasedness_check_fails_for_a_biased_estimate():
+    """Negative control: truncated BPTT's gradient with UORO's zero-mean noise around it, as many draws."""
+    draws, exact, truncated = _uoro_draws_and_references()
+    with pytest.raises(AssertionError, match="largest z-score"):
+        assert_unbiased(truncated + (draws - exact), exact)
 
 
 def _train_on_stream(rule, steps, **config):
