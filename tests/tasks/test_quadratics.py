@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from harness.tasks.cards import card, checksum
 from harness.tasks.quadratics import DIMENSION, QUADRATICS, TASK_SEED, TASK_VALIDATION_SEED, sample_quadratics
 
 
@@ -20,6 +21,7 @@ def test_validation_and_test_are_different_problems_and_training_holds_both():
     np.testing.assert_array_equal(splits.x_train, np.concatenate([splits.x_val, splits.x_test]))
     np.testing.assert_array_equal(splits.y_train, np.concatenate([splits.y_val, splits.y_test]))
     assert QUADRATICS.architecture.sizes == (2 * DIMENSION, 1)
+    assert checksum(splits) == card("quadratics")["sha256"]
 
 
 def test_each_score_is_its_own_problem_minimised():
