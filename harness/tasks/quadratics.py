@@ -33,7 +33,10 @@ score the test one's.  The two halves interact only through the model's one
 bias (which both problems' rows read) and through how the data order mixes
 their rows into batches.  Differences from the paper's form, all forced by
 the harness's regression contract: the model has a bias, and the loss is the
-mean squared error over both problems' rows, (f_val + f_test)/20.  The
+mean squared error over both problems' rows.  The rows and targets are
+scaled by √2 (``SCALE``), which leaves each problem's minimiser and skill
+as they are and makes that loss (f_val + f_test)/10: for each problem's half
+of θ, the landscape of a task of that problem alone (f/10).  The
 paper's claim itself is checked on the exact form, f(θ) without bias, by the
 learned optimiser's plugin.
 """
@@ -53,6 +56,9 @@ HELD_OUT_SEED = 2**31
 VALIDATION_SEED = 2**31 + 1
 TASK_SEED = 2**31 + 2
 TASK_VALIDATION_SEED = 2**31 + 3
+# Rows and targets are scaled by √2, so that each problem's share of the mean squared error over both problems' 20
+# rows is f/10, as in a task of that problem alone: the same landscape (minimum, curvature, gradient) per problem.
+SCALE = 2**0.5
 
 
 def sample_quadratics(n: int, seed: int):
@@ -93,8 +99,8 @@ def load_quadratics() -> Splits:
 
     (w_val, y_val), (w_test, y_test) = (sample_quadratics(1, seed) for seed in (TASK_VALIDATION_SEED, TASK_SEED))
     zeros = np.zeros((DIMENSION, DIMENSION), dtype=np.float32)
-    x_val, x_test = np.hstack([w_val[0], zeros]), np.hstack([zeros, w_test[0]])
-    y_val, y_test = y_val[0][:, None], y_test[0][:, None]
+    x_val, x_test = (np.float32(SCALE) * np.hstack(blocks) for blocks in ((w_val[0], zeros), (zeros, w_test[0])))
+    y_val, y_test = np.float32(SCALE) * y_val[0][:, None], np.float32(SCALE) * y_test[0][:, None]
     x_train, y_train = np.concatenate([x_val, x_test]), np.concatenate([y_val, y_test])
     return checked("quadratics", Splits(x_train, y_train, x_val, y_val, x_test, y_test))
 

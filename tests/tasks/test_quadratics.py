@@ -4,7 +4,14 @@ import numpy as np
 import torch
 
 from harness.tasks.cards import card, checksum
-from harness.tasks.quadratics import DIMENSION, QUADRATICS, TASK_SEED, TASK_VALIDATION_SEED, sample_quadratics
+from harness.tasks.quadratics import (
+    DIMENSION,
+    QUADRATICS,
+    SCALE,
+    TASK_SEED,
+    TASK_VALIDATION_SEED,
+    sample_quadratics,
+)
 
 
 def _skill(predictions, targets, baseline):
@@ -14,8 +21,9 @@ def _skill(predictions, targets, baseline):
 def test_validation_and_test_are_different_problems_and_training_holds_both():
     splits = QUADRATICS.load()
     (w_val, y_val), (w_test, y_test) = (sample_quadratics(1, seed) for seed in (TASK_VALIDATION_SEED, TASK_SEED))
-    np.testing.assert_array_equal(splits.x_val[:, :DIMENSION], w_val[0])
-    np.testing.assert_array_equal(splits.x_test[:, DIMENSION:], w_test[0])
+    np.testing.assert_allclose(splits.x_val[:, :DIMENSION], SCALE * w_val[0], rtol=1e-6)
+    np.testing.assert_allclose(splits.x_test[:, DIMENSION:], SCALE * w_test[0], rtol=1e-6)
+    np.testing.assert_allclose(splits.y_test, SCALE * y_test[0][:, None], rtol=1e-6)
     assert not splits.x_val[:, DIMENSION:].any() and not splits.x_test[:, :DIMENSION].any()
     assert not np.allclose(w_val, w_test) and not np.allclose(y_val, y_test)
     np.testing.assert_array_equal(splits.x_train, np.concatenate([splits.x_val, splits.x_test]))
