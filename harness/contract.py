@@ -211,11 +211,14 @@ class Learner(ABC):
         raise NotImplementedError
 
     def cost_counters(self) -> dict:
-        """Cumulative counts of the rule's own cost units since ``build``.
+        """Cumulative counts of the rule's own cost units since ``build``, each counted per example.
 
-        For example ``{"relaxation_iterations": 4000}`` (EP, PC),
-        ``{"population_evaluations": 500}`` (ES, GA) or ``{"inverse_updates": 300}``
-        (DTP).  The leaderboard reports each per presentation, beside wall time and FLOPs.
+        A unit spent on every example of a batch counts once per example: a relaxation step of a
+        batch of 32 is 32 ``relaxation_iterations`` (EP, PC), scoring a population of 50 on it is
+        1,600 ``population_evaluations`` (ES, GA), and training 2 inverses on it is 64
+        ``inverse_reconstructions`` (DTP).  The leaderboard reports each per presentation, beside
+        wall time and FLOPs, so the count does not depend on the batch size (the conformance kit
+        checks that).
         """
         return {}
 

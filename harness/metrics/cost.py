@@ -11,7 +11,7 @@ def step_cost(run) -> dict:
     """Wall seconds per timed step; FLOPs, activation, state and peak bytes as medians over probed steps.
 
     The learner's own cost counters (relaxation iterations, population
-    evaluations, ...) are reported per presentation.
+    evaluations, ...), counted per example, are reported per presentation.
     """
 
     def median(key):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from harness.contract import Metric
+from harness.training.evaluation import evaluation_points
 
 
 def final_score(run) -> dict:
@@ -17,20 +18,27 @@ def final_score(run) -> dict:
 def aulc(run) -> dict:
     """Area under the test score against log10(presentations), normalised to the score's scale.
 
-    The axis runs from the first evaluation after 0 to the budget; a run that
-    stopped early (wall clock) keeps its last score to the end of the axis.
-    Trapezoids on the log axis, divided by the axis length, so a learner at
-    score s throughout gets s.
+    The axis is the same for every run of a budget: from the evaluation schedule's first point after 0
+    (``evaluation_points``; 100 presentations) to the budget, whatever the run's batch size.  On it the
+    score at ``p`` presentations is that of the run's latest evaluation at or before ``p`` (a step
+    function): a run whose first step already passes the schedule's first point (a batch of 256) is
+    scored as untrained until it is evaluated, which it was, and a run stopped early (wall clock) keeps its
+    last score to the end of the axis.  The area is divided by the axis length, so a learner at score s
+    throughout gets s.
     """
-    points = [(p["presentations"], p["test_score"]) for p in run.curve if p["presentations"] > 0]
+    points = sorted((p["presentations"], p["test_score"]) for p in run.curve)
+    if not points:
+        return {"aulc": None}
     budget = run.spec.budget.presentations
-    if points and points[-1][0] < budget:
-        points.append((budget, points[-1][1]))
-    if len(points) < 2:
-        return {"aulc": points[0][1] if points else None}
-    logs = [math.log10(p) for p, _ in points]
-    area = sum((logs[i + 1] - logs[i]) * (points[i][1] + points[i + 1][1]) / 2 for i in range(len(points) - 1))
-    return {"aulc": area / (logs[-1] - logs[0])}
+    start = evaluation_points(budget)[1]
+    if start >= budget:
+        return {"aulc": points[-1][1]}
+    area = 0.0
+    for (presentations, score), (following, _) in zip(points, [*points[1:], (budget, None)]):
+        left, right = max(presentations, start), min(following, budget)
+        if right > left:
+            area += (math.log10(right) - math.log10(left)) * score
+    return {"aulc": area / (math.log10(budget) - math.log10(start))}
 
 
 def presentations_to_target(run) -> dict:

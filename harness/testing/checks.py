@@ -212,6 +212,30 @@ def check_cost_counters(algorithm: Algorithm, task: Task) -> None:
     assert dict(restored.cost_counters()) == previous, "cost counters are not restored by load_state_dict"
 
 
+def check_cost_counted_per_example(algorithm: Algorithm, task: Task) -> None:
+    """Cost counters count per example: one step on twice the examples adds twice as much to each.
+
+    The leaderboard divides them by presentations, so a unit counted once per batch would shrink with the
+    batch size (an ES population of 50 would read "0.5 evaluations per presentation" at batch size 100).
+    """
+    learner = _build(algorithm, task)
+    if not hasattr(learner, "cost_counters"):
+        return
+    batches, _ = _batches(task)
+    x, y = batches[0]
+    counts = {}
+    for n in (len(x) // 2, len(x)):
+        learner = _build(algorithm, task)
+        learner.train_step(x[:n].clone(), y[:n].clone())
+        counts[n] = dict(learner.cost_counters())
+    half, whole = counts[len(x) // 2], counts[len(x)]
+    for name, count in whole.items():
+        assert count == 2 * half.get(name, 0), (
+            f"cost counter {name!r} adds {half.get(name, 0)} for {len(x) // 2} examples but {count} for {len(x)}: "
+            "count it per example (e.g. population members × examples)"
+        )
+
+
 CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_metadata,
     check_finite_outputs,
@@ -222,6 +246,7 @@ CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_surrogate,
     check_update_direction,
     check_cost_counters,
+    check_cost_counted_per_example,
 )
 
 

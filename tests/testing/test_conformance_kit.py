@@ -72,6 +72,32 @@ class MisshapenDirection(Backprop):
         return {"0.weight": torch.zeros(3)}
 
 
+class CountsPerExample(Backprop):
+    def __init__(self, task, seed):
+        super().__init__(task, seed)
+        self.evaluations = 0
+
+    def train_step(self, x, y):
+        super().train_step(x, y)
+        self.evaluations += 3 * len(x)
+
+    def cost_counters(self):
+        return {"evaluations": self.evaluations}
+
+    def state_dict(self):
+        return {**super().state_dict(), "evaluations": self.evaluations}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.evaluations = state["evaluations"]
+
+
+class CountsPerBatch(CountsPerExample):
+    def train_step(self, x, y):
+        Backprop.train_step(self, x, y)
+        self.evaluations += 3
+
+
 def _algorithm(learner_class, **fields):
     return Algorithm(
         name=learner_class.__name__.lower(),
@@ -94,6 +120,8 @@ def _algorithm(learner_class, **fields):
         (ForgetsOptimiserState, {"check_state_round_trip"}),
         (CopiedSurrogate, {"check_surrogate"}),
         (MisshapenDirection, {"check_update_direction"}),
+        (CountsPerExample, set()),
+        (CountsPerBatch, {"check_cost_counted_per_example"}),
     ],
 )
 def test_each_violation_fails_its_check(learner_class, failing):

@@ -49,7 +49,7 @@ class AlternatingMinimisation(ModelLearner):
         self.code_steps = code_steps
         self.weight_steps = weight_steps
         self.optimizers = [torch.optim.Adam(linear.parameters(), lr=lr) for linear in self.linears]
-        self.code_iterations = 0  # gradient steps on one layer's codes for one batch
+        self.code_iterations = 0  # gradient steps on one layer's code of one example
 
     def initial_codes(self, x) -> list[torch.Tensor]:
         codes = []
@@ -79,7 +79,7 @@ class AlternatingMinimisation(ModelLearner):
                 with torch.no_grad():
                     code -= self.code_lr * code.grad
                 code.grad = None
-            self.code_iterations += self.code_steps
+            self.code_iterations += self.code_steps * len(code)
             optimised[index] = code.detach()
         return optimised
 

@@ -10,9 +10,11 @@ CITATION = "Rumelhart, Hinton & Williams (1986). Learning representations by bac
 # Learning rates picked on the validation split; same batch size for all.  On mnist1d, SGD's rate was picked
 # from {0.05, 0.1, 0.2, 0.3, 0.4, 0.5} by mean validation accuracy over 3 seeds of the standard budget:
 #   for lr in ...; do creditbench run --suite standard --task mnist1d --algorithm bp-sgd --seeds 3 --set lr=$lr; done
-# On quadratics (an optimisation task: validation and test are the training rows) Adam's default rate does not
-# converge in the quick budget (skill 0.22 and -0.08); from {0.01, 0.03, 0.1}, 0.03 scored best (0.989, 0.984).
-TASK_DEFAULTS = {"bp-sgd": {"mnist1d": {"lr": 0.3}}, "bp-adam": {"quadratics": {"lr": 0.03}}}
+# On quadratics (an optimisation task: the validation score is the validation quadratic's, the test score the test
+# one's) Adam's default rate does not converge in the quick budget (validation skill 0.21 and 0.27); from {0.001,
+# 0.01, 0.03, 0.1, 0.3}, 0.1 scored best on validation with the selection seeds 1000 and 1001 (0.9991, 0.9987;
+# 0.3: 0.9971, 0.9995; 0.03: 0.9764, 0.9763; 0.01: 0.8968, 0.9338).
+TASK_DEFAULTS = {"bp-sgd": {"mnist1d": {"lr": 0.3}}, "bp-adam": {"quadratics": {"lr": 0.1}}}
 # Least test accuracy of any single quick-suite run, checked by `pytest --benchmark`; a few points below what
 # the quick suite measured (README), so a broken rule fails while seed-to-seed noise does not.
 FLOORS = {"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.55}

@@ -73,7 +73,7 @@ class ContrastiveDivergence(Learner):
         )
         self.generator = torch.Generator(device=rbm.weight.device).manual_seed(SAMPLING_SEED_OFFSET + seed)
         self.presentations = 0
-        self.gibbs_steps = 0  # chain steps (v → h → v) run on a batch
+        self.gibbs_steps = 0  # chain steps (v → h → v), one chain per example
 
     def train_step(self, x, y) -> None:
         if self.presentations >= self.momentum_warmup:
@@ -93,7 +93,7 @@ class ContrastiveDivergence(Learner):
             self.rbm.hidden_bias.grad = (hk - h0).mean(0)
         self.optimizer.step()
         self.presentations += len(x)
-        self.gibbs_steps += self.k
+        self.gibbs_steps += self.k * len(x)
 
     def features(self, x):
         with torch.no_grad():

@@ -31,7 +31,7 @@ class EvolutionStrategies:
         self.sigma = sigma
         device = next(model.parameters()).device
         self.generator = torch.Generator(device=device).manual_seed(NOISE_SEED_OFFSET + seed)
-        self.evaluations = 0  # member forward passes on a batch
+        self.evaluations = 0  # member forward passes, one per member per example
 
     def __call__(self, model, x, y, loss) -> None:
         flat = FlatParameters(model)
@@ -40,7 +40,7 @@ class EvolutionStrategies:
             noise = torch.randn(self.pairs, theta.numel(), generator=self.generator, device=theta.device)
             members = torch.cat([theta + self.sigma * noise, theta - self.sigma * noise])
             utilities = centred_ranks(flat.losses(members, x, y, loss))
-            self.evaluations += len(members)
+            self.evaluations += len(members) * len(x)
             gradient = (utilities[: self.pairs] - utilities[self.pairs :]) @ noise / (2 * self.pairs * self.sigma)
         for parameter, chunk in zip(model.parameters(), gradient.split(flat.sizes)):
             parameter.grad = chunk.view(parameter.shape).clone()

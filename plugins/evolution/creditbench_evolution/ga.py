@@ -39,12 +39,12 @@ class GeneticAlgorithm(ModelLearner):
         self.truncation = truncation
         self.sigma = sigma
         self.generator = torch.Generator(device=founders.device).manual_seed(MUTATION_SEED_OFFSET + seed)
-        self.evaluations = 0  # member forward passes on a batch
+        self.evaluations = 0  # member forward passes, one per member per example
 
     def train_step(self, x, y) -> None:
         population = self.population
         losses = self.flat.losses(population, x, y, cross_entropy)
-        self.evaluations += len(population)
+        self.evaluations += len(population) * len(x)
         parents = population[losses.argsort(stable=True)[: self.truncation]]
         offspring = population[1:]  # overwritten in place: the old generation is no longer needed
         torch.randn(offspring.shape, generator=self.generator, out=offspring)

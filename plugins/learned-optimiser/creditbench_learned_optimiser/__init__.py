@@ -68,13 +68,16 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
             defaults={**META_TRAINING, "batch_size": 32, "max_parameters": 100_000},
             declines=declines,
-            # On its own family, the paper's optimiser exactly: one step per whole quadratic (the quick budget is the
-            # paper's 100 steps) and the plain LSTM; the odd update is for the tasks it must transfer to (README).
-            task_defaults={"quadratics": {"batch_size": 10, "odd": False}},
+            # On its own family, the paper's optimiser exactly: one step per whole pair of quadratics (the task's
+            # validation and test problems, 20 rows; the quick budget is the paper's 100 steps) and the plain LSTM;
+            # the odd update is for the tasks it must transfer to (README).
+            task_defaults={"quadratics": {"batch_size": 20, "odd": False}},
             pretraining_presentations=meta_training_presentations(META_TRAINING),
-            # Least quick-suite skill of a run on the task it meta-trains for (measured 0.995 and 0.994, seeds 0, 1);
-            # elsewhere the 10 s cap stops it after a few hundred steps at most, so its score depends on the machine.
-            floors={"quadratics": 0.95},
+            # Least quick-suite skill of a run on the task it meta-trains for, below the least validation skill of the
+            # selection seeds 1000-1003 (0.938, 0.902, 0.979, 0.992; its quality follows the meta-training seed: the
+            # reported seeds 0 and 1 got 0.999 and 0.997); elsewhere the 10 s cap stops it after a few hundred steps at
+            # most, so its score depends on the machine.
+            floors={"quadratics": 0.85},
             search_space={"meta_lr": ("log-uniform", 1e-3, 1e-1), "output_scale": ("log-uniform", 1e-2, 1.0)},
         )
     )

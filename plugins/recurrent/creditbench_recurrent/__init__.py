@@ -8,7 +8,8 @@ influence-balancing system) and share their configuration:
 * ``batch_size``: sequences per update on sequence tasks, time steps per update on stream tasks;
 * ``cell`` and ``hidden`` (optional): replace the RNN's cell (``tanh``, ``irnn``, ``lstm``) or width, e.g.
   to run IRNN and LSTM baselines of the same size (``--set cell=lstm``);
-* ``truncation`` (tbptt): how many steps back gradients flow (on a stream, at most ``batch_size``);
+* ``truncation`` (tbptt): how many steps back gradients flow (on a stream, at most ``batch_size``); the windows
+  end at the last step of each sequence (or chunk), so a last-step readout backprops ``truncation`` steps;
 * ``max_macs`` (rtrl): the most multiply-adds per presentation rtrl agrees to spend updating its influence
   matrix (steps × state² × parameters; memory is state × parameters per sequence).
 

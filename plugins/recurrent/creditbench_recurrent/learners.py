@@ -137,11 +137,22 @@ class BPTT(RecurrentLearner):
         return {"state": states[:, -1].detach()}
 
 
+def windows(length: int, truncation: int) -> list[tuple[int, int]]:
+    """The ``(begin, end)`` steps of the windows that tile a sequence (or chunk) of ``length`` steps.
+
+    They end at its last step, so a last-step readout always backprops ``truncation`` steps (or the whole
+    sequence, if shorter); the window left over, shorter, is the first.
+    """
+    ends = range(length, 0, -truncation)
+    return [(max(end - truncation, 0), end) for end in reversed(ends)]
+
+
 class TBPTT(RecurrentLearner):
     """Backprop through windows of ``truncation`` steps; each window starts from the previous one's detached state.
 
-    The gradients of a batch's windows add up before its one update, so with ``truncation`` equal to the
-    chunk length this is the usual truncated BPTT(k, k) (Williams & Peng 1990).
+    The windows end at the batch's last step (see ``windows``), where a last-step readout reads.  The gradients
+    of a batch's windows add up before its one update, so with ``truncation`` equal to the chunk length this is
+    the usual truncated BPTT(k, k) (Williams & Peng 1990).
     """
 
     def __init__(self, model, task, config, seed: int):
@@ -152,10 +163,10 @@ class TBPTT(RecurrentLearner):
 
     def estimate_gradient(self, x, y, carried):
         state, length = carried["state"], x.shape[1]
-        for begin in range(0, length, self.truncation):
-            window = x[:, begin : begin + self.truncation]
+        for begin, end in windows(length, self.truncation):
+            window = x[:, begin:end]
             # Windows before a last-step readout feed no loss: run them without building a graph.
-            reads = self.model.readout_mode == "every" or begin + window.shape[1] == length
+            reads = self.model.readout_mode == "every" or end == length
             with torch.set_grad_enabled(reads):
                 states = self.model.unroll(window, state)
             if reads:

@@ -5,8 +5,8 @@ import statistics
 import pytest
 import torch
 import torch.nn.functional as F
-from creditbench_recurrent import rtrl_declines, tbptt_declines
-from creditbench_recurrent.learners import BPTT, RTRL, TBPTT, UORO
+from creditbench_recurrent import learners, rtrl_declines, tbptt_declines
+from creditbench_recurrent.learners import BPTT, RTRL, TBPTT, UORO, windows
 from creditbench_recurrent.networks import network
 from tiny_recurrent_tasks import ADDING, ECHO, INFLUENCE
 
@@ -80,6 +80,38 @@ def test_the_exact_gradient_check_fails_for_truncated_bptt():
     exact, truncated = _gradient(_learner(BPTT, ADDING), x, y), _gradient(_learner(TBPTT, ADDING), x, y)
     with pytest.raises(AssertionError, match="cosine"):
         assert_is_the_exact_gradient(truncated, exact)
+
+
+@pytest.mark.parametrize("readout", ["last", "every"])
+def test_a_window_as_long_as_the_sequence_is_bptt(readout):
+    task = dataclasses.replace(ADDING, architecture=RNN(2, 5, 1, readout=readout))
+    x, y = _sequences(readout)
+    exact = _gradient(_learner(BPTT, task), x, y)
+    torch.testing.assert_close(_gradient(_learner(TBPTT, task, truncation=x.shape[1]), x, y), exact)
+    assert not torch.allclose(_gradient(_learner(TBPTT, task, truncation=1), x, y), exact)
+
+
+def test_windows_end_at_the_last_step():
+    assert windows(11, 10) == [(0, 1), (1, 11)]
+    assert windows(6, 2) == [(0, 2), (2, 4), (4, 6)]
+    assert windows(3, 5) == [(0, 3)]
+
+
+def _step_zero_windows(length, truncation):
+    """The old placement, windows from step 0: a last-step readout then backprops only ``length mod k`` steps."""
+    return [(begin, min(begin + truncation, length)) for begin in range(0, length, truncation)]
+
+
+@pytest.mark.parametrize("placement", ["at the readout", "from step 0"])
+def test_truncation_reaches_back_from_a_last_step_readout(placement, monkeypatch):
+    """On a sequence of 11 steps (assoc-retrieval's length) read at its last step, a window of 10 steps and one of
+    1 step give different gradients.  The negative control is the old placement: with windows from step 0, the
+    last window is 1 step long whatever the truncation, and the two gradients are the same."""
+    if placement == "from step 0":
+        monkeypatch.setattr(learners, "windows", _step_zero_windows)
+    x, y = _sequences("last", length=11)
+    ten, one = (_gradient(_learner(TBPTT, ADDING, truncation=k), x, y) for k in (10, 1))
+    assert torch.allclose(ten, one, rtol=1e-5, atol=1e-7) == (placement == "from step 0")
 
 
 def test_rtrl_on_a_stream_carries_the_influence_of_earlier_chunks():

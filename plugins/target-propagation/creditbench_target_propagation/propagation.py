@@ -73,7 +73,7 @@ class TargetPropagation:
         self.optimizer = torch.optim.Adam(self.inverses.parameters(), lr=float(config["inverse_lr"]))
         device = layers[0][0].weight.device
         self.generator = torch.Generator(device=device).manual_seed(NOISE_SEED_OFFSET + seed)
-        self.inverse_updates = 0  # one per inverse per step
+        self.inverse_reconstructions = 0  # what the inverses train on: one per inverse per example
 
     def inverse(self, layer: int):
         return self.inverses[self.inverted.index(layer)]
@@ -129,10 +129,10 @@ class TargetPropagation:
         )
         total.backward()
         self.optimizer.step()
-        self.inverse_updates += len(self.inverted)
+        self.inverse_reconstructions += len(self.inverted) * len(activities[0])
 
     def cost_counters(self) -> dict:
-        return {"inverse_updates": self.inverse_updates}
+        return {"inverse_reconstructions": self.inverse_reconstructions}
 
     def modules(self) -> dict:
         return {"inverses": self.inverses}
@@ -142,7 +142,7 @@ class TargetPropagation:
             **{name: module.state_dict() for name, module in self.modules().items()},
             "optimizer": self.optimizer.state_dict(),
             "generator": self.generator.get_state(),
-            "inverse_updates": self.inverse_updates,
+            "inverse_reconstructions": self.inverse_reconstructions,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -150,7 +150,7 @@ class TargetPropagation:
             module.load_state_dict(state[name])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
-        self.inverse_updates = state["inverse_updates"]
+        self.inverse_reconstructions = state["inverse_reconstructions"]
 
 
 class DifferenceTargetPropagation(TargetPropagation):
