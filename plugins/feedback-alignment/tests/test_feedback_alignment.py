@@ -149,7 +149,8 @@ def test_negative_control_alignment_check_fails_for_a_broken_rule(broken):
 
 
 # Per task: sign symmetry's learning rate (fa's), and how far below backprop at that same rate it may end.  The
-# tolerance is the spread of two seeds: mnist1d's test accuracies differ by up to 0.035 between seeds.
+# tolerance is about the spread of two seeds: on mnist1d sign symmetry's seeds 0 and 1 differ by 0.027 and
+# backprop's by 0.022.  Set after looking at seeds 0-1 (the suite has no selection seeds yet), not on validation.
 SIGN_SYMMETRY_TASKS = {"mnist5k": (0.05, 0.01), "mnist1d": (0.2, 0.03)}
 
 
@@ -178,8 +179,8 @@ def test_sign_symmetry_learns_as_well_as_backprop_and_better_than_fa(creditbench
     size in check).  Backprop runs at sign symmetry's learning rate, so that the comparison changes only the
     feedback matrices (bp-sgd's own rate, 0.1 / 0.3, is another optimiser setting).
 
-    Quick suite, seeds 0-1, mean test accuracy: mnist5k sign-symmetry 0.926, bp-sgd at lr 0.05 0.913, fa 0.888;
-    mnist1d 0.617, bp-sgd at lr 0.2 0.639, fa 0.517.
+    Quick suite, seeds 0-1, mean test accuracy: mnist5k sign-symmetry 0.935, bp-sgd at lr 0.05 0.922, fa 0.920;
+    mnist1d 0.621, bp-sgd at lr 0.2 0.639, fa 0.517.
     """
     sign = _accuracy(creditbench_results, task, "sign-symmetry")
     backprop, fa = (
@@ -194,7 +195,7 @@ def test_sign_symmetry_learns_as_well_as_backprop_and_better_than_fa(creditbench
 @pytest.mark.parametrize("task", SIGN_SYMMETRY_TASKS)
 def test_negative_control_sign_symmetry_check_fails_with_frozen_hidden_layers(creditbench_results, task):
     """The same check fails for the suite's ``random-features`` control in the rule's place: the reference MLP
-    with its hidden layers frozen at initialisation and only the output layer trained (measured 0.676 on
+    with its hidden layers frozen at initialisation and only the output layer trained (measured 0.710 on
     mnist5k, 0.340 on mnist1d).  Plain backprop is no control here: the claim is that the rule matches it."""
     frozen = _accuracy(creditbench_results, task, "random-features")
     backprop, fa = (

@@ -85,7 +85,7 @@ def _accuracies(results, hsic_config=None):
 @pytest.mark.creditbench_claim
 def test_hsic_learns_digits_within_a_few_points_of_backprop(creditbench_results):
     """Ma, Lewis & Kleijn (2020): an HSIC-trained network with a trained output ("format") layer reaches
-    test accuracy comparable to backprop's on MNIST.  At our scale, quick-suite digits, seeds 0-1: hsic 0.951,
+    test accuracy comparable to backprop's on MNIST.  At our scale, quick-suite digits, seeds 0-1: hsic 0.958,
     bp-sgd 0.954, linear 0.943."""
     passed, margin = hsic_matches_backprop(*_accuracies(creditbench_results))
     assert passed, margin
@@ -94,6 +94,6 @@ def test_hsic_learns_digits_within_a_few_points_of_backprop(creditbench_results)
 @pytest.mark.creditbench_claim
 def test_negative_control_hsic_check_fails_with_frozen_hidden_layers(creditbench_results):
     """The same check fails for hsic with its hidden layers frozen (``lr`` 0: only the readout learns, on the same
-    budget): measured 0.228.  Plain backprop is no control here: the claim is that the rule matches it."""
+    budget): measured 0.615.  Plain backprop is no control here: the claim is that the rule matches it."""
     passed, margin = hsic_matches_backprop(*_accuracies(creditbench_results, {"lr": 0.0}))
     assert not passed, margin
