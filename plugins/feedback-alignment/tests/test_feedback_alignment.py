@@ -4,7 +4,7 @@ from creditbench_feedback_alignment.learner import RandomFeedback, SignFeedback
 
 from harness.architectures import MLP
 from harness.learners import cross_entropy
-from harness.testing import parametrize_with_checks
+from harness.testing import noise_direction, parametrize_with_checks
 
 
 @parametrize_with_checks(["fa", "dfa", "sign-symmetry"])
@@ -82,26 +82,125 @@ def test_sign_feedback_rescales_each_hidden_units_true_error_through_one_hidden_
     assert torch.equal(torch.sign(mine), torch.sign(true))
 
 
+# Three hidden layers, so that the error crosses two feedback matrices before it reaches the first.
+DEEP = (20, 64, 64, 64, 5)
+
+
+def _teacher_problem(n, seed):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, DEEP[0], generator=generator)
+    return x, MLP(DEEP).build(seed + 100)(x).argmax(1).detach()
+
+
+def hidden_alignment(make_rule, seed, steps=300) -> list[float]:
+    """Each hidden layer's weight-update cosine with backprop's gradient on held-out data, after ``steps`` steps
+    of SGD (lr 0.05, batch 32) along ``make_rule(model)`` on a teacher problem."""
+    x, y = _teacher_problem(2048, seed)
+    held_out_x, held_out_y = _teacher_problem(256, seed)
+    model = MLP(DEEP).build(seed)
+    rule = make_rule(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    for step in range(steps):
+        batch = slice(step % 64 * 32, step % 64 * 32 + 32)
+        optimizer.zero_grad()
+        rule(model, x[batch], y[batch], cross_entropy)
+        optimizer.step()
+    mine, true = _gradients(model, rule, held_out_x, held_out_y), _backprop_gradients(model, held_out_x, held_out_y)
+    return [
+        float(torch.nn.functional.cosine_similarity(mine[2 * l].flatten(), true[2 * l].flatten(), dim=0))
+        for l in range(len(DEEP) - 2)
+    ]
+
+
+def sign_feedback_aligns(sign, fa) -> tuple[bool, float]:
+    """The alignment half of Liao et al.'s claim as a check: every hidden layer's sign-symmetry update has cosine
+    ≥ 0.8 with backprop's gradient, and their mean exceeds FA's by at least 0.1.  Also returns the least cosine.
+    Thresholds from selection seeds 1000-1002 (least cosine 0.92 / 0.95 / 0.85, mean over FA's +0.35 / +0.35 /
+    +0.58)."""
+    return min(sign) >= 0.8 and sum(sign) / len(sign) >= sum(fa) / len(fa) + 0.1, min(sign)
+
+
+def _fa(model, seed=0):
+    return RandomFeedback(model, seed=seed, direct=False)
+
+
+def test_sign_feedback_updates_are_closer_to_backprop_than_fa():
+    """Liao, Leibo & Poggio (2016): sign-concordant feedback carries what matters of the transposed weights.
+    Measured on seeds 0-2: least hidden-layer cosine 0.90 / 0.87 / 0.90 against FA's means 0.43 / 0.52 / 0.45."""
+    for seed in range(3):
+        sign, fa = hidden_alignment(lambda model: SignFeedback(), seed), hidden_alignment(_fa, seed)
+        assert sign_feedback_aligns(sign, fa)[0], (seed, sign, fa)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    {
+        "noise updates": lambda model: noise_direction(SignFeedback(), seed=0),
+        "random feedback (fa) in its place": lambda model: _fa(model, seed=1),
+    }.items(),
+    ids=lambda item: item[0],
+)
+def test_negative_control_alignment_check_fails_for_a_broken_rule(broken):
+    """The same check fails for noise updates (least cosine ≈ 0) and for FA's random feedback in the rule's place.
+    Plain backprop is no control here: the claim is that the rule comes close to it."""
+    _, make_rule = broken
+    sign, fa = hidden_alignment(make_rule, 0), hidden_alignment(_fa, 0)
+    assert not sign_feedback_aligns(sign, fa)[0], (sign, fa)
+
+
+# Per task: sign symmetry's learning rate (fa's), and how far below backprop at that same rate it may end.  The
+# tolerance is about the spread of two seeds: on mnist1d sign symmetry's seeds 0 and 1 differ by 0.027 and
+# backprop's by 0.022.  Set after looking at seeds 0-1 (the suite has no selection seeds yet), not on validation.
+SIGN_SYMMETRY_TASKS = {"mnist5k": (0.05, 0.01), "mnist1d": (0.2, 0.03)}
+
+
+def sign_symmetry_matches_backprop(task, sign, backprop, fa) -> tuple[bool, float]:
+    """Liao et al.'s claim as a check on mean test accuracies: the rule learns as well as backprop at its own
+    learning rate (no worse than the task's tolerance) and better than fa by at least 0.01 (the feedback's signs
+    matter, not only its existence).  Also returns the rule's margin over backprop."""
+    _, tolerance = SIGN_SYMMETRY_TASKS[task]
+    return sign >= backprop - tolerance and sign > fa + 0.01, sign - backprop
+
+
+def _accuracy(results, task, name, config=None):
+    return results.entry(task, name, config)["test_accuracy_mean"]
+
+
+def _backprop_at_sign_symmetrys_rate(results, task):
+    return _accuracy(results, task, "bp-sgd", {"lr": SIGN_SYMMETRY_TASKS[task][0]})
+
+
 @pytest.mark.creditbench_claim
-def test_sign_symmetry_is_closer_to_backprop_than_fa(creditbench_results):
+@pytest.mark.parametrize("task", SIGN_SYMMETRY_TASKS)
+def test_sign_symmetry_learns_as_well_as_backprop_and_better_than_fa(creditbench_results, task):
     """Liao, Leibo & Poggio (2016): the magnitudes of the feedback weights hardly matter, their signs do, and
     sign-concordant feedback learns as well as backprop.  They needed batch normalisation or Batch Manhattan;
     here it is plain SGD with fa's settings (the feedback's fixed 1/sqrt(n_l) scale keeps the backward signal's
-    size in check).
+    size in check).  Backprop runs at sign symmetry's learning rate, so that the comparison changes only the
+    feedback matrices (bp-sgd's own rate, 0.1 / 0.3, is another optimiser setting).
 
-    Quick suite, 2 seeds, measured (test accuracy; gradient cosine with backprop, mean over all three weight
-    matrices, the output layer's exactly 1):
-    mnist5k: sign-symmetry 0.935, fa 0.917, bp-sgd 0.932; cosine 0.95 vs fa's 0.84.
-    mnist1d: sign-symmetry 0.621, fa 0.517, bp-sgd 0.624; cosine 0.88 vs fa's 0.67.
-    ``gradient_cosine`` is now the mean over the two hidden weight matrices of the rule's direction, (3 c − 1) / 2
-    of that all-layer mean c (both rules step by plain SGD and give the output layer its exact gradient); the
-    thresholds below are the former ones (a margin of 0.05, at least 0.85) mapped the same way.  Measured so
-    (2 seeds, most runs stopped by the time cap on a loaded machine): mnist5k 0.91 vs fa's 0.69, mnist1d 0.82
-    vs 0.47.
+    Quick suite, seeds 0-1, mean test accuracy: mnist5k sign-symmetry 0.935, bp-sgd at lr 0.05 0.922, fa 0.920;
+    mnist1d 0.621, bp-sgd at lr 0.2 0.639, fa 0.517.
     """
-    for task, within_backprop, over_fa in (("mnist5k", 0.01, 0.01), ("mnist1d", 0.02, 0.05)):
-        sign, fa, bp = (creditbench_results.entry(task, name) for name in ("sign-symmetry", "fa", "bp-sgd"))
-        assert abs(sign["test_accuracy_mean"] - bp["test_accuracy_mean"]) < within_backprop, task
-        assert sign["test_accuracy_mean"] > fa["test_accuracy_mean"] + over_fa, task
-        assert sign["gradient_cosine"] > fa["gradient_cosine"] + 0.075, task
-        assert sign["gradient_cosine"] > 0.775, task
+    sign = _accuracy(creditbench_results, task, "sign-symmetry")
+    backprop, fa = (
+        _backprop_at_sign_symmetrys_rate(creditbench_results, task),
+        _accuracy(creditbench_results, task, "fa"),
+    )
+    passed, margin = sign_symmetry_matches_backprop(task, sign, backprop, fa)
+    assert passed, (task, sign, backprop, fa, margin)
+
+
+@pytest.mark.creditbench_claim
+@pytest.mark.parametrize("task", SIGN_SYMMETRY_TASKS)
+def test_negative_control_sign_symmetry_check_fails_with_frozen_hidden_layers(creditbench_results, task):
+    """The same check fails for the suite's ``random-features`` control in the rule's place: the reference MLP
+    with its hidden layers frozen at initialisation and only the output layer trained (measured 0.710 on
+    mnist5k, 0.340 on mnist1d).  Plain backprop is no control here: the claim is that the rule matches it."""
+    frozen = _accuracy(creditbench_results, task, "random-features")
+    backprop, fa = (
+        _backprop_at_sign_symmetrys_rate(creditbench_results, task),
+        _accuracy(creditbench_results, task, "fa"),
+    )
+    passed, margin = sign_symmetry_matches_backprop(task, frozen, backprop, fa)
+    assert not passed, (task, frozen, backprop, fa, margin)

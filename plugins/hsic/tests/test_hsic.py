@@ -68,11 +68,32 @@ def test_training_lowers_every_layer_objective_and_fits_the_readout():
     assert (learner.predict(x).argmax(1) == y).float().mean() == 1.0
 
 
+def hsic_matches_backprop(hsic, backprop, linear) -> tuple[bool, float]:
+    """Ma et al.'s claim as a check on mean test accuracies: within 3 points of backprop, and above the ``linear``
+    control (a bar of backprop − 0.03 alone sits below what a linear model reaches on digits).  Also returns the
+    margin over ``linear``."""
+    return hsic >= backprop - 0.03 and hsic > linear, hsic - linear
+
+
+def _accuracies(results, hsic_config=None):
+    return [
+        results.entry("digits", name, config)["test_accuracy_mean"]
+        for name, config in (("hsic", hsic_config), ("bp-sgd", None), ("linear", None))
+    ]
+
+
 @pytest.mark.creditbench_claim
 def test_hsic_learns_digits_within_a_few_points_of_backprop(creditbench_results):
     """Ma, Lewis & Kleijn (2020): an HSIC-trained network with a trained output ("format") layer reaches
-    test accuracy comparable to backprop's on MNIST.  It reproduced at our scale: on the quick suite's
-    digits, hsic 0.958 (2 seeds) against bp-sgd 0.954.  The test allows hsic to trail by 3 points."""
-    hsic = creditbench_results.entry("digits", "hsic")
-    backprop = creditbench_results.entry("digits", "bp-sgd")
-    assert hsic["test_accuracy_mean"] >= backprop["test_accuracy_mean"] - 0.03
+    test accuracy comparable to backprop's on MNIST.  At our scale, quick-suite digits, seeds 0-1: hsic 0.958,
+    bp-sgd 0.954, linear 0.943."""
+    passed, margin = hsic_matches_backprop(*_accuracies(creditbench_results))
+    assert passed, margin
+
+
+@pytest.mark.creditbench_claim
+def test_negative_control_hsic_check_fails_with_frozen_hidden_layers(creditbench_results):
+    """The same check fails for hsic with its hidden layers frozen (``lr`` 0: only the readout learns, on the same
+    budget): measured 0.615.  Plain backprop is no control here: the claim is that the rule matches it."""
+    passed, margin = hsic_matches_backprop(*_accuracies(creditbench_results, {"lr": 0.0}))
+    assert not passed, margin
