@@ -8,24 +8,24 @@ differently, and training amplifies the last bit into a different score.  So by 
 one baseline that every supported machine has, AVX2 (x86-64-v3: Intel since Haswell, AMD since Zen), by setting
 these variables in the environment of the worker processes before they start:
 
-====================  ===============  ==============================================================
-variable              value            what it pins
-====================  ===============  ==============================================================
-ATEN_CPU_CAPABILITY   ``avx2``         ATen's CPU kernels (torch reads it at the first kernel it runs)
-MKL_CBWR              ``AVX2,STRICT``  MKL's conditional numerical reproducibility: the AVX2 branch, and
-                                       STRICT so GEMM results do not depend on alignment or thread count
-MKL_ENABLE_INSTRUCTIONS  ``AVX2``      MKL's dispatch for functions outside CNR
-ONEDNN_MAX_CPU_ISA    ``AVX2``         oneDNN's JIT kernels (convolutions)
-OPENBLAS_CORETYPE     ``Haswell``      OpenBLAS's kernels in numpy and scipy (read when they load)
-====================  ===============  ==============================================================
+* ``ATEN_CPU_CAPABILITY=avx2``: ATen's CPU kernels (torch reads it at the first kernel it runs);
+* ``MKL_CBWR=AVX2,STRICT``: MKL's conditional numerical reproducibility, on its AVX2 branch, STRICT so that GEMM
+  results depend neither on memory alignment nor on the thread count;
+* ``MKL_ENABLE_INSTRUCTIONS=AVX2``: MKL's dispatch for functions outside CNR;
+* ``ONEDNN_MAX_CPU_ISA=AVX2``: oneDNN's JIT kernels (convolutions);
+* ``OPENBLAS_CORETYPE=Haswell``: OpenBLAS's kernels in numpy and scipy (read when they load).
 
 Measured on an AMD EPYC with AVX512 (torch 2.13.0+cpu, MKL 2024.2, oneDNN 3.12): ``ATEN_CPU_CAPABILITY`` is
 honoured and changes results (``avx2`` against ``avx512``, and ``default`` changes even ``randn``); an
 upper-case value is ignored with a warning, hence the exact spelling.  MKL on a non-Intel CPU refuses the AVX2
 branch and runs its CNR ``AUTO`` mode (recorded as ``mkl_cbwr: AUTO,STRICT``), which is deterministic but not
-guaranteed equal to an Intel machine's AVX2 branch; only ``MKL_CBWR=COMPATIBLE`` is, at 2.4 times the time of a
-784 x 256 matrix product here, so it is not the default.  ``MKL_ENABLE_INSTRUCTIONS`` does not change results
-there; on Intel CPUs with AVX512 MKL's branches do differ, which the CNR setting covers.
+guaranteed equal to an Intel machine's AVX2 branch (turning CNR on changes GEMM results even there); only
+``MKL_CBWR=COMPATIBLE`` is, at 2.4 times the time of a 64 x 784 x 256 product here (0.72 ms against 0.30 ms), so it
+is not the default.  ``MKL_ENABLE_INSTRUCTIONS`` does not change results
+there; on Intel CPUs with AVX512 MKL's branches do differ, which the CNR setting covers.  OpenBLAS reports its
+Haswell kernels here even unpinned; on an Intel AVX512 machine it would pick SkylakeX.  A run computed in a process
+that had loaded numpy before the variables were set keeps that process's OpenBLAS kernels (``describe`` records
+them); workers always start with the variables set.
 
 Precedence: a variable the user already set to the pinned value is fine; any other value is an error (one
 line), since the run would silently not be pinned.  With ``native`` numerics (``creditbench run

@@ -124,3 +124,17 @@ def test_pinned_and_native_runs_are_different_runs_and_one_process_can_run_both(
     native_numerics = results[numerics.NATIVE]["environment"]["numerics"]
     assert native_numerics["setting"] == numerics.NATIVE
     assert set(native_numerics["variables"].values()) == {None}
+
+
+def test_the_leaderboard_never_averages_native_runs_with_pinned_ones():
+    from harness.report.aggregate import aggregate
+    from tests.report.test_leaderboard import _row
+
+    def run(seed, accuracy, setting):
+        return {**_row(seed, accuracy, None), "environment": {"numerics": {"setting": setting}}}
+
+    rows = [run(0, 0.8, numerics.PINNED), run(1, 0.6, numerics.PINNED), run(0, 0.2, numerics.NATIVE)]
+    entries = {entry["label"]: entry for entry in aggregate(rows)}
+    assert set(entries) == {"<script>x</script>", "<script>x</script> [numerics=native]"}
+    assert entries["<script>x</script>"]["test_accuracy_mean"] == pytest.approx(0.7)
+    assert entries["<script>x</script> [numerics=native]"]["n_seeds"] == 1
