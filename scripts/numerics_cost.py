@@ -5,8 +5,8 @@
 One algorithm per family (the first registered; ``--algorithm`` picks others) on the first task it supports
 (digits first), set up as the asv ``Step`` benchmark sets it up (one thread, the task's batch, a warmed-up
 learner).  Each setting is timed in its own fresh process, since the libraries read the pinned variables once;
-the processes alternate, pinned then native, for ``--rounds`` rounds, so that a change in machine load hits
-both alike.  Per algorithm: the median over rounds of each setting's time per step, and their ratio
+the processes alternate for ``--rounds`` rounds (pinned then native, then native then pinned, …), so that a
+change in machine load hits both alike.  Per algorithm: the median over rounds of each setting's time per step, and their ratio
 (pinned / native: above 1 means pinning costs time).
 """
 
@@ -87,8 +87,8 @@ def main() -> None:
 
     pairs = _pairs(options.algorithm)
     samples: dict[str, list[dict[str, float]]] = {numerics.PINNED: [], numerics.NATIVE: []}
-    for _ in range(options.rounds):
-        for setting in samples:
+    for round_ in range(options.rounds):  # the order alternates, so that a trend in machine load hits both alike
+        for setting in list(samples)[:: 1 if round_ % 2 == 0 else -1]:
             samples[setting].append(_timed(setting, pairs, options.seconds))
     print("| family rule | task | pinned ms/step | native ms/step | pinned / native |")
     print("|---|---|---|---|---|")
