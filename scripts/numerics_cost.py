@@ -6,8 +6,9 @@ One algorithm per family (the first registered; ``--algorithm`` picks others) on
 (digits first), set up as the asv ``Step`` benchmark sets it up (one thread, the task's batch, a warmed-up
 learner).  Each setting is timed in its own fresh process, since the libraries read the pinned variables once;
 the processes alternate for ``--rounds`` rounds (pinned then native, then native then pinned, …), so that a
-change in machine load hits both alike.  Per algorithm: the median over rounds of each setting's time per step, and their ratio
-(pinned / native: above 1 means pinning costs time).
+change in machine load hits both alike.  Per algorithm: the median over rounds of each setting's time per step,
+their ratio (pinned / native: above 1 means pinning costs time), and the range over rounds of the ratio within a
+round.  Default: 3 rounds, since each round starts two interpreters that load every task.
 """
 
 from __future__ import annotations
@@ -90,14 +91,18 @@ def main() -> None:
     for round_ in range(options.rounds):  # the order alternates, so that a trend in machine load hits both alike
         for setting in list(samples)[:: 1 if round_ % 2 == 0 else -1]:
             samples[setting].append(_timed(setting, pairs, options.seconds))
-    print("| family rule | task | pinned ms/step | native ms/step | pinned / native |")
-    print("|---|---|---|---|---|")
+    print("| family rule | task | pinned ms/step | native ms/step | pinned / native | per round |")
+    print("|---|---|---|---|---|---|")
     ratios = []
     for algorithm, task in pairs:
         pinned, native = (statistics.median(run[algorithm] for run in samples[setting]) for setting in samples)
         ratios.append(pinned / native)
+        rounds = [a[algorithm] / b[algorithm] for a, b in zip(samples[numerics.PINNED], samples[numerics.NATIVE])]
         family = registry().algorithm(algorithm).family
-        print(f"| {family} {algorithm} | {task} | {pinned * 1e3:.3f} | {native * 1e3:.3f} | {pinned / native:.2f} |")
+        print(
+            f"| {family} {algorithm} | {task} | {pinned * 1e3:.3f} | {native * 1e3:.3f} | {pinned / native:.2f} "
+            f"| {min(rounds):.2f}–{max(rounds):.2f} |"
+        )
     print(f"geometric mean of the ratios: {statistics.geometric_mean(ratios):.3f} ({options.rounds} rounds)")
 
 
