@@ -164,6 +164,11 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
     type=FiniteRange(0.5, 2**20),
     help="GiB of address space per run.",
 )
+@click.option(
+    "--native-numerics",
+    is_flag=True,
+    help="Leave the CPU's numerical code paths unpinned (scores may then differ between machines).",
+)
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
 @click.option("--profile", "show_profile", is_flag=True, help="Print where this invocation's runs spent their time.")
@@ -205,6 +210,7 @@ def run(
     device,
     time_limit,
     memory_limit,
+    native_numerics,
     retry_failed,
     no_report,
     show_profile,
@@ -217,9 +223,12 @@ def run(
 ):
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard.
 
-    Exits with 1 when any of the runs it executed failed.
+    Runs are pinned to the AVX2 baseline unless --native-numerics is given.  Exits with 1 when any of the runs it
+    executed failed.
     """
-    from harness.execution import matrix, suites
+    import dataclasses
+
+    from harness.execution import matrix, numerics, suites
     from harness.execution.executors import make_executor
     from harness.progress import Progress
     from harness.report.aggregate import aggregate
@@ -229,7 +238,10 @@ def run(
 
     registry = _registry()
     device = environment.resolve_device(device)
+    setting = numerics.NATIVE if native_numerics else numerics.PINNED
+    numerics.check_environment(setting)
     specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed)
+    specs = [dataclasses.replace(spec, numerics=setting) for spec in specs]
     executor = make_executor(
         executor_name,
         jobs=jobs,

@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.execution import numerics
+
+# Runs computed in this process (to compare with a worker's) use the workers' pinned numerics; the variables must
+# be set before torch, MKL and OpenBLAS run their first kernel, so before any test.
+numerics.pin(numerics.PINNED)
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

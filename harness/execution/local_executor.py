@@ -8,11 +8,18 @@ worker).  Whatever happens to a worker (an exception, a hang, a crash, an
 out-of-memory kill), the coordinating process records one failed run with the
 reason and goes on.  Results are handed to ``on_result`` one at a time, in the
 coordinating process, which alone writes the store.
+
+The fork server and the workers start with the run's numerics variables in
+their environment (``harness.execution.numerics``), since torch, MKL and
+OpenBLAS read them once, in the fork server.  Runs of one numerics setting run
+together; before the next setting's runs the fork server is restarted, so a
+process can mix settings and each run gets its own.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -24,11 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-from harness.execution import worker
+from harness.execution import numerics, worker
 from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, default_time_limit, failed_result
 from harness.training.spec import RunSpec
 
 KILL_GRACE_SECONDS = 5
+
+_forkserver_numerics: str | None = None  # the setting the running fork server was started under
 
 
 @dataclass
@@ -42,8 +51,13 @@ class _Running:
     dispatched: float  # before: worker_start counts from here, so it includes starting the fork server
 
 
-def _context():
+def _context(setting: str):
+    """A process context whose new processes start with ``setting``'s numerics."""
+    global _forkserver_numerics
     if "forkserver" in multiprocessing.get_all_start_methods():
+        if _forkserver_numerics not in (None, setting):  # no worker is running: the previous setting's have ended
+            multiprocessing.forkserver._forkserver._stop()  # the next start launches a new one in the new environment
+        _forkserver_numerics = setting
         context = multiprocessing.get_context("forkserver")
         # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
         # the robustness metric imports foolbox (0.5 s).
@@ -83,7 +97,14 @@ class LocalExecutor:
         self.time_limit = time_limit
 
     def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        context = _context()
+        settings = dict.fromkeys(spec.numerics for spec in specs)
+        for setting in settings:  # a conflicting environment is refused before any run starts
+            numerics.check_environment(setting)
+        for setting in settings:
+            self._run_setting(setting, [spec for spec in specs if spec.numerics == setting], on_result)
+
+    def _run_setting(self, setting: str, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
+        context = _context(setting)
         pending = deque(specs)
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
@@ -115,7 +136,8 @@ class LocalExecutor:
             args=(spec.fields(), sender, log_path, log_dir, self.memory_limit, self.threads, list(sys.path)),
             daemon=True,
         )
-        process.start()
+        with numerics.applied(spec.numerics):  # the fork server, when this starts it, or a spawned process
+            process.start()
         sender.close()
         limit = self.time_limit or default_time_limit(spec)
         started = time.monotonic()

@@ -3,7 +3,8 @@
 The worker redirects its stdout and stderr to a log file (a plugin that prints
 wildly cannot flood the terminal), caps its address space with
 ``RLIMIT_AS`` (a plugin that exhausts memory gets an allocation error, not the
-machine), seeds every RNG, trains, computes every registered metric and sends
+machine), checks that the run's numerics are pinned
+(``harness.execution.numerics``), seeds every RNG, trains, computes every registered metric and sends
 back a JSON-ready dict.  The coordinating process enforces the wall-clock
 limit and records deaths by signal.
 """
@@ -17,7 +18,8 @@ import sys
 import time
 import traceback
 
-from harness.errors import RunFailed, first_line
+from harness.errors import HarnessError, RunFailed, first_line
+from harness.execution import numerics
 from harness.training.phases import Phases
 from harness.training.spec import RunSpec
 
@@ -43,18 +45,19 @@ def failure_reason(error: BaseException) -> str:
     text = first_line(error)
     if isinstance(error, MemoryError) or any(marker in str(error).lower() for marker in MEMORY_ERROR_MARKERS):
         return f"memory limit exceeded ({text})"
-    if isinstance(error, RunFailed):
+    if isinstance(error, (RunFailed, HarnessError)):
         return str(error)
     return f"plugin raised {text}"
 
 
 def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
-    """Train and measure one run in this process; the result row minus bookkeeping."""
+    """Train and measure one run in this process, its numerics pinned; the result row minus bookkeeping."""
     import torch
 
     from harness.results import environment
     from harness.training.loop import train
 
+    numerics.pin(spec.numerics)
     started = time.perf_counter()
     phases = Phases() if phases is None else phases
     plugin_version = registry.versions.get(spec.algorithm, "unknown")
@@ -75,7 +78,7 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
         "config": run.config,
         "metrics": metrics,
         "curve": run.curve,
-        "environment": environment.describe(spec.device, plugin_version, torch.get_num_threads()),
+        "environment": environment.describe(spec.device, plugin_version, torch.get_num_threads(), spec.numerics),
         "wall_seconds": time.perf_counter() - started,
     }
 

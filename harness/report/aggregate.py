@@ -15,6 +15,7 @@ import math
 import statistics
 from collections import defaultdict
 
+from harness.execution.numerics import NATIVE
 from harness.metrics.robustness import keys
 from harness.report.intervals import mean_interval, paired_difference
 
@@ -53,8 +54,15 @@ def _score(metrics: dict):
     return metrics.get("test_score", metrics.get("test_accuracy"))
 
 
+def _native_numerics(row: dict) -> dict:
+    """``{"numerics": "native"}`` for a run computed with unpinned numerics (``--native-numerics``), else ``{}``."""
+    numerics = (row.get("environment") or {}).get("numerics") or {}
+    return {"numerics": numerics["setting"]} if numerics.get("setting") == NATIVE else {}
+
+
 def aggregate(rows: list[dict], registry=None) -> list[dict]:
-    """One entry per (suite, task, algorithm, settings overridden with ``--set``).
+    """One entry per (suite, task, algorithm, settings overridden with ``--set``); runs with native numerics are
+    entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones.
 
     With the registry, entries also carry what the installed algorithm and
     task declare: the paper's published figure for the task, whether the
@@ -66,10 +74,9 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
     rungs = {task.name: task.ladder for task in registry.tasks.values() if task.ladder} if registry else {}
     controls = {a.name for a in registry.algorithms.values() if a.family == CONTROL} if registry else set()
     groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row in rows:  # runs with other settings (--set) are entries of their own, never averaged with the defaults
-        groups[
-            (row["suite"], row["task"], row["algorithm"], json.dumps(row.get("overrides") or {}, sort_keys=True))
-        ].append(row)
+    for row in rows:  # runs with other settings (--set, native numerics) are entries of their own
+        settings = {**(row.get("overrides") or {}), **_native_numerics(row)}
+        groups[(row["suite"], row["task"], row["algorithm"], json.dumps(settings, sort_keys=True))].append(row)
     entries = []
     for (suite, task, algorithm, overrides), runs in groups.items():
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]

@@ -1,4 +1,5 @@
-"""What a run was computed with: versions, device, machine, git commit."""
+"""What a run was computed with: versions, device, machine, git commit, numerics (pinned or native, and the
+kernels in use)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,11 @@ def git_commit() -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def describe(device: str, plugin_version: str, threads: int | None = None) -> dict:
+def describe(device: str, plugin_version: str, threads: int | None = None, numerics: str | None = None) -> dict:
+    """The environment of a run; ``numerics`` (the run's setting) adds what this process computes with, so
+    describe a run in the process that computed it."""
     from harness import __version__
+    from harness.execution import numerics as numerics_paths
 
     return {
         "creditbench": __version__,
@@ -46,6 +50,7 @@ def describe(device: str, plugin_version: str, threads: int | None = None) -> di
         "device_name": _device_name(device),
         "threads": threads,
         "git_commit": git_commit(),
+        "numerics": numerics_paths.describe(numerics) if numerics else None,
     }
 
 

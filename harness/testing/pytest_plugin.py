@@ -42,6 +42,11 @@ def pytest_addoption(parser):
         default="creditbench-leaderboard.md",
         help="where to write the leaderboard (default: creditbench-leaderboard.md)",
     )
+    group.addoption(
+        "--creditbench-native-numerics",
+        action="store_true",
+        help="leave the CPU's numerical code paths unpinned (as creditbench run --native-numerics)",
+    )
 
 
 def pytest_configure(config):
@@ -51,9 +56,10 @@ def pytest_configure(config):
 class SuiteResults:
     """Stored results of the collected suite, running (and storing) whatever is missing."""
 
-    def __init__(self, store, suite_name: str):
+    def __init__(self, store, suite_name: str, numerics: str):
         self.store = store
         self.suite = suite_name
+        self.numerics = numerics
 
     def rows(self, specs) -> list[dict]:
         from harness.execution import matrix
@@ -68,10 +74,13 @@ class SuiteResults:
     def runs(self, task: str, algorithm: str, config: dict | None = None) -> list[dict]:
         """The stored runs (one per seed, with their learning curves) of one algorithm on one task, with
         ``config`` overriding its settings."""
+        import dataclasses
+
         from harness.execution import suites
         from harness.registry import registry
 
-        return self.rows(suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm], overrides=config))
+        specs = suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm], overrides=config)
+        return self.rows([dataclasses.replace(spec, numerics=self.numerics) for spec in specs])
 
     def entry(self, task: str, algorithm: str, config: dict | None = None) -> dict:
         """The leaderboard entry (seeds aggregated) of one algorithm on one task, with ``config`` overriding
@@ -120,9 +129,9 @@ def assert_sane(row: dict, algorithm, task) -> None:
 
 
 class _State:
-    def __init__(self, store, suite_name: str):
+    def __init__(self, store, suite_name: str, numerics: str):
         self.store = store
-        self.results = SuiteResults(store, suite_name)
+        self.results = SuiteResults(store, suite_name, numerics)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -136,13 +145,18 @@ def pytest_collection_modifyitems(session, config, items):
             if item.get_closest_marker("creditbench_claim"):
                 item.add_marker(skip)
         return
-    from harness.execution import suites
+    import dataclasses
+
+    from harness.execution import numerics, suites
     from harness.registry import registry
     from harness.results.store import Store
 
     suite_name = config.getoption("creditbench_suite")
-    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")), suite_name)
+    setting = numerics.NATIVE if config.getoption("creditbench_native_numerics") else numerics.PINNED
+    numerics.check_environment(setting)
+    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")), suite_name, setting)
     for spec in suites.plan(registry(), suite_name):
+        spec = dataclasses.replace(spec, numerics=setting)
         items.append(BenchmarkItem.from_parent(session, name=spec.label(), spec=spec))
 
 

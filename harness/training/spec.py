@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from harness.contract import Budget
+from harness.execution.numerics import PINNED
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,11 @@ class RunSpec:
     config: dict = field(default_factory=dict)  # the user's overrides of the algorithm's defaults
     suite: str = "custom"
     device: str = "cpu"
+    numerics: str = PINNED  # pinned to the AVX2 baseline, or "native" (harness.execution.numerics)
 
     def key(self, code_version: str, resolved_config: dict) -> str:
-        """Identity for resuming: same task, algorithm, overrides, resolved config, seed, budget and code version."""
+        """Identity for resuming: same task, algorithm, overrides, resolved config, seed, budget, numerics and code
+        version."""
         identity = {
             "task": self.task,
             "algorithm": self.algorithm,
@@ -30,6 +33,7 @@ class RunSpec:
             "budget": asdict(self.budget),
             "config": self.config,
             "resolved_config": resolved_config,
+            "numerics": self.numerics,
             "code": code_version,
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
