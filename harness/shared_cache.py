@@ -29,14 +29,24 @@ def use_folder(path: str | os.PathLike | None) -> None:
     _memory.clear()
 
 
-def shared(key: str, compute: Callable[[], Any], write: Callable[[Any, str], bool], read: Callable[[str], Any]):
+def shared(
+    key: str,
+    compute: Callable[[], Any],
+    write: Callable[[Any, str], bool],
+    read: Callable[[str], Any],
+    owner: Any = None,
+):
     """The value for ``key``: from this process, else from the folder, else ``compute()`` (then saved).
 
-    ``write(value, path)`` saves the value and returns False when it cannot be saved exactly (the value is
-    then used but not shared); ``read(path)`` loads it.
+    ``owner`` (a task's loader) is part of the key in this process: a task rebuilt under the same name with
+    another loader, e.g. a view of its validation split, is another value.  Across processes the key must
+    say it, as the keys below do with the task's name and its loader's qualified name.  ``write(value,
+    path)`` saves the value and returns False when it cannot be saved exactly (the value is then used but
+    not shared); ``read(path)`` loads it.
     """
-    if key in _memory:
-        return _memory[key]
+    found = _memory.get(key)
+    if found is not None and found[0] == owner:  # == : a bound method is a new object at each access
+        return found[1]
     path = _folder / hashlib.sha256(key.encode()).hexdigest() if _folder else None
     if path is not None and path.exists():
         value = read(str(path))
@@ -44,8 +54,14 @@ def shared(key: str, compute: Callable[[], Any], write: Callable[[Any, str], boo
         value = compute()
         if path is not None:
             _save(value, path, write)
-    _memory[key] = value
+    _memory[key] = (owner, value)
     return value
+
+
+def loader_name(task) -> str:
+    """The task's name and its loader's qualified name: what identifies its splits across processes."""
+    load = task.load
+    return f"{task.name}:{getattr(load, '__module__', '')}.{getattr(load, '__qualname__', type(load).__name__)}"
 
 
 def _save(value, path: Path, write) -> None:
@@ -79,4 +95,4 @@ def splits(task):
         with np.load(path, allow_pickle=False) as saved:
             return Splits(**{name: saved[name] for name in saved.files})
 
-    return shared(f"splits:{task.name}", task.load, write, read)
+    return shared(f"splits:{loader_name(task)}", task.load, write, read, owner=task.load)

@@ -70,3 +70,18 @@ def test_the_reference_model_read_back_is_the_trained_one(folder):
     assert read is not trained
     assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), read.state_dict().values()))
     assert not any(p.requires_grad for p in read.parameters())
+
+
+def test_a_task_rebuilt_under_the_same_name_with_another_loader_gets_its_own_splits(folder):
+    import dataclasses
+
+    task = Counting(_splits(lambda i: np.full(2, float(i))))
+    first = shared_cache.splits(task)
+
+    def other_load():
+        return _splits(lambda i: np.full(2, -1.0))
+
+    view = dataclasses.replace(CONFORMANCE_TASK, name=task.name, load=other_load)
+    assert shared_cache.splits(view).x_train.tolist() == [-1.0, -1.0]
+    _new_process(folder)
+    assert shared_cache.splits(task).x_train.tolist() == first.x_train.tolist() and task.calls == 1

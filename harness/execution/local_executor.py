@@ -108,10 +108,12 @@ class LocalExecutor:
         pending = deque(specs)
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
+        shared_folder = os.path.join(log_dir, "shared")  # apart from the logs, which are named by their count
+        os.mkdir(shared_folder)
         try:
             while pending or running:
                 while pending and len(running) < self.jobs:
-                    running.append(self._start(context, pending.popleft(), log_dir))
+                    running.append(self._start(context, pending.popleft(), log_dir, shared_folder))
                 nearest = min(job.deadline for job in running)
                 wait(
                     [job.connection for job in running] + [job.process.sentinel for job in running],
@@ -127,13 +129,13 @@ class LocalExecutor:
                 self._kill(job)
             shutil.rmtree(log_dir, ignore_errors=True)
 
-    def _start(self, context, spec: RunSpec, log_dir: str) -> _Running:
+    def _start(self, context, spec: RunSpec, log_dir: str, shared_folder: str) -> _Running:
         dispatched = time.monotonic()
         receiver, sender = context.Pipe(duplex=False)
-        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
+        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir)) - 1}.log")  # the shared folder is not a log
         process = context.Process(
             target=worker.main,
-            args=(spec.fields(), sender, log_path, log_dir, self.memory_limit, self.threads, list(sys.path)),
+            args=(spec.fields(), sender, log_path, shared_folder, self.memory_limit, self.threads, list(sys.path)),
             daemon=True,
         )
         with numerics.applied(spec.numerics):  # the fork server, when this starts it, or a spawned process

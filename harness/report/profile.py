@@ -1,8 +1,9 @@
 """Where a suite's time goes: each run's phases (``harness.training.phases``) summed, overall and per
 (task, algorithm).
 
-A run's **worker time** is its worker's wall time plus the two phases only the coordinator sees
-(``worker_start``, ``return``); ``other`` is the part of the worker's wall time no phase accounts for.  The
+A run's **worker time** is its stored wall time (from the plugins loaded to the result ready) plus
+``registry`` (loading the plugins) and the two phases only the coordinator sees (``worker_start``,
+``return``); ``other`` is the part of the stored wall time no phase accounts for.  The
 ratios put worker time over training time, and over training plus the robustness metric (the one metric
 whose cost grows with the model).  ``store_write`` is measured by ``creditbench run --profile`` only (it
 happens after a run's row exists).
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-COORDINATOR_PHASES = ("worker_start", "return", "store_write")
+OUTSIDE_RUN_SPEC = ("worker_start", "registry", "return", "store_write")  # not in a row's wall_seconds
 ROBUSTNESS = "metric:robustness"
 
 
@@ -32,7 +33,7 @@ def profile(rows: list[dict], store_write: dict[str, float] | None = None) -> di
         phases = dict(phases)
         if store_write and row["run_key"] in store_write:
             phases["store_write"] = store_write[row["run_key"]]
-        inside = sum(seconds for name, seconds in phases.items() if name not in COORDINATOR_PHASES)
+        inside = sum(seconds for name, seconds in phases.items() if name not in OUTSIDE_RUN_SPEC)
         phases["other"] = max(0.0, row["wall_seconds"] - inside)
         group = groups.setdefault(
             (row["task"], row["algorithm"]), {"task": row["task"], "algorithm": row["algorithm"], "runs": 0}

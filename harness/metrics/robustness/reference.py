@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from harness import shared_cache
 
 REFERENCE_SEED = 0
@@ -27,8 +29,9 @@ def backprop_model(task, device, architecture=None):
         model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
         return model.requires_grad_(False)
 
-    key = f"reference:{task.name}:{device}:{architecture}"
-    return shared_cache.shared(key, lambda: _train(task, device, architecture), write, read)
+    key = f"reference:{shared_cache.loader_name(task)}:{device}:{architecture}"
+    train = functools.partial(_train, task, device, architecture)
+    return shared_cache.shared(key, train, write, read, owner=task.load)
 
 
 def _train(task, device, architecture):
