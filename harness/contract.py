@@ -214,8 +214,9 @@ class Learner(ABC):
         """Cumulative counts of the rule's own cost units since ``build``, each counted per example.
 
         A unit spent on every example of a batch counts once per example: a relaxation step of a
-        batch of 32 is 32 ``relaxation_iterations`` (EP, PC), scoring a population of 50 on it is
-        1,600 ``population_evaluations`` (ES, GA), and training 2 inverses on it is 64
+        batch of 32 is 32 ``relaxation_iterations`` (EP) and an inference step 32
+        ``inference_iterations`` (PC), scoring a population of 50 on it is 1,600
+        ``population_evaluations`` (ES, GA), and training 2 inverses on it is 64
         ``inverse_reconstructions`` (DTP).  The leaderboard reports each per presentation, beside
         wall time and FLOPs, so the count does not depend on the batch size (the conformance kit
         checks that).

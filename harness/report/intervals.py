@@ -5,9 +5,10 @@ seed, so a report is the same every time it is rendered.  Why percentile: BCa ne
 acceleration, which is undefined when the seeds agree (it returns nan and warns) and unstable on 3 to 5
 values; the basic interval can leave the range of the data.  The percentile interval always lies within
 the range of the seeds and contains their mean.  It is crude on so few seeds and undercovers (it is too
-narrow for a true 95%): with 3 seeds it is exactly the range of the seeds, because a resample of one seed
-three times has probability 1/27 > 2.5%; with 5 seeds (1/625 < 2.5%) it is narrower.  One seed has no
-interval (None).
+narrow for a true 95%).  A resample of n seeds is one particular seed n times with probability (1/n)^n; when
+that is at least 2.5%, the interval's endpoints are the smallest and the largest seed's values.  With 3 seeds
+(1/27 ≈ 3.7%) the interval is exactly the range of the seeds; with 5 seeds (1/3125 ≈ 0.03%) it is narrower.
+One seed has no interval (None).
 
 Paired differences pair runs by seed: under one seed every algorithm gets the same data order (one
 permutation of the training set per epoch, ``harness.training.order``) and the same splits, so the
