@@ -11,6 +11,7 @@ and the radius (half of it, to one significant figure) as a Markdown table.  ``R
 import argparse
 import statistics
 
+from harness.execution.suites import SELECTION_SEEDS
 from harness.metrics.robustness import radii
 from harness.registry import registry
 
@@ -18,11 +19,11 @@ from harness.registry import registry
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=["digits", "mnist5k", "mnist1d"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(radii.SELECTION_SEEDS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(radii.RADII_SEEDS))
     parser.add_argument("--points", type=int, default=radii.POINTS)
     args = parser.parse_args()
-    if any(seed < 1000 for seed in args.seeds):
-        parser.error("selection seeds are 1000 or more: seeds 0 … n−1 are the reported ones")
+    if any(seed < SELECTION_SEEDS for seed in args.seeds):
+        parser.error(f"selection seeds are {SELECTION_SEEDS} or more: seeds 0 … n−1 are the reported ones")
     plugins = registry()
     print("| task | norm | median validation attack bound | radius |")
     print("|---|---|---|---|")

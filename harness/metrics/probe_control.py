@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from harness.contract import Metric
 
-RANDOM_FEATURES_SEED_OFFSET = 7_000_003  # the random features must not share the learner's initial weights
+# The random features must not share the learner's initial weights, nor the noise of
+# ``harness.testing.negative_controls`` (its ``NOISE_SEED_OFFSET`` is 7_000_003): another prime, another stream.
+RANDOM_FEATURES_SEED_OFFSET = 7_000_009
 
 
 def random_relu_features(n_inputs: int, width: int, seed: int):
@@ -42,7 +44,9 @@ def probe_control(run) -> dict:
         return {}
     import torch
 
-    data = run.task.load()
+    from harness import shared_cache
+
+    data = shared_cache.splits(run.task)
     device = torch.device(run.spec.device)
 
     def learner_features(x):

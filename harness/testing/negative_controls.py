@@ -150,6 +150,24 @@ class _LearnerWrapper(Learner):
     def surrogate(self):
         return self.learner.surrogate()
 
+    @property
+    def objective(self):
+        """The wrapped rule's declared objective (None when it descends the task's loss)."""
+        return getattr(self.learner, "objective", None)
+
+    def update_direction(self, x, y) -> dict | None:
+        """The wrapped rule's own direction, unchanged (None when it has none).
+
+        The wrapper edits the change of the weights across ``train_step``, after the optimiser, not what the rule
+        writes before it, so the broken rule's direction is the rule's.  Gradient fidelity
+        (``harness.metrics.fidelity``) of a wrapped learner therefore measures two different things: its
+        *direction* cosines (``gradient_cosine``, ``gradient_cosine_output``, ``gradient_cosine_objective``) are
+        those of the intact rule at the broken run's current weights, every parameter included (a frozen or
+        noised one too); only its *applied* cosines (``gradient_cosine_applied``) see the break: about 0 for
+        ``NoiseUpdates``, exactly 0 on the parameters ``FrozenParameters`` holds still.
+        """
+        return self.learner.update_direction(x, y) if hasattr(self.learner, "update_direction") else None
+
     def cost_counters(self) -> dict:
         return self.learner.cost_counters()
 

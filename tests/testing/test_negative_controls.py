@@ -106,6 +106,33 @@ def test_frozen_parameters_never_change_and_the_other_layers_train():
     assert not torch.equal(learner.model[4].weight, top)
 
 
+def test_a_wrapped_learner_passes_the_rules_direction_and_objective_through():
+    """The broken rule's direction is the rule's; fidelity's applied cosine is the one that sees the break."""
+    from harness.metrics.fidelity import probe
+
+    def squared_error(scores, y):
+        return (scores - F.one_hot(y, 3).float()).pow(2).mean()
+
+    x, y = _problem()[1:]
+    rule = _sgd_learner()
+    rule.objective = squared_error
+    expected = rule.update_direction(x, y)
+    learner = _sgd_learner()
+    learner.objective = squared_error
+    for wrapped in (NoiseUpdates(learner, seed=0), FrozenParameters(learner, learner.model[0].parameters())):
+        assert wrapped.objective is squared_error
+        direction = wrapped.update_direction(x, y)
+        assert direction.keys() == expected.keys()
+        assert all(torch.equal(direction[name], expected[name]) for name in expected)
+    measured = probe(NoiseUpdates(_sgd_learner(), seed=0), x, y, cross_entropy)
+    assert all(cosine == pytest.approx(1.0) for cosine in measured["direction"].values())
+    assert abs(measured["applied"]["0.weight"]) < 0.1
+    frozen = _sgd_learner()
+    measured = probe(FrozenParameters(frozen, frozen.model[0].parameters()), x, y, cross_entropy)
+    assert measured["direction"]["0.weight"] == pytest.approx(1.0) and measured["applied"]["0.weight"] == 0.0
+    assert NoiseUpdates(_sgd_learner()).objective is None
+
+
 def test_a_learner_without_a_surrogate_must_name_its_parameters():
     class NoSurrogate(GradientLearner):
         def surrogate(self):

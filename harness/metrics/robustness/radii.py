@@ -15,11 +15,13 @@ import dataclasses
 import statistics
 
 from harness.contract import Splits, Task
+from harness.execution.suites import SELECTION_SEEDS
 from harness.metrics.robustness import keys
 from harness.metrics.robustness.metric import bracket
 from harness.metrics.robustness.reference import backprop_model
 
-SELECTION_SEEDS = (1000, 1001)  # never reported: reported seeds are 0 … n−1
+# The first two selection seeds (1000, 1001); never reported: reported seeds are 0 … n−1.
+RADII_SEEDS = tuple(range(SELECTION_SEEDS, SELECTION_SEEDS + 2))
 POINTS = 64
 POINTS_SEED = 30_000  # the validation points are the same for every model
 
@@ -43,7 +45,7 @@ def validation_points(task: Task, count: int = POINTS):
     return torch.as_tensor(x_val)[order]
 
 
-def attack_bounds(task: Task, registry, algorithm: str = "bp-sgd", seeds=SELECTION_SEEDS, count: int = POINTS):
+def attack_bounds(task: Task, registry, algorithm: str = "bp-sgd", seeds=RADII_SEEDS, count: int = POINTS):
     """Per norm, the attack upper bounds at the validation points of every seed's model (a list of floats)."""
     import torch
 
