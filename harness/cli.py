@@ -397,13 +397,17 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def main(argv=None):
-    warnings.formatwarning = _format_warning
+def _add_plugin_commands() -> None:
     try:
         _registry().manager.hook.register_commands(cli=cli)
     except Exception as error:  # a plugin's command hook must not take the CLI down
         warnings.warn(f"a plugin failed to add its commands: {type(error).__name__}: {error}", stacklevel=1)
+
+
+def main(argv=None):
+    warnings.formatwarning = _format_warning
     try:
+        _add_plugin_commands()  # inside: a Ctrl-C while the plugins load is an interruption like any other
         cli.main(args=argv, prog_name="creditbench", standalone_mode=False)
     except HarnessError as error:
         click.echo(f"creditbench: error: {printable(str(error))}", err=True)
