@@ -170,8 +170,8 @@ class Learner(ABC):
     """The only object the training loop talks to while training.
 
     Subclasses implement ``train_step``, ``state_dict`` and ``load_state_dict``, and ``predict``
-    (supervised) or ``features`` (unsupervised); ``surrogate``, ``update_direction``, ``objective`` and
-    ``cost_counters`` are optional.
+    (supervised) or ``features`` (unsupervised); ``surrogate``, ``update_direction``, ``objective``,
+    ``cost_counters`` and ``floor_step`` are optional.
     """
 
     @abstractmethod
@@ -208,6 +208,16 @@ class Learner(ABC):
 
     def features(self, x):
         """The representation a linear probe reads (unsupervised learners)."""
+        raise NotImplementedError
+
+    def floor_step(self, x, y) -> None:
+        """Only the work the algorithm cannot do without on this batch: its *algorithmic floor*.
+
+        Say in the docstring what the floor is (EP: its free and nudged relaxations; UORO: one forward pass,
+        one JVP and one VJP per time step); ``harness.algorithmic_floor`` times ``train_step`` over it, on a
+        twin learner built from the same seed, so the call may change that learner's state.  Not
+        implementing it (the default) declares no floor.
+        """
         raise NotImplementedError
 
     def cost_counters(self) -> dict:

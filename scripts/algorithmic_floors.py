@@ -1,0 +1,60 @@
+"""Each rule's training step over its algorithmic floor, per task, and the step ratios the issue tracks.
+
+    python scripts/algorithmic_floors.py [--algorithm NAME]... [--task NAME]... [--steps 20] [--format md|json]
+
+For every algorithm whose learner implements ``floor_step`` (``harness.algorithmic_floor``), on every task of
+the quick suite it runs (or those given): median seconds of ``train_step`` and of ``floor_step`` over the same
+batches, alternating, one thread, and their ratio; then the fixed comparisons in ``COMPARISONS`` (one rule's
+step over another's).  Markdown prints a table with the floor in words; JSON a list of rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+COMPARISONS = (("uoro", "bptt", "adding-10"), ("uoro", "bptt", "adding-1000"))
+
+
+def main(argv=None) -> None:
+    import torch
+
+    from harness import algorithmic_floor
+    from harness.execution.suites import plan
+    from harness.registry import registry
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--algorithm", action="append", default=[])
+    parser.add_argument("--task", action="append", default=[])
+    parser.add_argument("--steps", type=int, default=algorithmic_floor.STEPS)
+    parser.add_argument("--format", choices=("md", "json"), default="md")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    plugins = registry()
+    pairs = sorted({(spec.algorithm, spec.task) for spec in plan(plugins, tasks=args.task, algorithms=args.algorithm)})
+    rows = []
+    for algorithm, task in pairs:
+        measured = algorithmic_floor.measure(plugins, algorithm, task, steps=args.steps)
+        if measured is not None:
+            rows.append(_row(measured))
+    for algorithm, reference, task in COMPARISONS:
+        if (not args.algorithm or algorithm in args.algorithm) and (not args.task or task in args.task):
+            rows.append(_row(algorithmic_floor.compare(plugins, algorithm, reference, task, steps=args.steps)))
+    if args.format == "json":
+        print(json.dumps(rows, indent=1))
+        return
+    print("| task | step | over | step ms | over ms | ratio | floor |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['task']} | {row['numerator']} | {row['denominator']} | {1e3 * row['numerator_seconds']:.2f} | "
+            f"{1e3 * row['denominator_seconds']:.2f} | {row['ratio']:.2f} | {row['floor']} |"
+        )
+
+
+def _row(measured) -> dict:
+    return {**vars(measured), "ratio": measured.ratio}
+
+
+if __name__ == "__main__":
+    main()
