@@ -50,6 +50,20 @@ class HSICBottleneck(ModelLearner):
             objectives.append(normalised_hsic(r_z, r_x) - self.beta * normalised_hsic(r_z, r_y))
         return objectives, F.cross_entropy(self.readout(signal.detach()), y)
 
+    def floor_step(self, x, y) -> None:
+        """The kernel matrices alone: R_X, R_Y, and each hidden layer's R_Z after its forward pass.
+
+        The same kernels as the rule's (Gaussian kernel, centring, the regularised solve), without their
+        differentiation, the traces of the objectives, the readout or any step: the updates read the kernels.
+        """
+        with torch.no_grad():
+            normalised_kernel(x, self.sigma)
+            normalised_kernel(F.one_hot(y, self.n_classes).to(x.dtype), self.sigma)
+            signal = x
+            for linear, activation in self.hidden:
+                signal = activation(linear(signal))
+                normalised_kernel(signal, self.sigma)
+
     def train_step(self, x, y) -> None:
         self.write_gradients(x, y)
         self.hidden_optimizer.step()

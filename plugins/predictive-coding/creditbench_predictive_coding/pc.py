@@ -95,6 +95,15 @@ class PredictiveCoding:
         (self.energy(linears, values) / len(x)).backward()
         self.iterations += self.steps * len(x)
 
+    def floor(self, model, x, y, loss) -> None:
+        """Inference alone: the feedforward sweep, the target clamp and the n inference steps; no Hebbian update.
+
+        The same inference as the rule's; the update that follows reads the errors at its end (one local product
+        per layer) and is what the floor leaves out.
+        """
+        with torch.no_grad():
+            self.infer([module for module in model if isinstance(module, nn.Linear)], x, y)
+
     def cost_counters(self) -> dict:
         return {"inference_iterations": self.iterations}
 
