@@ -28,9 +28,10 @@ class TruncatedBPTT(RelaxationCounter):
 
         That is all the rule does before the optimiser's step: BPTT's floor is its forward and backward passes.
         """
+        drive = model.input_drive(x)  # recorded: the last K steps backpropagate into W_0 through it
         with torch.no_grad():
-            states = model.relax(x, model.rest(x), model.free_steps - self.truncation)
-        states = model.relax(x, states, self.truncation)
+            states = model.relax(drive, model.rest(x), model.free_steps - self.truncation)
+        states = model.relax(drive, states, self.truncation)
         one_hot_squared_error(states[-1], y).backward()
 
 

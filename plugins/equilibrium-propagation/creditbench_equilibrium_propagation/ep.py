@@ -40,7 +40,7 @@ class EquilibriumPropagation(RelaxationCounter):
 
     def __call__(self, model, x, y, loss) -> None:
         nudged, reference, span = self.relaxations(model, x, y)
-        (-(model.primitive(x, nudged) - model.primitive(x, reference)) / (span * len(x))).backward()
+        model.write_primitive_difference_gradient(x, nudged, reference, span * len(x))
         phases = 2 if self.symmetric else 1
         self.count(model.free_steps + phases * self.nudged_steps, len(x))
 
@@ -55,11 +55,12 @@ class EquilibriumPropagation(RelaxationCounter):
     def relaxations(self, model, x, y) -> tuple[list, list, float]:
         """The nudged states, the states they are compared with (free, or nudged by −β) and the span (β or 2β)."""
         with torch.no_grad():
-            free = model.relax(x, model.rest(x), model.free_steps)
+            drive = model.input_drive(x)
+            free = model.relax(drive, model.rest(x), model.free_steps)
             target = one_hot(y, free[-1].shape[1], x)
-            nudged = model.relax(x, free, self.nudged_steps, target, self.beta)
+            nudged = model.relax(drive, free, self.nudged_steps, target, self.beta)
             if self.symmetric:
-                return nudged, model.relax(x, free, self.nudged_steps, target, -self.beta), 2 * self.beta
+                return nudged, model.relax(drive, free, self.nudged_steps, target, -self.beta), 2 * self.beta
             return nudged, free, self.beta
 
 

@@ -55,10 +55,23 @@ def test_relaxation_step_is_sigma_of_the_gradient_of_the_primitive_function():
         torch.testing.assert_close(mine, sigma(drive))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_written_update_is_autograds_gradient_of_the_primitive_difference_to_the_bit(dtype):
+    model, x, _ = _problem(0)
+    model, x = model.to(dtype), x.to(dtype)
+    generator = torch.Generator().manual_seed(1)
+    states, reference = ([torch.rand(32, n, generator=generator).to(dtype) for n in (12, 12, 4)] for _ in range(2))
+    (-(model.primitive(x, states) - model.primitive(x, reference)) / 6.4).backward()
+    autograds = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model.write_primitive_difference_gradient(x, states, reference, 6.4)
+    assert all(torch.equal(p.grad, g) for p, g in zip(model.parameters(), autograds, strict=True))
+
+
 def test_free_phase_settles_and_its_output_is_the_prediction():
     model, x, _ = _problem(0)
     with torch.no_grad():
-        settled = model.relax(x, model.rest(x), FREE_STEPS)
+        settled = model.relax(model.input_drive(x), model.rest(x), FREE_STEPS)
         once_more = model.step(model.layers[0](x), settled)
         for state, following in zip(settled, once_more):
             torch.testing.assert_close(state, following)
