@@ -110,6 +110,9 @@ class AlternatingMinimisation(ModelLearner):
 
         The same sweep as the rule's; the layers' Adam steps on their local losses (step 2) are the update that
         reads the codes, and what the floor leaves out.
+
+        The step is ~1.6x this floor on mnist5k (thread CPU time): the weight step is a forward, a backward and an
+        Adam step per layer, against the sweep's 5 code steps of one layer each.
         """
         self.optimise_codes(self.initial_codes(x), y)
 

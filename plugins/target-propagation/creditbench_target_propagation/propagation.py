@@ -111,6 +111,12 @@ class TargetPropagation:
         No local loss is differentiated and nothing steps (neither the layers nor the inverses): those are the
         updates that read what the floor computes.  The output layer's loss is differentiated in its input only
         where the penultimate target needs it (DTP).
+
+        The step is 2.5-3.7x this floor (thread CPU time): it also backpropagates every local loss and every
+        reconstruction loss (one backward pass per layer and per inverse) and steps two optimisers, the inverses'
+        Adam and the layers' (Adam for sdtp and ao-sdtp); a torch.profiler run of 20 sdtp steps on mnist5k puts
+        26 % of the step in the two Adam steps.  Those are the updates, so no implementation of the rule gets
+        closer than that.
         """
         layers = mlp_layers(model)
         activities = [x]
