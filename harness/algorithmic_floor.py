@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from harness.contract import Learner
+from harness.learners import GradientLearner
 from harness.training.loop import synchronize
 from harness.training.order import DEFAULT_BATCH_SIZE, ExampleStream, StreamCursor
 
@@ -40,13 +41,25 @@ class StepRatio:
         return self.numerator_seconds / self.denominator_seconds
 
 
+def declared_floor(learner):
+    """What does the learner's floor and says in its docstring what it is, or None when it declares none.
+
+    The learner's own ``floor_step``; for a ``GradientLearner``, whose floor is its rule's, the direction's
+    ``floor`` method.
+    """
+    if isinstance(learner, GradientLearner):
+        return getattr(type(learner.direction), "floor", None)
+    step = type(learner).floor_step
+    return None if step is Learner.floor_step else step
+
+
 def has_floor(learner) -> bool:
-    return type(learner).floor_step is not Learner.floor_step
+    return declared_floor(learner) is not None
 
 
 def floor_description(learner) -> str:
-    """The floor in words: the first paragraph of the learner's ``floor_step`` docstring."""
-    doc = type(learner).floor_step.__doc__ or ""
+    """The floor in words: the first paragraph of the docstring of what does the floor."""
+    doc = declared_floor(learner).__doc__ or ""
     return " ".join(doc.strip().split("\n\n")[0].split())
 
 

@@ -72,7 +72,10 @@ class GradientLearner(ModelLearner):
     ``load_state_dict`` methods; it is saved and restored with the learner.
     A rule with its own cost units gives it a ``cost_counters`` method too.
     What ``direction`` writes is the rule's ``update_direction``; a rule that
-    descends a loss other than ``loss`` names it as ``objective``.
+    descends a loss other than ``loss`` names it as ``objective``.  A rule
+    declares its algorithmic floor (``Learner.floor_step``) by giving the
+    direction a ``floor(model, x, y, loss)`` method, whose docstring says what
+    the floor is.
     """
 
     def __init__(
@@ -93,6 +96,10 @@ class GradientLearner(ModelLearner):
         self.optimizer.zero_grad(set_to_none=True)
         self.direction(self.model, x, y, self.loss)
         self.optimizer.step()
+
+    def floor_step(self, x, y) -> None:
+        """The direction's ``floor(model, x, y, loss)``: its docstring says what the floor is."""
+        self.direction.floor(self.model, x, y, self.loss)
 
     def update_direction(self, x, y) -> dict:
         self.optimizer.zero_grad(set_to_none=True)

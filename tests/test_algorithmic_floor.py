@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from harness import algorithmic_floor
+from harness import GradientLearner, algorithmic_floor
 from harness.contract import Algorithm, Learner
 from harness.registry import Registry
 from harness.testing.conformance_tasks import CONFORMANCE_TASK
@@ -83,3 +83,37 @@ def test_compare_times_two_rules_on_the_same_batches_and_refuses_different_batch
     assert all(torch.equal(a, b) for a, b in zip(BUILT[0].steps, BUILT[1].steps)) and len(BUILT[1].steps) == 6
     with pytest.raises(ValueError, match="different batch sizes"):
         algorithmic_floor.compare(RULES, "plain", "plain-16", CONFORMANCE_TASK.name)
+
+
+class Hebbian:
+    """A direction with a floor: the calls it receives are recorded."""
+
+    def __init__(self):
+        self.floors = []
+
+    def __call__(self, model, x, y, loss):
+        model.weight.grad = torch.ones_like(model.weight)
+
+    def floor(self, model, x, y, loss):
+        """The rule's own floor, in its own words.
+
+        Left out of the description."""
+        self.floors.append((model, x, loss))
+
+
+def test_a_gradient_learner_declares_the_floor_of_its_direction_and_runs_it():
+    model = torch.nn.Linear(3, 2)
+    learner = GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1), direction=Hebbian())
+    assert algorithmic_floor.has_floor(learner)
+    assert algorithmic_floor.floor_description(learner) == "The rule's own floor, in its own words."
+    x = torch.ones(4, 3)
+    before = model.weight.clone()
+    learner.floor_step(x, torch.zeros(4, dtype=torch.long))
+    ((floor_model, floor_x, floor_loss),) = learner.direction.floors
+    assert floor_model is model and floor_x is x and floor_loss is learner.loss
+    assert torch.equal(model.weight, before)  # the floor did not step the optimiser
+
+
+def test_a_gradient_learner_whose_direction_declares_no_floor_has_none():
+    model = torch.nn.Linear(3, 2)
+    assert not algorithmic_floor.has_floor(GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1)))

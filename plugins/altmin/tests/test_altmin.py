@@ -137,3 +137,26 @@ def test_the_altmin_check_fails_when_the_hidden_layers_are_frozen(creditbench_re
 
     with pytest.raises(AssertionError, match="against bp-sgd"):
         matches_backprop_and_learns_its_hidden_layers(frozen_in_place_of_altmin)
+
+
+def test_floor_runs_the_rules_code_sweep_and_steps_no_weight():
+    x, y = _blobs()
+    learner, twin = _learner(), _learner()
+    swept = []
+
+    def recording(sweep):
+        def recorded(codes, labels):
+            swept.append(sweep(codes, labels))
+            return swept[-1]
+
+        return recorded
+
+    for each in (learner, twin):
+        each.optimise_codes = recording(each.optimise_codes)
+    before = _weights(twin)
+    learner.train_step(x, y)
+    twin.floor_step(x, y)
+    rules, floors = swept
+    assert len(floors) == len(rules) == 2 and all(torch.equal(a, b) for a, b in zip(floors, rules))
+    _assert_same(_weights(twin), before)
+    assert twin.cost_counters() == learner.cost_counters()  # the same code iterations

@@ -39,6 +39,14 @@ class CrossLipschitz:
         self.weight = weight
 
     def __call__(self, model, x, y, loss) -> None:
+        self.floor(model, x, y, loss)
+
+    def floor(self, model, x, y, loss) -> None:
+        """The forward pass, the K input-gradient backward passes kept differentiable, and the double backward.
+
+        The penalty needs the input Jacobian as a function of the weights, and its gradient a backward pass
+        through those K backward passes: all the rule does before the optimiser's step.
+        """
         (loss(model(x), y) + self.weight * cross_lipschitz(model, x)).backward()
 
 

@@ -89,3 +89,27 @@ def test_the_robustness_check_fails_for_bp_crosslip_that_never_learns(creditbenc
     certified bound and the accuracy are what reject it."""
     with pytest.raises(AssertionError, match="robust_lower_l2_median"):
         raises_the_l2_bounds_at_about_the_same_accuracy(creditbench_results, "bp-crosslip", {"lr": 0.0})
+
+
+def test_floor_writes_the_penalised_gradient_and_steps_no_weight():
+    from creditbench_backprop.crosslip import CrossLipschitz
+
+    from harness import GradientLearner, cross_entropy
+
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 5), torch.randint(0, 3, (8,))
+    learners = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3))
+        learners.append(GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1), CrossLipschitz(0.5)))
+    learner, twin = learners
+    gradients = learner.update_direction(x, y)
+    weights = [p.clone() for p in twin.model.parameters()]
+    twin.floor_step(x, y)
+    assert all(torch.equal(p.grad, gradients[name]) for name, p in twin.model.named_parameters())
+    assert all(torch.equal(p, w) for p, w in zip(twin.model.parameters(), weights))
+    # the penalty's double backward is in it: plain cross-entropy's gradient differs
+    twin.model.zero_grad()
+    cross_entropy(twin.model(x), y).backward()
+    assert not torch.equal(twin.model[0].weight.grad, gradients["0.weight"])

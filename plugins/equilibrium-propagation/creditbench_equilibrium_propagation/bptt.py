@@ -20,11 +20,19 @@ class TruncatedBPTT(RelaxationCounter):
         self.truncation = truncation
 
     def __call__(self, model, x, y, loss) -> None:
-        with torch.no_grad():
-            states = model.relax(x, model.rest(x), model.free_steps - self.truncation)
-        states = model.relax(x, states, self.truncation)
-        one_hot_squared_error(states[-1], y).backward()
+        self.floor(model, x, y, loss)
         self.count(model.free_steps, len(x))
+
+    def floor(self, model, x, y, loss) -> None:
+        """The free relaxation, its last K steps recorded, and the squared error's backward pass through them.
+
+        That is all the rule does before the optimiser's step: BPTT's floor is its forward and backward passes.
+        """
+        drive = model.input_drive(x)  # recorded: the last K steps backpropagate into W_0 through it
+        with torch.no_grad():
+            states = model.relax(drive, model.rest(x), model.free_steps - self.truncation)
+        states = model.relax(drive, states, self.truncation)
+        one_hot_squared_error(states[-1], y).backward()
 
 
 def build_bptt_learner(task, config, seed):

@@ -30,7 +30,7 @@ from harness import GradientLearner, one_hot_squared_error
 
 
 def sigma(drive: torch.Tensor) -> torch.Tensor:
-    return torch.sigmoid(4 * (drive - 0.5))
+    return (drive - 0.5).mul_(4).sigmoid_()  # σ(u) = sigmoid(4(u − ½)), one allocation
 
 
 def one_hot(labels: torch.Tensor, n_classes: int, like: torch.Tensor) -> torch.Tensor:
@@ -49,20 +49,31 @@ class EquilibriumNetwork(nn.Module):
         """The initial state of every relaxation: all layers at zero."""
         return [x.new_zeros(len(x), layer.out_features) for layer in self.layers]
 
+    def input_drive(self, x: torch.Tensor) -> torch.Tensor:
+        """``W_0 x + b_0``: the input is static, so one drive serves every step of every relaxation on ``x``."""
+        return self.layers[0](x)
+
     def step(self, input_drive, states, target=None, beta: float = 0.0) -> list[torch.Tensor]:
         """One synchronous step ``s ← σ(∂Φ/∂s)``, plus the nudge ``β (y − s_L)`` on the output if β ≠ 0."""
+        # The relaxation is nearly all of EP's time: functional calls rather than modules', and each sum written
+        # as `fresh.add_(other)` (addition commutes exactly, so the values are those of `other + fresh`).
+        weights = [layer.weight for layer in self.layers]
+        top = len(weights) - 1
         following = []
-        for index, layer in enumerate(self.layers):
-            drive = input_drive if index == 0 else layer(states[index - 1])
-            if index + 1 < len(self.layers):
-                drive = drive + states[index + 1] @ self.layers[index + 1].weight
+        for index, weight in enumerate(weights):
+            if index == 0:
+                drive = input_drive
+            else:
+                drive = F.linear(states[index - 1], weight, self.layers[index].bias)
+            if index < top:
+                drive = torch.mm(states[index + 1], weights[index + 1]).add_(drive)
             following.append(sigma(drive))
         if beta:
-            following[-1] = following[-1] + beta * (target - states[-1])
+            following[-1].add_((target - states[-1]).mul_(beta))
         return following
 
-    def relax(self, x, states, steps: int, target=None, beta: float = 0.0) -> list[torch.Tensor]:
-        input_drive = self.layers[0](x)  # the input is static: its drive is computed once
+    def relax(self, input_drive, states, steps: int, target=None, beta: float = 0.0) -> list[torch.Tensor]:
+        """``steps`` synchronous steps from ``states``, on the input whose ``input_drive`` is given."""
         for _ in range(steps):
             states = self.step(input_drive, states, target, beta)
         return states
@@ -72,8 +83,23 @@ class EquilibriumNetwork(nn.Module):
         below = [x, *states[:-1]]
         return sum((above * layer(inputs)).sum() for layer, inputs, above in zip(self.layers, below, states))
 
+    def write_primitive_difference_gradient(self, x, states, reference, scale: float) -> None:
+        """Add ``∂/∂θ −(Φ(x, states, θ) − Φ(x, reference, θ)) / scale`` to each ``.grad``, the states held fixed.
+
+        Φ is bilinear, so the gradient is the local products ``s_{l+1} s_lᵀ``; they are written directly,
+        with the very operations (and so the values) that autograd's backward through ``primitive`` performs,
+        without its forward pass.
+        """
+        seed = x.new_ones(()).div(scale).neg()  # what autograd's backward reaches Φ(states) with
+        for held, sign in ((states, seed), (reference, seed.neg())):
+            for index, layer in enumerate(self.layers):
+                above = held[index] * sign
+                below = x if index == 0 else held[index - 1]
+                for parameter, gradient in ((layer.weight, torch.mm(above.t(), below)), (layer.bias, above.sum(0))):
+                    parameter.grad = gradient if parameter.grad is None else parameter.grad + gradient
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.relax(x, self.rest(x), self.free_steps)[-1]
+        return self.relax(self.input_drive(x), self.rest(x), self.free_steps)[-1]
 
 
 class RelaxationCounter:

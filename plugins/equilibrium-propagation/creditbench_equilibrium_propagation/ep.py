@@ -39,18 +39,29 @@ class EquilibriumPropagation(RelaxationCounter):
         self.symmetric = symmetric
 
     def __call__(self, model, x, y, loss) -> None:
-        with torch.no_grad():
-            free = model.relax(x, model.rest(x), model.free_steps)
-            target = one_hot(y, free[-1].shape[1], x)
-            nudged = model.relax(x, free, self.nudged_steps, target, self.beta)
-            if self.symmetric:
-                reference = model.relax(x, free, self.nudged_steps, target, -self.beta)
-                span = 2 * self.beta
-            else:
-                reference, span = free, self.beta
-        (-(model.primitive(x, nudged) - model.primitive(x, reference)) / (span * len(x))).backward()
+        nudged, reference, span = self.relaxations(model, x, y)
+        model.write_primitive_difference_gradient(x, nudged, reference, span * len(x))
         phases = 2 if self.symmetric else 1
         self.count(model.free_steps + phases * self.nudged_steps, len(x))
+
+    def floor(self, model, x, y, loss) -> None:
+        """The free relaxation and the nudged ones (+β, and −β when symmetric) alone: no Hebbian update, no step.
+
+        The same relaxations as the rule's; the update that follows them reads the states (two local products
+        per layer) and is what the floor leaves out.
+        """
+        self.relaxations(model, x, y)
+
+    def relaxations(self, model, x, y) -> tuple[list, list, float]:
+        """The nudged states, the states they are compared with (free, or nudged by −β) and the span (β or 2β)."""
+        with torch.no_grad():
+            drive = model.input_drive(x)
+            free = model.relax(drive, model.rest(x), model.free_steps)
+            target = one_hot(y, free[-1].shape[1], x)
+            nudged = model.relax(drive, free, self.nudged_steps, target, self.beta)
+            if self.symmetric:
+                return nudged, model.relax(drive, free, self.nudged_steps, target, -self.beta), 2 * self.beta
+            return nudged, free, self.beta
 
 
 def build_ep_learner(task, config, seed):

@@ -6,6 +6,7 @@ from creditbench_equilibrium_propagation.dynamics import EquilibriumNetwork, sig
 from creditbench_equilibrium_propagation.ep import EquilibriumPropagation
 from torch import nn
 
+from harness import GradientLearner
 from harness.architectures import MLP
 from harness.testing import frozen_direction, noise_direction, parametrize_with_checks
 
@@ -54,10 +55,23 @@ def test_relaxation_step_is_sigma_of_the_gradient_of_the_primitive_function():
         torch.testing.assert_close(mine, sigma(drive))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_written_update_is_autograds_gradient_of_the_primitive_difference_to_the_bit(dtype):
+    model, x, _ = _problem(0)
+    model, x = model.to(dtype), x.to(dtype)
+    generator = torch.Generator().manual_seed(1)
+    states, reference = ([torch.rand(32, n, generator=generator).to(dtype) for n in (12, 12, 4)] for _ in range(2))
+    (-(model.primitive(x, states) - model.primitive(x, reference)) / 6.4).backward()
+    autograds = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model.write_primitive_difference_gradient(x, states, reference, 6.4)
+    assert all(torch.equal(p.grad, g) for p, g in zip(model.parameters(), autograds, strict=True))
+
+
 def test_free_phase_settles_and_its_output_is_the_prediction():
     model, x, _ = _problem(0)
     with torch.no_grad():
-        settled = model.relax(x, model.rest(x), FREE_STEPS)
+        settled = model.relax(model.input_drive(x), model.rest(x), FREE_STEPS)
         once_more = model.step(model.layers[0](x), settled)
         for state, following in zip(settled, once_more):
             torch.testing.assert_close(state, following)
@@ -159,3 +173,46 @@ def test_cost_counters_count_every_relaxation_step_of_every_example():
     bptt(model, x, y, None)
     assert ep.cost_counters() == {"relaxation_iterations": (FREE_STEPS + 2 * NUDGED_STEPS) * len(x)}
     assert bptt.cost_counters() == {"relaxation_iterations": FREE_STEPS * len(x)}
+
+
+class RecordingNetwork(EquilibriumNetwork):
+    """Records every state its relaxation steps produce."""
+
+    def __init__(self, layers, free_steps):
+        super().__init__(layers, free_steps)
+        self.stepped = []
+
+    def step(self, input_drive, states, target=None, beta: float = 0.0):
+        self.stepped.append(super().step(input_drive, states, target, beta))
+        return self.stepped[-1]
+
+
+def _learner(rule, seed=0):
+    model, x, y = _problem(seed)
+    model = RecordingNetwork(list(model.layers), FREE_STEPS)
+    return GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1), direction=rule), x, y
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_ep_floor_runs_the_rules_relaxations_and_nothing_else(symmetric):
+    stepped, floored = (_learner(EquilibriumPropagation(NUDGED_STEPS, 0.5, symmetric)) for _ in range(2))
+    (learner, x, y), (twin, _, _) = stepped, floored
+    weights = [p.clone() for p in twin.model.parameters()]
+    learner.train_step(x, y)
+    twin.floor_step(x, y)
+    assert len(twin.model.stepped) == FREE_STEPS + (2 if symmetric else 1) * NUDGED_STEPS
+    for mine, rules in zip(twin.model.stepped, learner.model.stepped, strict=True):
+        assert all(torch.equal(a, b) for a, b in zip(mine, rules, strict=True))
+    assert all(p.grad is None for p in twin.model.parameters())  # no update direction written ...
+    assert all(torch.equal(p, w) for p, w in zip(twin.model.parameters(), weights))  # ... nor stepped
+    assert twin.direction.cost_counters() == {"relaxation_iterations": 0}
+
+
+def test_ep_bptt_floor_is_its_forward_and_backward_without_the_step():
+    (learner, x, y), (twin, _, _) = (_learner(TruncatedBPTT(NUDGED_STEPS)) for _ in range(2))
+    weights = [p.clone() for p in twin.model.parameters()]
+    gradients = learner.update_direction(x, y)
+    twin.floor_step(x, y)
+    assert len(twin.model.stepped) == FREE_STEPS
+    assert all(torch.equal(p.grad, gradients[name]) for name, p in twin.model.named_parameters())
+    assert all(torch.equal(p, w) for p, w in zip(twin.model.parameters(), weights))

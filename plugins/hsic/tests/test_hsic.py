@@ -97,3 +97,27 @@ def test_negative_control_hsic_check_fails_with_frozen_hidden_layers(creditbench
     budget): measured 0.615.  Plain backprop is no control here: the claim is that the rule matches it."""
     passed, margin = hsic_matches_backprop(*_accuracies(creditbench_results, {"lr": 0.0}))
     assert not passed, margin
+
+
+def test_floor_computes_the_rules_kernel_matrices_and_updates_nothing(monkeypatch):
+    import creditbench_hsic.learner as learner_module
+
+    kernels = []
+
+    def recording(a, sigma):
+        kernel = normalised_kernel(a, sigma)
+        kernels.append(kernel.detach().clone())
+        return kernel
+
+    monkeypatch.setattr(learner_module, "normalised_kernel", recording)
+    x, y = _blobs()
+    learner, twin = _learner(), _learner()
+    learner.train_step(x, y)
+    rules = kernels[:]
+    kernels.clear()
+    weights = [p.clone() for p in twin.model.parameters()]
+    twin.floor_step(x, y)
+    assert len(kernels) == len(rules) == 4  # R_X, R_Y and one per hidden layer
+    assert all(torch.equal(mine, theirs) for mine, theirs in zip(kernels, rules))
+    assert all(p.grad is None for p in twin.model.parameters())
+    assert all(torch.equal(p, w) for p, w in zip(twin.model.parameters(), weights))

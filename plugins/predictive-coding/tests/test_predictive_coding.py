@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 from creditbench_predictive_coding.pc import PredictiveCoding
 
+from harness import GradientLearner
 from harness.architectures import MLP
 from harness.testing import frozen_direction, noise_direction, parametrize_with_checks
 
@@ -119,3 +120,32 @@ def test_negative_control_pc_check_fails_for_a_broken_rule(broken):
     for seed in range(3):
         passed, worst = _pc_claim(seed, BROKEN_RULES[broken])
         assert not passed, (seed, worst)
+
+
+class RecordingInference(PredictiveCoding):
+    """Records the value nodes after every inference step."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.inferred = []
+
+    def inference_step(self, linears, values, input_prediction):
+        self.inferred.append(super().inference_step(linears, values, input_prediction))
+        return self.inferred[-1]
+
+
+def test_floor_runs_the_rules_inference_and_nothing_else():
+    learners = []
+    for _ in range(2):
+        model, x, y = _problem(0)
+        rule = RecordingInference("relu", 10, 0.1, 1.0)
+        learners.append(GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1), direction=rule))
+    learner, twin = learners
+    weights = [p.clone() for p in twin.model.parameters()]
+    learner.train_step(x, y)
+    twin.floor_step(x, y)
+    assert len(twin.direction.inferred) == 10
+    for mine, rules in zip(twin.direction.inferred, learner.direction.inferred, strict=True):
+        assert all(torch.equal(a, b) for a, b in zip(mine, rules, strict=True))
+    assert all(p.grad is None for p in twin.model.parameters())
+    assert all(torch.equal(p, w) for p, w in zip(twin.model.parameters(), weights))

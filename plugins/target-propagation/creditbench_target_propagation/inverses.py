@@ -23,11 +23,17 @@ def build_inverse(n_in: int, n_out: int, activation: str, seed: int) -> nn.Seque
     return nn.Sequential(*linear, activation_module(activation))
 
 
-def reconstruction_loss(inverse, forward, below, sigma: float, generator, denoising: bool):
-    """Mean over the batch of ½‖goal − g(f(below + ε))‖², the goal being ``below`` or ``below + ε``."""
+def reconstruction(inverse, forward, below, sigma: float, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``g(f(below + ε))`` and the corrupted ``below + ε``."""
     noise = torch.randn(below.shape, generator=generator, device=below.device).mul_(sigma)
     corrupted = below + noise
     with torch.no_grad():
         image = forward(corrupted)
+    return inverse(image), corrupted
+
+
+def reconstruction_loss(inverse, forward, below, sigma: float, generator, denoising: bool):
+    """Mean over the batch of ½‖goal − g(f(below + ε))‖², the goal being ``below`` or ``below + ε``."""
+    reconstructed, corrupted = reconstruction(inverse, forward, below, sigma, generator)
     goal = below if denoising else corrupted
-    return 0.5 * (inverse(image) - goal).pow(2).sum(1).mean()
+    return 0.5 * (reconstructed - goal).pow(2).sum(1).mean()

@@ -9,6 +9,7 @@ from creditbench_target_propagation.propagation import (
     difference_target,
 )
 
+from harness import GradientLearner
 from harness.architectures import MLP
 from harness.learners import backprop, cross_entropy
 from harness.testing import frozen_direction, noise_direction, parametrize_with_checks
@@ -279,3 +280,36 @@ def test_negative_control_auxiliary_outputs_check_fails_for_frozen_ao_sdtp(credi
     sdtp = creditbench_results.entry(task, "sdtp")["test_accuracy_mean"]
     passed, difference = auxiliary_outputs_help(frozen, sdtp)
     assert not passed, (frozen, sdtp, difference)
+
+
+def _recording(rule_class):
+    class Recording(rule_class):
+        """Records the targets it computes."""
+
+        def targets(self, *args):
+            self.recorded = super().targets(*args)
+            return self.recorded
+
+    return Recording
+
+
+@pytest.mark.parametrize("rule_class", [DifferenceTargetPropagation, SimplifiedDTP, AuxiliaryOutputSDTP])
+def test_floor_computes_the_rules_targets_and_reconstructions_but_updates_nothing(rule_class):
+    x, y, _ = _teacher_problem(64)
+    learners = []
+    for _ in range(2):
+        model = MLP((12, 24, 24, 24, 4)).build(0)
+        rule = _recording(rule_class)(model, "relu", CONFIG, 0)
+        learners.append(GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1), direction=rule))
+    learner, twin = learners
+    weights = [p.clone() for p in [*twin.model.parameters(), *twin.direction.inverses.parameters()]]
+    learner.train_step(x, y)
+    twin.floor_step(x, y)
+    assert twin.direction.recorded.keys() == learner.direction.recorded.keys() == {1, 2, 3}
+    assert all(torch.equal(twin.direction.recorded[l], target) for l, target in learner.direction.recorded.items())
+    # the same noise drawn for the same reconstructions
+    assert torch.equal(twin.direction.generator.get_state(), learner.direction.generator.get_state())
+    assert all(p.grad is None for p in twin.model.parameters())
+    after = [*twin.model.parameters(), *twin.direction.inverses.parameters()]
+    assert all(torch.equal(p, w) for p, w in zip(after, weights, strict=True))
+    assert twin.direction.cost_counters() == {"inverse_reconstructions": 0}
