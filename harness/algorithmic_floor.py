@@ -4,7 +4,8 @@ A learner declares its floor by implementing ``Learner.floor_step`` (its docstri
 ``measure`` builds the rule twice from the same seed, for the task's reference architecture, and times
 ``train_step`` on one twin and ``floor_step`` on the other, alternating on the same batches in the harness's
 data order (seed 0), after a few untimed warm-up steps; the ratio is of the medians, so a burst of load on the
-machine moves both sides or neither.  ``compare`` times two rules' ``train_step`` against each other the same
+machine moves both sides or neither; on one CPU thread the clock is the thread's CPU time, which that load
+does not inflate.  ``compare`` times two rules' ``train_step`` against each other the same
 way (UORO against BPTT, say).  ``scripts/algorithmic_floors.py`` prints the table; the asv benchmark
 ``benchmarks/floors.py`` tracks the ratios across commits.  Timings use the process's thread settings (the
 script and the benchmark run one thread, as the suite's workers do).
@@ -112,14 +113,17 @@ def _alternate(registry, task_name: str, steppers, batch_size: int, steps: int, 
     splits = shared_cache.splits(task)
     x_train, y_train = (torch.as_tensor(a).to(device) for a in (splits.x_train, splits.y_train))
     order = StreamCursor(len(y_train)) if task.kind == "stream" else ExampleStream(len(y_train), 0)
+    # On one CPU thread all of a step's work runs on this thread, whose CPU time other processes' load does not
+    # inflate (wall-clock medians of small steps on a loaded machine read up to 10x high); otherwise wall time.
+    clock = time.thread_time if device == "cpu" and torch.get_num_threads() == 1 else time.perf_counter
     times: list[list[float]] = [[] for _ in steppers]
     for index in range(WARMUP + steps):
         indices = order.take(batch_size).to(device)
         x, y = x_train[indices], y_train[indices]
         for stepper, record in zip(steppers, times):
-            started = time.perf_counter()
+            started = clock()
             stepper(x, y)
             synchronize(torch.device(device))
             if index >= WARMUP:
-                record.append(time.perf_counter() - started)
+                record.append(clock() - started)
     return [statistics.median(record) for record in times]
