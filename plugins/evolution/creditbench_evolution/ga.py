@@ -40,6 +40,8 @@ class GeneticAlgorithm(ModelLearner):
         self.sigma = sigma
         self.generator = torch.Generator(device=founders.device).manual_seed(MUTATION_SEED_OFFSET + seed)
         self.evaluations = 0  # member forward passes, one per member per example
+        self.offspring_parents = torch.empty_like(self.population[1:])  # each offspring's parent, written per step
+        self.floor_draws = None  # floor_step's mutations, allocated by its first call
 
     def train_step(self, x, y) -> None:
         population = self.population
@@ -49,9 +51,22 @@ class GeneticAlgorithm(ModelLearner):
         offspring = population[1:]  # overwritten in place: the old generation is no longer needed
         torch.randn(offspring.shape, generator=self.generator, out=offspring)
         chosen = torch.randint(self.truncation, (len(offspring),), generator=self.generator, device=parents.device)
-        offspring.mul_(self.sigma).add_(parents[chosen])
+        torch.index_select(parents, 0, chosen, out=self.offspring_parents)  # parents[chosen], into the buffer
+        offspring.mul_(self.sigma).add_(self.offspring_parents)
         population[0] = parents[0]
         self.flat.write(parents[0])
+
+    def floor_step(self, x, y) -> None:
+        """Scoring every member on the batch, as one batched forward pass (``vmap``), and drawing the next
+        generation's Gaussian mutations.
+
+        Both are work the GA cannot do without: a member's score is a forward pass, and an offspring is a
+        draw.  Left out: the selection, picking each offspring's parent and adding the mutation to it.
+        """
+        self.flat.losses(self.population, x, y, cross_entropy)
+        if self.floor_draws is None:
+            self.floor_draws = torch.empty_like(self.population[1:])
+        torch.randn(self.floor_draws.shape, generator=self.generator, out=self.floor_draws)
 
     def cost_counters(self) -> dict:
         return {"population_evaluations": self.evaluations}

@@ -1,6 +1,7 @@
 import pytest
 import torch
 from creditbench_evolution.es import centred_ranks
+from creditbench_evolution.population import FlatParameters
 from scipy import stats
 
 from harness.testing import CONFORMANCE_TASK, noise_direction, parametrize_with_checks
@@ -75,3 +76,37 @@ def test_the_cosine_check_fails_for_noise_of_the_same_norm():
     learner, x, y = _es_on_blobs()
     with pytest.raises(AssertionError, match="one-sided p"):
         assert_positive_expected_cosine(_direction_cosines(learner, x, y, noise_direction(learner.direction, seed=0)))
+
+
+def test_the_members_written_into_the_buffers_are_theta_plus_and_minus_sigma_times_the_draw():
+    """The buffers hold, bit for bit, what ``torch.cat([θ + σε, θ − σε])`` computes from the same draw."""
+    learner, x, y = _es_on_blobs()
+    rule = learner.direction
+    theta = torch.cat([p.detach().flatten() for p in learner.model.parameters()])
+    draw = torch.randn(rule.noise.shape, generator=torch.Generator().set_state(rule.generator.get_state()))
+    learner.train_step(x, y)
+    assert torch.equal(rule.noise, draw)
+    assert torch.equal(rule.members, torch.cat([theta + rule.sigma * draw, theta - rule.sigma * draw]))
+
+
+def test_the_floor_draws_and_scores_the_steps_population_without_stepping(monkeypatch):
+    """On twins of one seed the floor draws the same directions as the step and scores the same members
+    (θ ± σε), but it leaves the weights, their gradients and the evaluation count alone."""
+    (rule, x, y), (twin, _, _) = _es_on_blobs(), _es_on_blobs()
+    before = [p.detach().clone() for p in twin.model.parameters()]
+    scored, losses = [], FlatParameters.losses
+
+    def recording(flat, members, *args):
+        scored.append(members.clone())
+        return losses(flat, members, *args)
+
+    monkeypatch.setattr(FlatParameters, "losses", recording)
+    twin.floor_step(x, y)
+    twin.floor_step(x, y)
+    monkeypatch.undo()
+    rule.train_step(x, y)
+    assert len(scored) == 2 and all(torch.equal(members, rule.direction.members) for members in scored)
+    after_one_draw = torch.Generator().set_state(rule.direction.generator.get_state())
+    assert torch.equal(twin.direction.noise, torch.randn(twin.direction.noise.shape, generator=after_one_draw))
+    assert all(torch.equal(p, q) and p.grad is None for p, q in zip(twin.model.parameters(), before))
+    assert twin.cost_counters() == {"population_evaluations": 0}

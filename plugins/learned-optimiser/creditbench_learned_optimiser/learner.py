@@ -5,6 +5,20 @@ from creditbench_learned_optimiser.optimiser import LearnedOptimizer, meta_train
 from harness import GradientLearner, quadratics, task_loss
 
 
+class LearnedOptimiserLearner(GradientLearner):
+    """A ``GradientLearner`` with backprop's gradient and the ``LearnedOptimizer``, declaring l2l's floor."""
+
+    def floor_step(self, x, y) -> None:
+        """Backprop's gradient, and the coordinatewise LSTM run on every coordinate of it: twice (on ∇ and on
+        −∇) for the odd update, once for the plain one.
+
+        Left out: combining the read-outs into the update and adding it to the weights.
+        """
+        self.optimizer.zero_grad(set_to_none=True)
+        self.direction(self.model, x, y, self.loss)
+        self.optimizer.advance_lstm()
+
+
 def build_l2l(task, config, seed):
     declared = meta_training_presentations(META_TRAINING)
     if meta_training_presentations(config) > declared:
@@ -18,4 +32,4 @@ def build_l2l(task, config, seed):
         )
     network = meta_train(config, seed)
     model = task.architecture.build(seed)
-    return GradientLearner(model, LearnedOptimizer(model.parameters(), network), loss=task_loss(task))
+    return LearnedOptimiserLearner(model, LearnedOptimizer(model.parameters(), network), loss=task_loss(task))

@@ -51,9 +51,9 @@ def preprocess(gradient, p: float = PREPROCESSING_P):
 class CoordinatewiseLSTM(nn.Module):
     """m(∇, h): two LSTM layers and a linear read-out, shared by all coordinates; optionally odd in ∇.
 
-    The state of ``n`` coordinates is one tensor ``(4, n, hidden)``: both
-    layers' hidden and cell states; ``(4, 2n, hidden)`` if ``odd``, for ∇
-    (first n rows) and for −∇ (last n).  ``output_scale`` multiplies the
+    The state of ``n`` coordinates is a tuple with one entry per LSTM run (for ∇, then for −∇ if ``odd``),
+    each both layers' hidden and cell states ``(h1, c1, h2, c2)``, each ``(n, hidden)``: the tensors the
+    LSTM cells returned, carried as they are rather than packed into one.  ``output_scale`` multiplies the
     read-out, so that an untrained optimiser takes small steps.
     """
 
@@ -75,26 +75,42 @@ class CoordinatewiseLSTM(nn.Module):
                 parameter.copy_(draw)
 
     def initial_state(self, n: int):
-        return torch.zeros(4, 2 * n if self.odd else n, self.hidden, device=self.readout.weight.device)
+        device = self.readout.weight.device
+        return tuple(
+            tuple(torch.zeros(n, self.hidden, device=device) for _ in range(4)) for _ in range(2 if self.odd else 1)
+        )
 
     def _step(self, gradient, state):
-        """Read-outs ``(n,)`` for gradients ``(n,)`` and a state ``(4, n, hidden)``, and the next state."""
+        """Read-outs ``(n,)`` for gradients ``(n,)`` and one run's state ``(h1, c1, h2, c2)``, and its next state."""
         inputs = preprocess(gradient) if self.preprocessing else gradient.unsqueeze(-1)
-        h1, c1 = self.layer1(inputs, (state[0], state[1]))
-        h2, c2 = self.layer2(h1, (state[2], state[3]))
-        return self.readout(h2).squeeze(-1), torch.stack((h1, c1, h2, c2))
+        h1, c1 = self.layer1(inputs, state[:2])
+        h2, c2 = self.layer2(h1, state[2:])
+        return self.readout(h2).squeeze(-1), (h1, c1, h2, c2)
+
+    def readouts(self, gradient, state):
+        """The LSTM's read-outs for gradients ``(n,)``, one ``(n,)`` per run (∇, then −∇ if ``odd``), and the next state."""
+        if not self.odd:
+            out, next_state = self._step(gradient, state[0])
+            return (out,), (next_state,)
+        # ∇ and −∇ as two calls of one shape on fresh contiguous tensors, not one batch of 2n rows: rows of one batch
+        # (or a view at an offset) can take different kernels, and then a zero gradient would move.  The states are
+        # the cells' own outputs, so fresh too.
+        plus, plus_state = self._step(gradient.clone(memory_format=torch.contiguous_format), state[0])
+        minus, minus_state = self._step(-gradient, state[1])
+        return (plus, minus), (plus_state, minus_state)
 
     def forward(self, gradient, state):
         """Updates ``(n,)`` for gradients ``(n,)``, and the next state."""
+        outs, state = self.readouts(gradient, state)
         if not self.odd:
-            out, state = self._step(gradient, state)
-            return out * self.output_scale, state
-        # ∇ and −∇ as two calls of one shape on fresh contiguous tensors, not one batch of 2n rows: rows of one batch
-        # (or a view at an offset) can take different kernels, and then a zero gradient would move.
-        n, fresh = len(gradient), torch.contiguous_format
-        plus, plus_state = self._step(gradient.clone(memory_format=fresh), state[:, :n].clone(memory_format=fresh))
-        minus, minus_state = self._step(-gradient, state[:, n:].clone(memory_format=fresh))
-        return (plus - minus) / 2 * self.output_scale, torch.cat((plus_state, minus_state), dim=1)
+            return outs[0] * self.output_scale, state
+        plus, minus = outs
+        return (plus - minus) / 2 * self.output_scale, state
+
+
+def detached(state):
+    """A state cut from the graph that computed it (truncated BPTT)."""
+    return tuple(tuple(tensor.detach() for tensor in run) for run in state)
 
 
 def optimise_quadratics(network: CoordinatewiseLSTM, w, y, steps: int):
@@ -145,7 +161,7 @@ def meta_train(config, seed: int) -> CoordinatewiseLSTM:
             meta_loss.backward()
             meta_optimiser.step()
             schedule.step()
-            theta, state = theta.detach(), state.detach()
+            theta, state = theta.detach(), detached(state)
     return network.requires_grad_(False)
 
 
@@ -166,13 +182,21 @@ class LearnedOptimizer(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        for parameter, state in self._with_gradients():
+            update, state["lstm_state"] = self.network(parameter.grad.reshape(-1), state["lstm_state"])
+            parameter.add_(update.view_as(parameter))
+
+    @torch.no_grad()
+    def advance_lstm(self) -> None:
+        """Run the LSTM on every coordinate's gradient and keep its next state, without updating anything."""
+        for parameter, state in self._with_gradients():
+            _, state["lstm_state"] = self.network.readouts(parameter.grad.reshape(-1), state["lstm_state"])
+
+    def _with_gradients(self):
         for group in self.param_groups:
             for parameter in group["params"]:
-                if parameter.grad is None:
-                    continue
-                state = self.state[parameter]
-                update, state["lstm_state"] = self.network(parameter.grad.reshape(-1), state["lstm_state"])
-                parameter.add_(update.view_as(parameter))
+                if parameter.grad is not None:
+                    yield parameter, self.state[parameter]
 
     def state_dict(self):
         return {**super().state_dict(), "network": self.network.state_dict()}

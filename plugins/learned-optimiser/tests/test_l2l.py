@@ -144,6 +144,28 @@ def test_learned_optimizer_steps_every_coordinate_with_its_own_state():
     torch.testing.assert_close(a[1:2].detach(), alone.detach())
 
 
+def test_the_floor_runs_the_steps_lstm_on_backprops_gradient_but_does_not_update():
+    """On twins of one seed, the floor's LSTM runs reach the step's LSTM state exactly (the same two runs on the
+    same gradient of every parameter), but its weights stay where they were."""
+    config = L2L_SHORT.config_for(CONFORMANCE_TASK.name)
+    rule, twin = (L2L_SHORT.build(CONFORMANCE_TASK, config, 0) for _ in range(2))
+    data = CONFORMANCE_TASK.load()
+    x, y = torch.as_tensor(data.x_train[:32]), torch.as_tensor(data.y_train[:32])
+    before = [p.detach().clone() for p in twin.model.parameters()]
+    rule.train_step(x, y)
+    twin.floor_step(x, y)
+    assert all(torch.equal(p, q) for p, q in zip(twin.model.parameters(), before))
+    twin.model.load_state_dict(rule.model.state_dict())  # a second step from the same weights and LSTM states
+    rule.train_step(x, y)
+    twin.floor_step(x, y)
+    for p, q in zip(rule.model.parameters(), twin.model.parameters()):
+        rule_runs, twin_runs = rule.optimizer.state[p]["lstm_state"], twin.optimizer.state[q]["lstm_state"]
+        assert len(twin_runs) == 2  # odd: ∇ and −∇
+        for a, b in zip(rule_runs, twin_runs):
+            assert all(torch.equal(s, t) for s, t in zip(a, b))
+    assert not all(torch.equal(p, q) for p, q in zip(rule.model.parameters(), before))  # the step did update
+
+
 # The claim.  Andrychowicz et al. (2016), section 3.1 and Fig. 2 (left): on 10-dimensional quadratics the LSTM
 # optimiser, meta-trained on others from the family, reaches a lower loss within 100 steps than SGD, NAG, RMSprop and
 # Adam with learning rates tuned per problem family.  Our protocol gives every method the same number of trials, each
