@@ -45,12 +45,12 @@ class StepRatio:
 def declared_floor(learner):
     """What does the learner's floor and says in its docstring what it is, or None when it declares none.
 
-    The learner's own ``floor_step``; for a ``GradientLearner``, whose floor is its rule's, the direction's
-    ``floor`` method.
+    The learner's own ``floor_step``; for a ``GradientLearner`` that keeps the inherited one, whose floor is
+    its rule's, the direction's ``floor`` method.
     """
-    if isinstance(learner, GradientLearner):
-        return getattr(type(learner.direction), "floor", None)
     step = type(learner).floor_step
+    if step is GradientLearner.floor_step:
+        return getattr(type(learner.direction), "floor", None)
     return None if step is Learner.floor_step else step
 
 

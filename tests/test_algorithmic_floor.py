@@ -117,3 +117,13 @@ def test_a_gradient_learner_declares_the_floor_of_its_direction_and_runs_it():
 def test_a_gradient_learner_whose_direction_declares_no_floor_has_none():
     model = torch.nn.Linear(3, 2)
     assert not algorithmic_floor.has_floor(GradientLearner(model, torch.optim.SGD(model.parameters(), lr=0.1)))
+
+
+def test_a_gradient_learner_subclass_with_its_own_floor_step_declares_that_one():
+    class Optimised(GradientLearner):
+        def floor_step(self, x, y):
+            """The subclass's floor, not its direction's."""
+
+    model = torch.nn.Linear(3, 2)
+    learner = Optimised(model, torch.optim.SGD(model.parameters(), lr=0.1))  # backprop's direction: no floor
+    assert algorithmic_floor.floor_description(learner) == "The subclass's floor, not its direction's."
