@@ -64,14 +64,16 @@ class RecurrentLearner(ModelLearner):
 
     def write_gradient(self, x, y) -> None:
         """The gradient estimate into ``.grad``, carrying the stream's state on."""
-        if self.on_stream:
-            x, y, carried = x[None], y[None], self.carried
-        else:
-            carried = self.start(len(x))
         self.optimizer.zero_grad(set_to_none=True)
-        carried = self.estimate_gradient(x, y, carried)
+        self.run_on_batch(self.estimate_gradient, x, y)
+
+    def run_on_batch(self, method, x, y) -> None:
+        """``method(x, y, carried)`` on the batch as sequences ``(n, T, f)``: whole sequences from the initial
+        state, or on a stream the next chunk from what the last one carried (and what it returns is carried on)."""
         if self.on_stream:
-            self.carried = carried
+            self.carried = method(x[None], y[None], self.carried)
+        else:
+            method(x, y, self.start(len(x)))
 
     def loss_on(self, states, y, begin: int, length: int):
         """The share of the batch's loss read from ``states`` ``(n, w, S)`` (steps ``begin`` … of ``length``),
@@ -131,6 +133,11 @@ class RecurrentLearner(ModelLearner):
 class BPTT(RecurrentLearner):
     """Backprop through time over whole sequences (Rumelhart, Hinton & Williams 1986; Werbos 1990)."""
 
+    def floor_step(self, x, y):
+        """The forward pass through the unrolled sequences and the backward pass through it, from the loss into
+        ``.grad``; not the clipping or the optimiser's step."""
+        self.write_gradient(x, y)
+
     def estimate_gradient(self, x, y, carried):
         states = self.model.unroll(x, carried["state"])
         self.loss_on(states, y, 0, x.shape[1]).backward()
@@ -161,6 +168,11 @@ class TBPTT(RecurrentLearner):
         if self.truncation < 1:
             raise ValueError(f"truncation must be at least 1 step, not {self.truncation}")
 
+    def floor_step(self, x, y):
+        """The forward pass through the batch's windows and the backward pass through each window that feeds
+        the loss, into ``.grad``; not the clipping or the optimiser's step."""
+        self.write_gradient(x, y)
+
     def estimate_gradient(self, x, y, carried):
         state, length = carried["state"], x.shape[1]
         for begin, end in windows(length, self.truncation):
@@ -188,24 +200,44 @@ class RTRL(RecurrentLearner):
         state = self.model.initial_state(n)
         return {"state": state, "influence": state.new_zeros(n, self.model.state_size, self.n_cell_parameters())}
 
+    def unit_vectors(self, n: int):
+        """Row k of both Jacobians is the gradient of unit k of the new state: the cotangents of one batched
+        backward pass, ``(state unit, example, state unit)``."""
+        parameter = next(self.model.parameters())
+        units = torch.eye(self.model.state_size, dtype=parameter.dtype, device=parameter.device)
+        return units[:, None].expand(-1, n, -1)
+
+    def influence_step(self, state, influence, x, units):
+        """One step of the state and of its influence, M ← (∂F/∂state) M + ∂F/∂θ."""
+        state = state.detach().requires_grad_()
+        copies, after = self.per_example_step(state, x)
+        by_state, *by_params = torch.autograd.grad(after, [state, *copies.values()], units, is_grads_batched=True)
+        by_params = torch.cat([g.flatten(2) for g in by_params], dim=2)  # (state unit, example, parameter)
+        influence = torch.bmm(by_state.transpose(0, 1), influence) + by_params.transpose(0, 1)
+        return after.detach(), influence
+
     def estimate_gradient(self, x, y, carried):
         state, influence, length = carried["state"], carried["influence"], x.shape[1]
-        # Row k of both Jacobians is the gradient of unit k of the new state: one batched backward pass each step.
-        units = torch.eye(self.model.state_size, dtype=state.dtype, device=state.device)[:, None].expand(
-            -1, len(state), -1
-        )
+        units = self.unit_vectors(len(state))
         gradient = influence.new_zeros(influence.shape[-1])
         for t in range(length):
-            state = state.detach().requires_grad_()
-            copies, after = self.per_example_step(state, x[:, t])
-            by_state, *by_params = torch.autograd.grad(after, [state, *copies.values()], units, is_grads_batched=True)
-            by_params = torch.cat([g.flatten(2) for g in by_params], dim=2)  # (state unit, example, parameter)
-            influence = torch.bmm(by_state.transpose(0, 1), influence) + by_params.transpose(0, 1)
-            state = after.detach()
+            state, influence = self.influence_step(state, influence, x[:, t], units)
             loss_by_state = self.readout_backward(state, y, t, length)
             if loss_by_state is not None:
                 gradient += torch.einsum("ns,nsp->p", loss_by_state, influence)
         self.add_cell_gradient(gradient)
+        return {"state": state, "influence": influence}
+
+    def floor_step(self, x, y):
+        """Per time step, the one-step Jacobians ∂F/∂state and ∂F/∂θ and the influence update
+        M ← (∂F/∂state) M + ∂F/∂θ; not the readout, the gradient (d loss / d state) M or the optimiser's step."""
+        self.run_on_batch(self.propagate_influence, x, y)
+
+    def propagate_influence(self, x, y, carried):
+        state, influence = carried["state"], carried["influence"]
+        units = self.unit_vectors(len(state))
+        for t in range(x.shape[1]):
+            state, influence = self.influence_step(state, influence, x[:, t], units)
         return {"state": state, "influence": influence}
 
 
@@ -241,30 +273,51 @@ class UORO(RecurrentLearner):
         draws = torch.randint(0, 2, like.shape, generator=self.generator, device=like.device)
         return (2 * draws - 1).to(like.dtype)
 
+    def tangent_step(self, state, state_tangent, parameter_tangent, x):
+        """One step of the state and of its tangents s̃, θ̃ (the class docstring's update)."""
+        signs = self.random_signs(state)
+        with forward_ad.dual_level():
+            after, forward = forward_ad.unpack_dual(
+                self.model.cell(self.cell_parameters(), forward_ad.make_dual(state, state_tangent), x)
+            )
+        copies, stepped = self.per_example_step(state, x)
+        backward = torch.cat([g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1)
+        rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
+        rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
+        state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
+        parameter_tangent = parameter_tangent / rho0[:, None] + backward / rho1[:, None]
+        return after, state_tangent, parameter_tangent
+
     def estimate_gradient(self, x, y, carried):
-        cell, params = self.model.cell, self.cell_parameters()
         state, length = carried["state"], x.shape[1]
         state_tangent, parameter_tangent = carried["state_tangent"], carried["parameter_tangent"]
         gradient = parameter_tangent.new_zeros(parameter_tangent.shape[-1])
         for t in range(length):
-            signs = self.random_signs(state)
-            with forward_ad.dual_level():
-                after, forward = forward_ad.unpack_dual(
-                    cell(params, forward_ad.make_dual(state, state_tangent), x[:, t])
-                )
-            copies, stepped = self.per_example_step(state, x[:, t])
-            backward = torch.cat(
-                [g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1
+            state, state_tangent, parameter_tangent = self.tangent_step(
+                state, state_tangent, parameter_tangent, x[:, t]
             )
-            rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
-            rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
-            state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
-            parameter_tangent = parameter_tangent / rho0[:, None] + backward / rho1[:, None]
-            state = after
             loss_by_state = self.readout_backward(state, y, t, length)
             if loss_by_state is not None:
                 gradient += torch.einsum("n,np->p", (loss_by_state * state_tangent).sum(1), parameter_tangent)
         self.add_cell_gradient(gradient)
+        return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
+
+    def floor_step(self, x, y):
+        """Per time step, the cell's forward pass with the JVP along the state tangent s̃, the VJP of the random
+        signs ν for each example's parameters, and the rescaled rank-one update of s̃ and θ̃; not the readout,
+        the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step."""
+        self.run_on_batch(self.propagate_tangents, x, y)
+
+    def propagate_tangents(self, x, y, carried):
+        state, state_tangent, parameter_tangent = (
+            carried["state"],
+            carried["state_tangent"],
+            carried["parameter_tangent"],
+        )
+        for t in range(x.shape[1]):
+            state, state_tangent, parameter_tangent = self.tangent_step(
+                state, state_tangent, parameter_tangent, x[:, t]
+            )
         return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
 
     def state_dict(self) -> dict:
