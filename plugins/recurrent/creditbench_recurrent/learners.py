@@ -28,6 +28,11 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 STABILITY = 1e-7  # keeps UORO's rescaling finite when a tangent is zero (it starts at zero)
 
 
+def _leaf_shape(parameter) -> tuple[int, ...]:
+    """A parameter's shape as ``per_example_step`` differentiates it: a matrix transposed."""
+    return tuple(reversed(parameter.shape)) if parameter.dim() == 2 else tuple(parameter.shape)
+
+
 class RecurrentLearner(ModelLearner):
     """The shared part: optimiser, clipping, the per-step loss and the state carried along a stream."""
 
@@ -101,12 +106,17 @@ class RecurrentLearner(ModelLearner):
         return {name: params[name].detach() for name in self.model.cell_names}
 
     def add_cell_gradient(self, flat_gradient) -> None:
+        """Add a gradient over the cell's parameters, flat in the order of ``per_example_step``'s leaves."""
         params = dict(self.model.named_parameters())
         offset = 0
         for name in self.model.cell_names:
             parameter = params[name]
-            chunk = flat_gradient[offset : offset + parameter.numel()].view_as(parameter)
-            parameter.grad = chunk.clone() if parameter.grad is None else parameter.grad + chunk
+            chunk = flat_gradient[offset : offset + parameter.numel()].view(_leaf_shape(parameter))
+            chunk = chunk.mT if parameter.dim() == 2 else chunk
+            if parameter.grad is None:
+                parameter.grad = chunk.clone(memory_format=torch.contiguous_format)
+            else:
+                parameter.grad += chunk
             offset += parameter.numel()
 
     def n_cell_parameters(self) -> int:
@@ -117,9 +127,17 @@ class RecurrentLearner(ModelLearner):
         reverse mode gives per-example derivatives: (the copies, the state after the step).
 
         Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
-        under the saved-tensor hooks with which the harness measures activation memory."""
-        copies = {name: p.expand(len(state), *p.shape).requires_grad_() for name, p in self.cell_parameters().items()}
-        return copies, vmap(self.model.cell)(copies, state, x)
+        under the saved-tensor hooks with which the harness measures activation memory.
+
+        The leaves, whose derivatives reverse mode returns, hold each weight matrix transposed: a cell applies
+        a weight ``W`` as ``x @ W.T``, whose backward produces ``d W.T`` contiguous, so the derivatives need no
+        transposing copy before they are flattened (``add_cell_gradient`` turns them back)."""
+        n = len(state)
+        leaves, copies = {}, {}
+        for name, p in self.cell_parameters().items():
+            leaf = (p.mT if p.dim() == 2 else p).expand(n, *_leaf_shape(p)).requires_grad_()
+            leaves[name], copies[name] = leaf, leaf.mT if p.dim() == 2 else leaf
+        return leaves, vmap(self.model.cell)(copies, state, x)
 
     def state_dict(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "carried": self.carried}
@@ -200,28 +218,33 @@ class RTRL(RecurrentLearner):
         state = self.model.initial_state(n)
         return {"state": state, "influence": state.new_zeros(n, self.model.state_size, self.n_cell_parameters())}
 
-    def unit_vectors(self, n: int):
-        """Row k of both Jacobians is the gradient of unit k of the new state: the cotangents of one batched
-        backward pass, ``(state unit, example, state unit)``."""
-        parameter = next(self.model.parameters())
-        units = torch.eye(self.model.state_size, dtype=parameter.dtype, device=parameter.device)
-        return units[:, None].expand(-1, n, -1)
+    def steps(self, x, state, influence):
+        """Step the state and its influence through ``x`` ``(n, T, f)``: after step t, yield (t, state, influence).
 
-    def influence_step(self, state, influence, x, units):
-        """One step of the state and of its influence, M ← (∂F/∂state) M + ∂F/∂θ."""
-        state = state.detach().requires_grad_()
-        copies, after = self.per_example_step(state, x)
-        by_state, *by_params = torch.autograd.grad(after, [state, *copies.values()], units, is_grads_batched=True)
-        by_params = torch.cat([g.flatten(2) for g in by_params], dim=2)  # (state unit, example, parameter)
-        influence = torch.bmm(by_state.transpose(0, 1), influence) + by_params.transpose(0, 1)
-        return after.detach(), influence
+        Each step M ← (∂F/∂state) M + ∂F/∂θ, row k of both Jacobians the gradient of unit k of the new state
+        (one backward pass batched over the units).  The updates write into two buffers in turn, so the
+        influence yielded is overwritten two steps later (allocating a fresh one each step cost more than the
+        product itself)."""
+        n, units = len(state), self.model.state_size
+        cotangents = torch.eye(units, dtype=state.dtype, device=state.device)[:, None].expand(-1, n, -1)
+        spare = torch.empty_like(influence)
+        by_params = influence.new_empty(units, n, influence.shape[-1])  # (state unit, example, parameter)
+        for t in range(x.shape[1]):
+            state = state.detach().requires_grad_()
+            leaves, after = self.per_example_step(state, x[:, t])
+            by_state, *by_leaf = torch.autograd.grad(
+                after, [state, *leaves.values()], cotangents, is_grads_batched=True
+            )
+            torch.cat([g.flatten(2) for g in by_leaf], dim=2, out=by_params)
+            torch.bmm(by_state.transpose(0, 1), influence, out=spare).add_(by_params.transpose(0, 1))
+            influence, spare = spare, influence
+            state = after.detach()
+            yield t, state, influence
 
     def estimate_gradient(self, x, y, carried):
         state, influence, length = carried["state"], carried["influence"], x.shape[1]
-        units = self.unit_vectors(len(state))
         gradient = influence.new_zeros(influence.shape[-1])
-        for t in range(length):
-            state, influence = self.influence_step(state, influence, x[:, t], units)
+        for t, state, influence in self.steps(x, state, influence):
             loss_by_state = self.readout_backward(state, y, t, length)
             if loss_by_state is not None:
                 gradient += torch.einsum("ns,nsp->p", loss_by_state, influence)
@@ -234,10 +257,8 @@ class RTRL(RecurrentLearner):
         self.run_on_batch(self.propagate_influence, x, y)
 
     def propagate_influence(self, x, y, carried):
-        state, influence = carried["state"], carried["influence"]
-        units = self.unit_vectors(len(state))
-        for t in range(x.shape[1]):
-            state, influence = self.influence_step(state, influence, x[:, t], units)
+        for _, state, influence in self.steps(x, carried["state"], carried["influence"]):
+            pass
         return {"state": state, "influence": influence}
 
 
