@@ -28,13 +28,22 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 STABILITY = 1e-7  # keeps UORO's rescaling finite when a tangent is zero (it starts at zero)
 
 
-def _leaf_shape(parameter) -> tuple[int, ...]:
-    """A parameter's shape as ``per_example_step`` differentiates it: a matrix transposed."""
-    return tuple(reversed(parameter.shape)) if parameter.dim() == 2 else tuple(parameter.shape)
+def flatten_into(buffer, derivatives) -> None:
+    """Write per-leaf derivatives ``(*batch, *leaf shape)`` side by side into ``buffer`` ``(*batch, parameters)``,
+    copying each once whatever its layout (a flattened transposed matrix would be copied twice)."""
+    offset = 0
+    for derivative in derivatives:
+        size = derivative[(0,) * (buffer.dim() - 1)].numel()
+        buffer[..., offset : offset + size].view(derivative.shape).copy_(derivative)
+        offset += size
 
 
 class RecurrentLearner(ModelLearner):
     """The shared part: optimiser, clipping, the per-step loss and the state carried along a stream."""
+
+    # Whether ``per_example_step`` differentiates each weight matrix transposed (and flat parameter vectors hold
+    # it so): faster, but it changes the order in which a sum over the parameters adds them up.
+    transposed_leaves = False
 
     def __init__(self, model, task, config, seed: int):
         if config["optimizer"] not in OPTIMIZERS:
@@ -111,8 +120,8 @@ class RecurrentLearner(ModelLearner):
         offset = 0
         for name in self.model.cell_names:
             parameter = params[name]
-            chunk = flat_gradient[offset : offset + parameter.numel()].view(_leaf_shape(parameter))
-            chunk = chunk.mT if parameter.dim() == 2 else chunk
+            chunk = flat_gradient[offset : offset + parameter.numel()]
+            chunk = chunk.view(parameter.mT.shape).mT if self.transposes(parameter) else chunk.view_as(parameter)
             if parameter.grad is None:
                 parameter.grad = chunk.clone(memory_format=torch.contiguous_format)
             else:
@@ -129,15 +138,19 @@ class RecurrentLearner(ModelLearner):
         Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
         under the saved-tensor hooks with which the harness measures activation memory.
 
-        The leaves, whose derivatives reverse mode returns, hold each weight matrix transposed: a cell applies
-        a weight ``W`` as ``x @ W.T``, whose backward produces ``d W.T`` contiguous, so the derivatives need no
-        transposing copy before they are flattened (``add_cell_gradient`` turns them back)."""
-        n = len(state)
+        With ``transposed_leaves`` the leaves, whose derivatives reverse mode returns, hold each weight matrix
+        transposed: a cell applies a weight ``W`` as ``x @ W.T``, whose backward produces ``d W.T`` contiguous,
+        so the derivatives are flattened without a transposing copy (``add_cell_gradient`` turns them back)."""
         leaves, copies = {}, {}
         for name, p in self.cell_parameters().items():
-            leaf = (p.mT if p.dim() == 2 else p).expand(n, *_leaf_shape(p)).requires_grad_()
-            leaves[name], copies[name] = leaf, leaf.mT if p.dim() == 2 else leaf
+            transposed = self.transposes(p)
+            leaf = (p.mT if transposed else p).expand(len(state), *(p.mT if transposed else p).shape)
+            leaves[name] = leaf.requires_grad_()
+            copies[name] = leaf.mT if transposed else leaf
         return leaves, vmap(self.model.cell)(copies, state, x)
+
+    def transposes(self, parameter) -> bool:
+        return self.transposed_leaves and parameter.dim() == 2
 
     def state_dict(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "carried": self.carried}
@@ -218,13 +231,17 @@ class RTRL(RecurrentLearner):
         state = self.model.initial_state(n)
         return {"state": state, "influence": state.new_zeros(n, self.model.state_size, self.n_cell_parameters())}
 
-    def steps(self, x, state, influence):
-        """Step the state and its influence through ``x`` ``(n, T, f)``: after step t, yield (t, state, influence).
+    transposed_leaves = True  # each column of M is updated on its own, so their order does not change a number
+
+    def propagate(self, x, carried: dict, after_step=None) -> dict:
+        """Step the state and its influence through ``x`` ``(n, T, f)``; after step t call
+        ``after_step(t, state, influence)``; return what is carried on.
 
         Each step M ← (∂F/∂state) M + ∂F/∂θ, row k of both Jacobians the gradient of unit k of the new state
         (one backward pass batched over the units).  The updates write into two buffers in turn, so the
-        influence yielded is overwritten two steps later (allocating a fresh one each step cost more than the
-        product itself)."""
+        influence ``after_step`` sees is overwritten two steps later (allocating a fresh one each step cost
+        more than the product itself)."""
+        state, influence = carried["state"], carried["influence"]
         n, units = len(state), self.model.state_size
         cotangents = torch.eye(units, dtype=state.dtype, device=state.device)[:, None].expand(-1, n, -1)
         spare = torch.empty_like(influence)
@@ -235,31 +252,30 @@ class RTRL(RecurrentLearner):
             by_state, *by_leaf = torch.autograd.grad(
                 after, [state, *leaves.values()], cotangents, is_grads_batched=True
             )
-            torch.cat([g.flatten(2) for g in by_leaf], dim=2, out=by_params)
+            flatten_into(by_params, by_leaf)
             torch.bmm(by_state.transpose(0, 1), influence, out=spare).add_(by_params.transpose(0, 1))
             influence, spare = spare, influence
             state = after.detach()
-            yield t, state, influence
+            if after_step is not None:
+                after_step(t, state, influence)
+        return {"state": state, "influence": influence}
 
     def estimate_gradient(self, x, y, carried):
-        state, influence, length = carried["state"], carried["influence"], x.shape[1]
-        gradient = influence.new_zeros(influence.shape[-1])
-        for t, state, influence in self.steps(x, state, influence):
-            loss_by_state = self.readout_backward(state, y, t, length)
+        gradient = carried["influence"].new_zeros(carried["influence"].shape[-1])
+
+        def read_loss(t, state, influence):
+            loss_by_state = self.readout_backward(state, y, t, x.shape[1])
             if loss_by_state is not None:
-                gradient += torch.einsum("ns,nsp->p", loss_by_state, influence)
+                gradient.add_(torch.einsum("ns,nsp->p", loss_by_state, influence))
+
+        carried = self.propagate(x, carried, read_loss)
         self.add_cell_gradient(gradient)
-        return {"state": state, "influence": influence}
+        return carried
 
     def floor_step(self, x, y):
         """Per time step, the one-step Jacobians ∂F/∂state and ∂F/∂θ and the influence update
         M ← (∂F/∂state) M + ∂F/∂θ; not the readout, the gradient (d loss / d state) M or the optimiser's step."""
-        self.run_on_batch(self.propagate_influence, x, y)
-
-    def propagate_influence(self, x, y, carried):
-        for _, state, influence in self.steps(x, carried["state"], carried["influence"]):
-            pass
-        return {"state": state, "influence": influence}
+        self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
 
 class UORO(RecurrentLearner):
@@ -294,52 +310,54 @@ class UORO(RecurrentLearner):
         draws = torch.randint(0, 2, like.shape, generator=self.generator, device=like.device)
         return (2 * draws - 1).to(like.dtype)
 
-    def tangent_step(self, state, state_tangent, parameter_tangent, x):
-        """One step of the state and of its tangents s̃, θ̃ (the class docstring's update)."""
-        signs = self.random_signs(state)
-        with forward_ad.dual_level():
-            after, forward = forward_ad.unpack_dual(
-                self.model.cell(self.cell_parameters(), forward_ad.make_dual(state, state_tangent), x)
-            )
-        copies, stepped = self.per_example_step(state, x)
-        backward = torch.cat([g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1)
-        rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
-        rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
-        state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
-        parameter_tangent = parameter_tangent / rho0[:, None] + backward / rho1[:, None]
-        return after, state_tangent, parameter_tangent
+    def propagate(self, x, carried: dict, after_step=None) -> dict:
+        """Step the state and its tangents s̃, θ̃ through ``x`` ``(n, T, f)`` (the class docstring's update);
+        after step t call ``after_step(t, state, s̃, θ̃)``; return what is carried on.
 
-    def estimate_gradient(self, x, y, carried):
-        state, length = carried["state"], x.shape[1]
-        state_tangent, parameter_tangent = carried["state_tangent"], carried["parameter_tangent"]
-        gradient = parameter_tangent.new_zeros(parameter_tangent.shape[-1])
-        for t in range(length):
-            state, state_tangent, parameter_tangent = self.tangent_step(
-                state, state_tangent, parameter_tangent, x[:, t]
-            )
-            loss_by_state = self.readout_backward(state, y, t, length)
-            if loss_by_state is not None:
-                gradient += torch.einsum("n,np->p", (loss_by_state * state_tangent).sum(1), parameter_tangent)
-        self.add_cell_gradient(gradient)
-        return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
-
-    def floor_step(self, x, y):
-        """Per time step, the cell's forward pass with the JVP along the state tangent s̃, the VJP of the random
-        signs ν for each example's parameters, and the rescaled rank-one update of s̃ and θ̃; not the readout,
-        the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step."""
-        self.run_on_batch(self.propagate_tangents, x, y)
-
-    def propagate_tangents(self, x, y, carried):
+        θ̃ ``(n, parameters)`` is rescaled and added to in place, the VJP written into one buffer: allocating
+        tensors of its size afresh each step cost more than the arithmetic (moving-balls has 82,176 cell
+        parameters per example)."""
         state, state_tangent, parameter_tangent = (
             carried["state"],
             carried["state_tangent"],
             carried["parameter_tangent"],
         )
+        params = self.cell_parameters()
+        backward = torch.empty_like(parameter_tangent)
         for t in range(x.shape[1]):
-            state, state_tangent, parameter_tangent = self.tangent_step(
-                state, state_tangent, parameter_tangent, x[:, t]
-            )
+            signs = self.random_signs(state)
+            with forward_ad.dual_level():
+                after, forward = forward_ad.unpack_dual(
+                    self.model.cell(params, forward_ad.make_dual(state, state_tangent), x[:, t])
+                )
+            leaves, stepped = self.per_example_step(state, x[:, t])
+            flatten_into(backward, torch.autograd.grad(stepped, list(leaves.values()), signs))
+            rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
+            rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
+            state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
+            parameter_tangent.div_(rho0[:, None]).add_(backward.div_(rho1[:, None]))
+            state = after
+            if after_step is not None:
+                after_step(t, state, state_tangent, parameter_tangent)
         return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
+
+    def estimate_gradient(self, x, y, carried):
+        gradient = carried["parameter_tangent"].new_zeros(carried["parameter_tangent"].shape[-1])
+
+        def read_loss(t, state, state_tangent, parameter_tangent):
+            loss_by_state = self.readout_backward(state, y, t, x.shape[1])
+            if loss_by_state is not None:
+                gradient.add_(torch.einsum("n,np->p", (loss_by_state * state_tangent).sum(1), parameter_tangent))
+
+        carried = self.propagate(x, carried, read_loss)
+        self.add_cell_gradient(gradient)
+        return carried
+
+    def floor_step(self, x, y):
+        """Per time step, the cell's forward pass with the JVP along the state tangent s̃, the VJP of the random
+        signs ν for each example's parameters, and the rescaled rank-one update of s̃ and θ̃; not the readout,
+        the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step."""
+        self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "generator": self.generator.get_state()}
