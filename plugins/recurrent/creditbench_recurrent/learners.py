@@ -323,13 +323,20 @@ class UORO(RecurrentLearner):
             carried["parameter_tangent"],
         )
         params = self.cell_parameters()
+        # Every operand of the cell is dual, the parameters and the input with zero tangents: in torch 2.13 an
+        # operation between a dual and a plain tensor takes a slow path (a zero tangent materialised through a
+        # Python decomposition, ~0.3 ms each on CPU) that made the dual step three times slower; adding exact
+        # zeros leaves the tangent as it was.
+        zero_tangents = {name: torch.zeros_like(p) for name, p in params.items()}
+        zero_input = torch.zeros_like(x[:, 0])
         backward = torch.empty_like(parameter_tangent)
         for t in range(x.shape[1]):
             signs = self.random_signs(state)
             with forward_ad.dual_level():
-                after, forward = forward_ad.unpack_dual(
-                    self.model.cell(params, forward_ad.make_dual(state, state_tangent), x[:, t])
-                )
+                dual_params = {name: forward_ad.make_dual(p, zero_tangents[name]) for name, p in params.items()}
+                dual_input = forward_ad.make_dual(x[:, t], zero_input)
+                dual_after = self.model.cell(dual_params, forward_ad.make_dual(state, state_tangent), dual_input)
+                after, forward = forward_ad.unpack_dual(dual_after)
             leaves, stepped = self.per_example_step(state, x[:, t])
             flatten_into(backward, torch.autograd.grad(stepped, list(leaves.values()), signs))
             rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
