@@ -328,13 +328,14 @@ class UORO(RecurrentLearner):
         # Python decomposition, ~0.3 ms each on CPU) that made the dual step three times slower; adding exact
         # zeros leaves the tangent as it was.
         zero_tangents = {name: torch.zeros_like(p) for name, p in params.items()}
-        zero_input = torch.zeros_like(x[:, 0])
+        inputs = x.transpose(0, 1).contiguous()  # a dual tensor's primal must not overlap itself (x may be expanded)
+        zero_input = torch.zeros_like(inputs[0])
         backward = torch.empty_like(parameter_tangent)
         for t in range(x.shape[1]):
             signs = self.random_signs(state)
             with forward_ad.dual_level():
                 dual_params = {name: forward_ad.make_dual(p, zero_tangents[name]) for name, p in params.items()}
-                dual_input = forward_ad.make_dual(x[:, t], zero_input)
+                dual_input = forward_ad.make_dual(inputs[t], zero_input)
                 dual_after = self.model.cell(dual_params, forward_ad.make_dual(state, state_tangent), dual_input)
                 after, forward = forward_ad.unpack_dual(dual_after)
             leaves, stepped = self.per_example_step(state, x[:, t])
