@@ -306,8 +306,10 @@ class UORO(RecurrentLearner):
             "parameter_tangent": state.new_zeros(n, self.n_cell_parameters()),
         }
 
-    def random_signs(self, like):
-        draws = torch.randint(0, 2, like.shape, generator=self.generator, device=like.device)
+    def random_signs(self, shape, like):
+        """Independent random signs ``shape``, of ``like``'s dtype.  A generator draws in order, so the signs of
+        T steps drawn at once are those drawn one step after another."""
+        draws = torch.randint(0, 2, shape, generator=self.generator, device=like.device)
         return (2 * draws - 1).to(like.dtype)
 
     def propagate(self, x, carried: dict, after_step=None) -> dict:
@@ -331,8 +333,9 @@ class UORO(RecurrentLearner):
         inputs = x.transpose(0, 1).contiguous()  # a dual tensor's primal must not overlap itself (x may be expanded)
         zero_input = torch.zeros_like(inputs[0])
         backward = torch.empty_like(parameter_tangent)
+        signs_by_step = self.random_signs((x.shape[1], *state.shape), state)
         for t in range(x.shape[1]):
-            signs = self.random_signs(state)
+            signs = signs_by_step[t]
             with forward_ad.dual_level():
                 dual_params = {name: forward_ad.make_dual(p, zero_tangents[name]) for name, p in params.items()}
                 dual_input = forward_ad.make_dual(inputs[t], zero_input)
