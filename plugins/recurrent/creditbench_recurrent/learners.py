@@ -42,7 +42,8 @@ class RecurrentLearner(ModelLearner):
     """The shared part: optimiser, clipping, the per-step loss and the state carried along a stream."""
 
     # Whether ``per_example_step`` differentiates each weight matrix transposed (and flat parameter vectors hold
-    # it so): faster, but it changes the order in which a sum over the parameters adds them up.
+    # it so): faster, but a sum over the parameters then adds them up in another order, which would change UORO's
+    # norms of θ̃ at rounding level; RTRL, whose numbers do not depend on the order, turns it on.
     transposed_leaves = False
 
     def __init__(self, model, task, config, seed: int):
@@ -133,7 +134,7 @@ class RecurrentLearner(ModelLearner):
 
     def per_example_step(self, state, x):
         """One step in which every example has its own (shared-storage) copy of the cell's parameters, so that
-        reverse mode gives per-example derivatives: (the copies, the state after the step).
+        reverse mode gives per-example derivatives: (the leaves to differentiate, the state after the step).
 
         Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
         under the saved-tensor hooks with which the harness measures activation memory.
@@ -143,10 +144,9 @@ class RecurrentLearner(ModelLearner):
         so the derivatives are flattened without a transposing copy (``add_cell_gradient`` turns them back)."""
         leaves, copies = {}, {}
         for name, p in self.cell_parameters().items():
-            transposed = self.transposes(p)
-            leaf = (p.mT if transposed else p).expand(len(state), *(p.mT if transposed else p).shape)
-            leaves[name] = leaf.requires_grad_()
-            copies[name] = leaf.mT if transposed else leaf
+            stored = p.mT if self.transposes(p) else p
+            leaves[name] = stored.expand(len(state), *stored.shape).requires_grad_()
+            copies[name] = leaves[name].mT if self.transposes(p) else leaves[name]
         return leaves, vmap(self.model.cell)(copies, state, x)
 
     def transposes(self, parameter) -> bool:
@@ -231,7 +231,7 @@ class RTRL(RecurrentLearner):
         state = self.model.initial_state(n)
         return {"state": state, "influence": state.new_zeros(n, self.model.state_size, self.n_cell_parameters())}
 
-    transposed_leaves = True  # each column of M is updated on its own, so their order does not change a number
+    transposed_leaves = True  # each column of M is updated on its own: their order changes no number
 
     def propagate(self, x, carried: dict, after_step=None) -> dict:
         """Step the state and its influence through ``x`` ``(n, T, f)``; after step t call
