@@ -28,8 +28,23 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 STABILITY = 1e-7  # keeps UORO's rescaling finite when a tangent is zero (it starts at zero)
 
 
+def flatten_into(buffer, derivatives) -> None:
+    """Write per-leaf derivatives ``(*batch, *leaf shape)`` side by side into ``buffer`` ``(*batch, parameters)``,
+    copying each once whatever its layout (a flattened transposed matrix would be copied twice)."""
+    offset = 0
+    for derivative in derivatives:
+        size = derivative[(0,) * (buffer.dim() - 1)].numel()
+        buffer[..., offset : offset + size].view(derivative.shape).copy_(derivative)
+        offset += size
+
+
 class RecurrentLearner(ModelLearner):
     """The shared part: optimiser, clipping, the per-step loss and the state carried along a stream."""
+
+    # Whether ``per_example_step`` differentiates each weight matrix transposed (and flat parameter vectors hold
+    # it so): faster, but a sum over the parameters then adds them up in another order, which would change UORO's
+    # norms of θ̃ at rounding level; RTRL, whose numbers do not depend on the order, turns it on.
+    transposed_leaves = False
 
     def __init__(self, model, task, config, seed: int):
         if config["optimizer"] not in OPTIMIZERS:
@@ -64,14 +79,16 @@ class RecurrentLearner(ModelLearner):
 
     def write_gradient(self, x, y) -> None:
         """The gradient estimate into ``.grad``, carrying the stream's state on."""
-        if self.on_stream:
-            x, y, carried = x[None], y[None], self.carried
-        else:
-            carried = self.start(len(x))
         self.optimizer.zero_grad(set_to_none=True)
-        carried = self.estimate_gradient(x, y, carried)
+        self.run_on_batch(self.estimate_gradient, x, y)
+
+    def run_on_batch(self, method, x, y) -> None:
+        """``method(x, y, carried)`` on the batch as sequences ``(n, T, f)``: whole sequences from the initial
+        state, or on a stream the next chunk from what the last one carried (and what it returns is carried on)."""
         if self.on_stream:
-            self.carried = carried
+            self.carried = method(x[None], y[None], self.carried)
+        else:
+            method(x, y, self.start(len(x)))
 
     def loss_on(self, states, y, begin: int, length: int):
         """The share of the batch's loss read from ``states`` ``(n, w, S)`` (steps ``begin`` … of ``length``),
@@ -99,12 +116,17 @@ class RecurrentLearner(ModelLearner):
         return {name: params[name].detach() for name in self.model.cell_names}
 
     def add_cell_gradient(self, flat_gradient) -> None:
+        """Add a gradient over the cell's parameters, flat in the order of ``per_example_step``'s leaves."""
         params = dict(self.model.named_parameters())
         offset = 0
         for name in self.model.cell_names:
             parameter = params[name]
-            chunk = flat_gradient[offset : offset + parameter.numel()].view_as(parameter)
-            parameter.grad = chunk.clone() if parameter.grad is None else parameter.grad + chunk
+            chunk = flat_gradient[offset : offset + parameter.numel()]
+            chunk = chunk.view(parameter.mT.shape).mT if self.transposes(parameter) else chunk.view_as(parameter)
+            if parameter.grad is None:
+                parameter.grad = chunk.clone(memory_format=torch.contiguous_format)
+            else:
+                parameter.grad += chunk
             offset += parameter.numel()
 
     def n_cell_parameters(self) -> int:
@@ -112,12 +134,23 @@ class RecurrentLearner(ModelLearner):
 
     def per_example_step(self, state, x):
         """One step in which every example has its own (shared-storage) copy of the cell's parameters, so that
-        reverse mode gives per-example derivatives: (the copies, the state after the step).
+        reverse mode gives per-example derivatives: (the leaves to differentiate, the state after the step).
 
         Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
-        under the saved-tensor hooks with which the harness measures activation memory."""
-        copies = {name: p.expand(len(state), *p.shape).requires_grad_() for name, p in self.cell_parameters().items()}
-        return copies, vmap(self.model.cell)(copies, state, x)
+        under the saved-tensor hooks with which the harness measures activation memory.
+
+        With ``transposed_leaves`` the leaves, whose derivatives reverse mode returns, hold each weight matrix
+        transposed: a cell applies a weight ``W`` as ``x @ W.T``, whose backward produces ``d W.T`` contiguous,
+        so the derivatives are flattened without a transposing copy (``add_cell_gradient`` turns them back)."""
+        leaves, copies = {}, {}
+        for name, p in self.cell_parameters().items():
+            stored = p.mT if self.transposes(p) else p
+            leaves[name] = stored.expand(len(state), *stored.shape).requires_grad_()
+            copies[name] = leaves[name].mT if self.transposes(p) else leaves[name]
+        return leaves, vmap(self.model.cell)(copies, state, x)
+
+    def transposes(self, parameter) -> bool:
+        return self.transposed_leaves and parameter.dim() == 2
 
     def state_dict(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "carried": self.carried}
@@ -130,6 +163,11 @@ class RecurrentLearner(ModelLearner):
 
 class BPTT(RecurrentLearner):
     """Backprop through time over whole sequences (Rumelhart, Hinton & Williams 1986; Werbos 1990)."""
+
+    def floor_step(self, x, y):
+        """The forward pass through the unrolled sequences and the backward pass through it, from the loss into
+        ``.grad``; not the clipping or the optimiser's step."""
+        self.write_gradient(x, y)
 
     def estimate_gradient(self, x, y, carried):
         states = self.model.unroll(x, carried["state"])
@@ -161,6 +199,11 @@ class TBPTT(RecurrentLearner):
         if self.truncation < 1:
             raise ValueError(f"truncation must be at least 1 step, not {self.truncation}")
 
+    def floor_step(self, x, y):
+        """The forward pass through the batch's windows and the backward pass through each window that feeds
+        the loss, into ``.grad``; not the clipping or the optimiser's step."""
+        self.write_gradient(x, y)
+
     def estimate_gradient(self, x, y, carried):
         state, length = carried["state"], x.shape[1]
         for begin, end in windows(length, self.truncation):
@@ -188,25 +231,51 @@ class RTRL(RecurrentLearner):
         state = self.model.initial_state(n)
         return {"state": state, "influence": state.new_zeros(n, self.model.state_size, self.n_cell_parameters())}
 
-    def estimate_gradient(self, x, y, carried):
-        state, influence, length = carried["state"], carried["influence"], x.shape[1]
-        # Row k of both Jacobians is the gradient of unit k of the new state: one batched backward pass each step.
-        units = torch.eye(self.model.state_size, dtype=state.dtype, device=state.device)[:, None].expand(
-            -1, len(state), -1
-        )
-        gradient = influence.new_zeros(influence.shape[-1])
-        for t in range(length):
+    transposed_leaves = True  # each column of M is updated on its own: their order changes no number
+
+    def propagate(self, x, carried: dict, after_step=None) -> dict:
+        """Step the state and its influence through ``x`` ``(n, T, f)``; after step t call
+        ``after_step(t, state, influence)``; return what is carried on.
+
+        Each step M ← (∂F/∂state) M + ∂F/∂θ, row k of both Jacobians the gradient of unit k of the new state
+        (one backward pass batched over the units).  The updates write into two buffers in turn, so the
+        influence ``after_step`` sees is overwritten two steps later (allocating a fresh one each step cost
+        more than the product itself)."""
+        state, influence = carried["state"], carried["influence"]
+        n, units = len(state), self.model.state_size
+        cotangents = torch.eye(units, dtype=state.dtype, device=state.device)[:, None].expand(-1, n, -1)
+        spare = torch.empty_like(influence)
+        by_params = influence.new_empty(units, n, influence.shape[-1])  # (state unit, example, parameter)
+        for t in range(x.shape[1]):
             state = state.detach().requires_grad_()
-            copies, after = self.per_example_step(state, x[:, t])
-            by_state, *by_params = torch.autograd.grad(after, [state, *copies.values()], units, is_grads_batched=True)
-            by_params = torch.cat([g.flatten(2) for g in by_params], dim=2)  # (state unit, example, parameter)
-            influence = torch.bmm(by_state.transpose(0, 1), influence) + by_params.transpose(0, 1)
+            leaves, after = self.per_example_step(state, x[:, t])
+            by_state, *by_leaf = torch.autograd.grad(
+                after, [state, *leaves.values()], cotangents, is_grads_batched=True
+            )
+            flatten_into(by_params, by_leaf)
+            torch.bmm(by_state.transpose(0, 1), influence, out=spare).add_(by_params.transpose(0, 1))
+            influence, spare = spare, influence
             state = after.detach()
-            loss_by_state = self.readout_backward(state, y, t, length)
-            if loss_by_state is not None:
-                gradient += torch.einsum("ns,nsp->p", loss_by_state, influence)
-        self.add_cell_gradient(gradient)
+            if after_step is not None:
+                after_step(t, state, influence)
         return {"state": state, "influence": influence}
+
+    def estimate_gradient(self, x, y, carried):
+        gradient = carried["influence"].new_zeros(carried["influence"].shape[-1])
+
+        def read_loss(t, state, influence):
+            loss_by_state = self.readout_backward(state, y, t, x.shape[1])
+            if loss_by_state is not None:
+                gradient.add_(torch.einsum("ns,nsp->p", loss_by_state, influence))
+
+        carried = self.propagate(x, carried, read_loss)
+        self.add_cell_gradient(gradient)
+        return carried
+
+    def floor_step(self, x, y):
+        """Per time step, the one-step Jacobians ∂F/∂state and ∂F/∂θ and the influence update
+        M ← (∂F/∂state) M + ∂F/∂θ; not the readout, the gradient (d loss / d state) M or the optimiser's step."""
+        self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
 
 class UORO(RecurrentLearner):
@@ -237,35 +306,69 @@ class UORO(RecurrentLearner):
             "parameter_tangent": state.new_zeros(n, self.n_cell_parameters()),
         }
 
-    def random_signs(self, like):
-        draws = torch.randint(0, 2, like.shape, generator=self.generator, device=like.device)
+    def random_signs(self, shape, like):
+        """Independent random signs ``shape``, of ``like``'s dtype.  A generator draws in order, so the signs of
+        T steps drawn at once are those drawn one step after another."""
+        draws = torch.randint(0, 2, shape, generator=self.generator, device=like.device)
         return (2 * draws - 1).to(like.dtype)
 
-    def estimate_gradient(self, x, y, carried):
-        cell, params = self.model.cell, self.cell_parameters()
-        state, length = carried["state"], x.shape[1]
-        state_tangent, parameter_tangent = carried["state_tangent"], carried["parameter_tangent"]
-        gradient = parameter_tangent.new_zeros(parameter_tangent.shape[-1])
-        for t in range(length):
-            signs = self.random_signs(state)
+    def propagate(self, x, carried: dict, after_step=None) -> dict:
+        """Step the state and its tangents s̃, θ̃ through ``x`` ``(n, T, f)`` (the class docstring's update);
+        after step t call ``after_step(t, state, s̃, θ̃)``; return what is carried on.
+
+        θ̃ ``(n, parameters)`` is rescaled and added to in place, the VJP written into one buffer: allocating
+        tensors of its size afresh each step cost more than the arithmetic (moving-balls has 82,176 cell
+        parameters per example)."""
+        state, state_tangent, parameter_tangent = (
+            carried["state"],
+            carried["state_tangent"],
+            carried["parameter_tangent"],
+        )
+        params = self.cell_parameters()
+        # Every operand of the cell is dual, the parameters and the input with zero tangents: in torch 2.13 an
+        # operation between a dual and a plain tensor takes a slow path (a zero tangent materialised through a
+        # Python decomposition, ~0.3 ms each on CPU) that made the dual step three times slower; adding exact
+        # zeros leaves the tangent as it was.
+        zero_tangents = {name: torch.zeros_like(p) for name, p in params.items()}
+        inputs = x.transpose(0, 1).contiguous()  # a dual tensor's primal must not overlap itself (x may be expanded)
+        zero_input = torch.zeros_like(inputs[0])
+        backward = torch.empty_like(parameter_tangent)
+        signs_by_step = self.random_signs((x.shape[1], *state.shape), state)
+        for t in range(x.shape[1]):
+            signs = signs_by_step[t]
             with forward_ad.dual_level():
-                after, forward = forward_ad.unpack_dual(
-                    cell(params, forward_ad.make_dual(state, state_tangent), x[:, t])
-                )
-            copies, stepped = self.per_example_step(state, x[:, t])
-            backward = torch.cat(
-                [g.flatten(1) for g in torch.autograd.grad(stepped, list(copies.values()), signs)], dim=1
-            )
+                dual_params = {name: forward_ad.make_dual(p, zero_tangents[name]) for name, p in params.items()}
+                dual_input = forward_ad.make_dual(inputs[t], zero_input)
+                dual_after = self.model.cell(dual_params, forward_ad.make_dual(state, state_tangent), dual_input)
+                after, forward = forward_ad.unpack_dual(dual_after)
+            leaves, stepped = self.per_example_step(state, x[:, t])
+            flatten_into(backward, torch.autograd.grad(stepped, list(leaves.values()), signs))
             rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
             rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
             state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
-            parameter_tangent = parameter_tangent / rho0[:, None] + backward / rho1[:, None]
+            parameter_tangent.div_(rho0[:, None]).add_(backward.div_(rho1[:, None]))
             state = after
-            loss_by_state = self.readout_backward(state, y, t, length)
-            if loss_by_state is not None:
-                gradient += torch.einsum("n,np->p", (loss_by_state * state_tangent).sum(1), parameter_tangent)
-        self.add_cell_gradient(gradient)
+            if after_step is not None:
+                after_step(t, state, state_tangent, parameter_tangent)
         return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
+
+    def estimate_gradient(self, x, y, carried):
+        gradient = carried["parameter_tangent"].new_zeros(carried["parameter_tangent"].shape[-1])
+
+        def read_loss(t, state, state_tangent, parameter_tangent):
+            loss_by_state = self.readout_backward(state, y, t, x.shape[1])
+            if loss_by_state is not None:
+                gradient.add_(torch.einsum("n,np->p", (loss_by_state * state_tangent).sum(1), parameter_tangent))
+
+        carried = self.propagate(x, carried, read_loss)
+        self.add_cell_gradient(gradient)
+        return carried
+
+    def floor_step(self, x, y):
+        """Per time step, the cell's forward pass with the JVP along the state tangent s̃, the VJP of the random
+        signs ν for each example's parameters, and the rescaled rank-one update of s̃ and θ̃; not the readout,
+        the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step."""
+        self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "generator": self.generator.get_state()}

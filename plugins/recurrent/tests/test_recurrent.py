@@ -273,3 +273,49 @@ def test_memory_per_step_grows_with_length_for_bptt_only():
     assert held["BPTT", 60] > 9 * held["BPTT", 6]
     for rule in ("TBPTT", "RTRL", "UORO"):
         assert held[rule, 60] == held[rule, 6]
+
+
+def _weights(learner):
+    return {name: value.clone() for name, value in learner.model.state_dict().items()}
+
+
+@pytest.mark.parametrize("rule", [TBPTT, RTRL, UORO])
+def test_the_floor_carries_what_the_rule_carries_without_updating(rule):
+    """floor_step runs the rule's propagation through a chunk of a stream — it carries on exactly the state (and
+    RTRL's influence, UORO's tangents: the same random signs) that train_step carries — but does not update the
+    weights, while train_step, from the same seed, does."""
+    data = ECHO.load()
+    x, y = torch.as_tensor(data.x_train[:12]), torch.as_tensor(data.y_train[:12])
+    trained, floor = (_learner(rule, ECHO, lr=0.1) for _ in range(2))
+    before = _weights(floor)
+    trained.train_step(x, y)
+    floor.floor_step(x, y)
+    assert floor.carried.keys() == trained.carried.keys()
+    for name, carried in trained.carried.items():
+        assert torch.equal(floor.carried[name], carried), name
+    assert all(torch.equal(value, before[name]) for name, value in _weights(floor).items())
+    assert not all(torch.equal(value, before[name]) for name, value in _weights(trained).items())
+
+
+@pytest.mark.parametrize("rule", [RTRL, UORO])
+def test_the_forward_mode_floors_take_no_gradient(rule):
+    """RTRL's and UORO's floors propagate the influence (or its estimate) only: no readout, no gradient."""
+    floor = _learner(rule, ADDING)
+    floor.floor_step(*_sequences("last"))
+    assert all(parameter.grad is None for parameter in floor.model.parameters())
+
+
+@pytest.mark.parametrize("rule", [BPTT, TBPTT])
+@pytest.mark.parametrize("readout", ["last", "every"])
+def test_the_backprop_floors_are_the_forward_and_backward_pass(rule, readout):
+    """BPTT's and tbptt's floor is the gradient itself, forward and backward through the unrolled network: it
+    writes the rule's update direction into ``.grad`` and leaves the weights where they were."""
+    task = dataclasses.replace(ADDING, architecture=RNN(2, 5, 1, readout=readout))
+    x, y = _sequences(readout)
+    floor, reference = _learner(rule, task, lr=0.1), _learner(rule, task, lr=0.1)
+    before = _weights(floor)
+    floor.floor_step(x, y)
+    direction = reference.update_direction(x, y)
+    for name, parameter in floor.model.named_parameters():
+        assert torch.equal(parameter.grad, direction[name]), name
+    assert all(torch.equal(value, before[name]) for name, value in _weights(floor).items())
