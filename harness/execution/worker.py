@@ -65,7 +65,6 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
     metrics: dict = {
         "presentations": run.presentations,
         "steps": run.steps,
-        "stopped_by": run.stopped_by,
         "train_seconds": run.train_seconds,
     }
     for metric in registry.metrics.values():
