@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from harness.contract import Budget
 from harness.execution.numerics import PINNED
 
-FULL_BUDGET_TIME_LIMIT = 3 * 3600.0  # seconds; suites with quick budgets set less (harness.execution.suites)
+FULL_BUDGET_TIME_LIMIT = 6 * 3600.0  # seconds; suites with quick budgets set less (harness.execution.suites)
 
 
 @dataclass(frozen=True)
