@@ -33,10 +33,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Regenerate the README's leaderboard from a fresh quick-suite run.
+# Regenerate the README's leaderboard from a fresh quick-suite run and the ladder suite's scaling ladders.
 readme: install
 	rm -f readme.sqlite
 	$(BIN)/creditbench run --db readme.sqlite --no-report
+	$(BIN)/creditbench run --suite ladder --db readme.sqlite --no-report
 	$(BIN)/python scripts/update_readme.py readme.sqlite README.md
 
 # Benchmark this commit in this environment (asv run exits 2 if any benchmark fails), publish the dashboard,

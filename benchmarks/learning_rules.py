@@ -19,7 +19,7 @@ from harness.training.spec import RunSpec
 
 from . import DEVICES
 
-SMALL_BUDGET = Budget(presentations=3_000, wall_seconds=60)  # or a tenth of the task's quick budget, if smaller
+SMALL_BUDGET = Budget(presentations=3_000)  # or a tenth of the task's quick budget, if smaller
 EVALUATION_EXAMPLES = 1024
 
 for _task in registry().tasks.values():
@@ -96,7 +96,7 @@ class SmallBudget(_Rule):
 
     def track_test_score(self, algorithm_name, task_name, device):
         presentations = min(SMALL_BUDGET.presentations, self.task.quick_budget.presentations // 10)
-        budget = Budget(presentations, SMALL_BUDGET.wall_seconds)
+        budget = Budget(presentations)
         spec = RunSpec(task_name, algorithm_name, seed=0, budget=budget, device=device)
         return train(spec, registry()).curve[-1]["test_score"]
 

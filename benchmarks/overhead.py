@@ -52,7 +52,7 @@ class HarnessOverhead:
         self.config = registry().algorithm("bp-sgd").config_for("digits")
 
     def _harness_run(self, device):
-        budget = Budget(presentations=STEPS * self.config["batch_size"], wall_seconds=600)
+        budget = Budget(presentations=STEPS * self.config["batch_size"])
         started = time.perf_counter()
         run = train(RunSpec("digits", "bp-sgd", seed=0, budget=budget, device=device), registry())
         return run.train_seconds / run.timed_steps, (time.perf_counter() - started) / run.steps

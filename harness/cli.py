@@ -95,7 +95,13 @@ def _describe(kind: str) -> list[dict]:
     if kind == "metrics":
         return [{"name": m.name, "description": m.description} for m in registry.metrics.values()]
     return [
-        {"name": s.name, "description": s.description, "seeds": s.seeds, "first_seed": s.first_seed}
+        {
+            "name": s.name,
+            "description": s.description,
+            "seeds": s.seeds,
+            "first_seed": s.first_seed,
+            "time_limit": s.time_limit,
+        }
         for s in SUITES.values()
     ]
 
@@ -116,7 +122,7 @@ def list_command(kind, as_json):
         "algorithms": ("name", "family", "description"),
         "tasks": ("name", "kind", "score", "architecture", "description"),
         "metrics": ("name", "description"),
-        "suites": ("name", "seeds", "description"),
+        "suites": ("name", "seeds", "time_limit", "description"),
     }[kind]
     table = Table(*columns)
     for item in items:
@@ -138,7 +144,7 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 
 
 @cli.command()
-@click.option("--suite", default="quick", show_default=True, help="quick, standard or selection.")
+@click.option("--suite", default="quick", show_default=True, help="quick, ladder, standard or selection.")
 @click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
 @click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
 @click.option("--seeds", type=int, help="Number of seeds (default: the suite's).")
@@ -155,7 +161,10 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option(
-    "--time-limit", type=FiniteRange(1), help="Seconds per run before it is killed (default: from the budget)."
+    "--time-limit",
+    type=FiniteRange(1),
+    help="Safety limit: seconds a run may take before it is killed and recorded as failed (default: the suite's; "
+    "runs that timed out under a smaller limit run again).",
 )
 @click.option(
     "--memory-limit",
@@ -240,14 +249,15 @@ def run(
     device = environment.resolve_device(device)
     setting = numerics.NATIVE if native_numerics else numerics.PINNED
     numerics.check_environment(setting)
-    specs = suites.plan(registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed)
+    specs = suites.plan(
+        registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed, time_limit
+    )
     specs = [dataclasses.replace(spec, numerics=setting) for spec in specs]
     executor = make_executor(
         executor_name,
         jobs=jobs,
         threads=threads,
         memory_limit=int(memory_limit * (1 << 30)),
-        time_limit=time_limit,
         scheduler=scheduler,
         folder=submitit_folder,
         cluster=cluster,

@@ -97,8 +97,11 @@ class Algorithm:
 
 @dataclass(frozen=True)
 class Budget:
+    """What every rule gets on a task: a number of presentations, never a time, so that a score does not depend on
+    the machine's speed.  The executor's time limit (``harness.execution.protocol``) is a safety limit, not a budget:
+    a run that reaches it fails."""
+
     presentations: int  # examples (or stream time steps) shown to the learner
-    wall_seconds: float  # training time, evaluation excluded
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class Task:
     # Tasks that differ in one parameter form a scaling ladder, e.g. ("adding", "sequence length", 100):
     # the report shows each rule's cost per step as that parameter grows.
     ladder: tuple[str, str, float] | None = None
+    # A rung whose quick budget measures cost, not learning (nothing learns adding-1000 in 8 updates): the quick
+    # suite leaves it out, the ladder suite runs it, the standard suite trains it on its full budget.
+    ladder_only: bool = False
     # norm ("l2", "linf") -> the radius at which the robustness metric reports robust accuracy
     robustness_radii: Mapping[str, float] = field(default_factory=dict)
 

@@ -75,6 +75,8 @@ def task_problem(task: Task) -> str | None:
         return f"task {task.name!r}: a classification task needs n_classes > 0, a regression task n_classes = 0"
     if task.budget.presentations <= 0 or task.quick_budget.presentations <= 0:
         return f"task {task.name!r} has no budget"
+    if task.ladder_only and task.ladder is None:
+        return f"task {task.name!r} is ladder_only but on no ladder"
     return None
 
 

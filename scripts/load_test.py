@@ -47,7 +47,7 @@ def main() -> None:
         from harness.training.spec import RunSpec
 
         db = Path(options.db or Path(scratch) / "load.sqlite")
-        specs = [RunSpec("conformance", "plain", seed, Budget(160, 30), suite="load") for seed in range(options.runs)]
+        specs = [RunSpec("conformance", "plain", seed, Budget(160), suite="load") for seed in range(options.runs)]
         with Store(db) as store:
             started = time.perf_counter()
             summary = matrix.run_matrix(specs, store, LocalExecutor(jobs=options.jobs), registry())

@@ -31,13 +31,11 @@ class DaskExecutor:
         jobs: int = 1,
         threads: int = 1,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-        time_limit: float | None = None,
     ):
         self.scheduler = scheduler
         self.jobs = max(1, jobs)
         self.threads = threads
         self.memory_limit = memory_limit
-        self.time_limit = time_limit
 
     def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
         if not specs:
@@ -49,8 +47,7 @@ class DaskExecutor:
             self._check_workers(client)
             started = time.monotonic()
             futures = {
-                client.submit(run_isolated, [spec], self.threads, self.memory_limit, self.time_limit, pure=False): spec
-                for spec in specs
+                client.submit(run_isolated, [spec], self.threads, self.memory_limit, pure=False): spec for spec in specs
             }
             try:
                 for future in as_completed(futures):

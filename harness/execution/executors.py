@@ -2,7 +2,7 @@
 
 Every executor follows ``harness.execution.protocol``.  On Dask and submitit, a remote task runs its
 spec through the same isolation as a local run (``run_isolated``: a one-run
-``LocalExecutor`` inside the remote worker, so the wall-clock kill, the memory
+``LocalExecutor`` inside the remote worker, so the kill at the run's time limit, the memory
 limit, the log redirection and the failure reasons are the same everywhere)
 and returns the result dict.  Anything that goes wrong on the engine's side (a
 task that cannot be sent, a node that dies) is recorded as a failed run whose
@@ -34,7 +34,6 @@ def make_executor(
     jobs: int = 1,
     threads: int = 1,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-    time_limit: float | None = None,
     scheduler: str | None = None,
     folder: str = DEFAULT_SUBMITIT_FOLDER,
     cluster: str | None = None,
@@ -42,7 +41,7 @@ def make_executor(
     runs_per_job: int = 1,
 ) -> Executor:
     """The executor called ``name`` (one of EXECUTORS); options of other executors are refused."""
-    limits = {"jobs": jobs, "threads": threads, "memory_limit": memory_limit, "time_limit": time_limit}
+    limits = {"jobs": jobs, "threads": threads, "memory_limit": memory_limit}
     if scheduler and name != "dask":
         raise HarnessError("--scheduler applies only to --executor dask")
     if (cluster or partition or folder != DEFAULT_SUBMITIT_FOLDER or runs_per_job != 1) and name != "submitit":

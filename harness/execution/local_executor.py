@@ -2,8 +2,8 @@
 
 Workers come from a fork server that has already imported torch, so a run
 starts in milliseconds, not seconds; they share one folder, where the first run of a task leaves what the
-others would compute alike (``harness.shared_cache``).  Each run gets a wall-clock limit (the
-process is killed when it passes it) and a memory limit (enforced inside the
+others would compute alike (``harness.shared_cache``).  Each run gets its spec's time limit (the
+process is killed when it passes it, and the run recorded as failed) and a memory limit (enforced inside the
 worker).  Whatever happens to a worker (an exception, a hang, a crash, an
 out-of-memory kill), the coordinating process records one failed run with the
 reason and goes on.  Results are handed to ``on_result`` one at a time, in the
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 from harness.execution import numerics, worker
-from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, default_time_limit, failed_result
+from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, failed_result, timed_out
 from harness.training.spec import RunSpec
 
 KILL_GRACE_SECONDS = 5
@@ -47,7 +47,7 @@ class _Running:
     connection: object
     deadline: float
     log_path: str
-    started: float  # after the process started: the wall-clock limit counts from here
+    started: float  # after the process started: the time limit counts from here
     dispatched: float  # before: worker_start counts from here, so it includes starting the fork server
 
 
@@ -87,14 +87,12 @@ class LocalExecutor:
         jobs: int = 1,
         threads: int = 1,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-        time_limit: float | None = None,
     ):
         self.jobs = max(1, jobs)
         # One thread per run by default: the reference MLPs are too small to gain from more, a run's numbers
         # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
         self.threads = max(1, threads)
         self.memory_limit = memory_limit
-        self.time_limit = time_limit
 
     def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
         settings = dict.fromkeys(spec.numerics for spec in specs)
@@ -141,9 +139,8 @@ class LocalExecutor:
         with numerics.applied(spec.numerics):  # the fork server, when this starts it, or a spawned process
             process.start()
         sender.close()
-        limit = self.time_limit or default_time_limit(spec)
         started = time.monotonic()
-        return _Running(spec, process, receiver, started + limit, log_path, started, dispatched)
+        return _Running(spec, process, receiver, started + spec.time_limit, log_path, started, dispatched)
 
     def _poll(self, job: _Running) -> dict | None:
         """The run's result if it has one (finished, failed, died or timed out), else None."""
@@ -166,9 +163,7 @@ class LocalExecutor:
             return failed_result(reason, job.started)
         if time.monotonic() > job.deadline:
             self._kill(job)
-            return failed_result(
-                f"timed out: exceeded the wall-clock limit of {job.deadline - job.started:.0f} s", job.started
-            )
+            return timed_out(job.spec.time_limit, job.started)
         return None
 
     @staticmethod
@@ -188,10 +183,10 @@ def _record_transfer(result: dict, dispatched: float, received: float) -> None:
         phases["return"] = received - clock["sending"]
 
 
-def run_isolated(specs: list[RunSpec], threads: int, memory_limit: int | None, time_limit: float | None) -> list[dict]:
+def run_isolated(specs: list[RunSpec], threads: int, memory_limit: int | None) -> list[dict]:
     """Run specs one after another, each in an isolated worker process on this machine; their result dicts."""
     results = {}
-    LocalExecutor(jobs=1, threads=threads, memory_limit=memory_limit, time_limit=time_limit).run(
+    LocalExecutor(jobs=1, threads=threads, memory_limit=memory_limit).run(
         specs, lambda spec, result: results.__setitem__(id(spec), result)
     )
     return [results[id(spec)] for spec in specs]

@@ -1,12 +1,18 @@
-"""Running a matrix of runs into a store: skip what is done, execute the rest, save each as it ends."""
+"""Running a matrix of runs into a store: skip what is done, execute the rest, save each as it ends.
+
+Done is a finished run, or a failed one unless ``retry_failed``; a run that failed by exceeding its time limit
+is not done when it is now given a larger limit (the limit is not part of its key), so that rerunning with a
+larger ``--time-limit`` runs exactly the runs that timed out under a smaller one.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from harness.execution.protocol import Executor
+from harness.execution.protocol import EXCEEDED_TIME_LIMIT, Executor
 from harness.training.spec import RunSpec, code_version, run_key
 
 
@@ -56,7 +62,13 @@ def run_matrix(
 ) -> Summary:
     """Execute the runs not already in ``store``; each result is committed as soon as it arrives."""
     done = store.keys(("finished",) if retry_failed else ("finished", "failed"))
-    todo = [spec for spec in specs if run_key(registry, spec) not in done]
+    exceeded = {key: m[EXCEEDED_TIME_LIMIT] for key, m in store.failed_metrics().items() if EXCEEDED_TIME_LIMIT in m}
+
+    def is_done(spec: RunSpec) -> bool:
+        key = run_key(registry, spec)
+        return key in done and exceeded.get(key, math.inf) >= spec.time_limit
+
+    todo = [spec for spec in specs if not is_done(spec)]
     summary = Summary(planned=len(specs), skipped=len(specs) - len(todo))
     if on_start:
         on_start(todo)

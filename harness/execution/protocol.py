@@ -6,6 +6,11 @@ each run ends, so the coordinator alone writes the store (no concurrent writers 
 ``reason``, ``metrics``, ``curve``, ``environment``, ``wall_seconds``.  Whatever happens to a run (an
 exception, a hang, a crash, an out-of-memory kill, a lost remote task), the executor reports one failed
 run with the reason and goes on.
+
+Every run gets a memory limit and its spec's time limit (``RunSpec.time_limit``, a safety limit: see
+``harness.execution.suites``), counted from the worker's start to its result.  A run that passes it is
+killed and reported by ``timed_out``: failed, with the limit in its reason and in its metrics
+(``EXCEEDED_TIME_LIMIT``), so that a rerun under a larger limit runs it again.
 """
 
 from __future__ import annotations
@@ -18,15 +23,18 @@ from harness.errors import first_line
 from harness.training.spec import RunSpec
 
 DEFAULT_MEMORY_LIMIT = 6 << 30
+EXCEEDED_TIME_LIMIT = "exceeded_time_limit"  # a timed-out run's metric: the limit, in seconds, it ran past
 
 
 class Executor(Protocol):
     def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None: ...
 
 
-def default_time_limit(spec: RunSpec) -> float:
-    """Training time is capped by the budget; allow for loading, evaluation and probes on top."""
-    return 3 * spec.budget.wall_seconds + 60
+def timed_out(limit: float, started: float) -> dict:
+    """The result of a run killed at its time limit (``started``: ``time.monotonic()``): failed, never scored."""
+    result = failed_result(f"timed out: exceeded the safety time limit of {limit:g} s", started)
+    result["metrics"] = {EXCEEDED_TIME_LIMIT: limit}
+    return result
 
 
 def failed_result(reason: str, started: float) -> dict:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from harness.errors import HarnessError
 from harness.execution.local_executor import run_isolated
-from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, default_time_limit, engine_failure
+from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, engine_failure
 from harness.training.spec import RunSpec
 
 DEFAULT_SUBMITIT_FOLDER = "creditbench-submitit"
@@ -24,7 +24,7 @@ class SubmititExecutor:
     or running at once; the coordinator polls them and submits the next as one
     ends.  ``folder`` holds submitit's job files and logs, and must be on a file
     system the nodes share.  A job's time limit (``timeout_min``) is the sum of
-    its runs' wall-clock limits plus a margin; each run is killed at its own
+    its runs' time limits plus a margin; each run is killed at its own
     limit first.
     """
 
@@ -37,7 +37,6 @@ class SubmititExecutor:
         jobs: int = 1,
         threads: int = 1,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-        time_limit: float | None = None,
     ):
         self.folder = folder
         self.cluster = cluster
@@ -46,7 +45,6 @@ class SubmititExecutor:
         self.jobs = max(1, jobs)
         self.threads = threads
         self.memory_limit = memory_limit
-        self.time_limit = time_limit
 
     def _executor(self):
         import submitit
@@ -61,10 +59,10 @@ class SubmititExecutor:
         return executor
 
     def _submit(self, executor, specs: list[RunSpec]):
-        seconds = sum(self.time_limit or default_time_limit(spec) for spec in specs)
+        seconds = sum(spec.time_limit for spec in specs)
         executor.update_parameters(timeout_min=math.ceil(seconds / 60) + 5)
         try:
-            return executor.submit(run_isolated, specs, self.threads, self.memory_limit, self.time_limit)
+            return executor.submit(run_isolated, specs, self.threads, self.memory_limit)
         except Exception as error:  # e.g. sbatch refused the job
             raise HarnessError(f"submitit could not submit {specs[0].label()}: {error}") from None
 

@@ -1,25 +1,58 @@
 """Suites: named matrices of runs.
 
 * ``quick`` (the default): every installed algorithm on every task it
-  supports, seeds 0, 1, 2, each task's reduced ``quick_budget``.
-* ``standard``: the tasks' full budgets and seeds 0..4; what leaderboards publish.
-* ``selection``: the quick budgets on seeds 1000..1004, for whoever picks a default, a floor or a
-  threshold: a number chosen on the seeds it is then reported on would be tested on its own training data.
+  supports, seeds 0, 1, 2, each task's reduced ``quick_budget``, except the tasks that at that budget only
+  serve a scaling ladder (``Task.ladder_only``: nothing learns them there; they measure cost per step).
+* ``ladder``: every rung of every scaling ladder (``Task.ladder``: adding-10, -100 and -1000), quick budgets,
+  seeds 0, 1, 2: the report's ladder view of how each rule's memory and time per step grow with the ladder's
+  parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
+* ``standard``: every task, the tasks' full budgets and seeds 0..4; what leaderboards publish.
+* ``selection``: the quick budgets on seeds 1000..1004, every task of the quick and ladder suites, for whoever
+  picks a default, a floor or a threshold: a number chosen on the seeds it is then reported on would be tested
+  on its own training data.
 
 Seeds are the run's seed (initialisation and data order; the splits never depend on it).  Reporting
 suites run seeds below ``SELECTION_SEEDS``; the selection suite runs seeds from it on; ``plan`` refuses a
 ``first_seed`` that would mix the two.
+
+Budgets are presentations only; no run is stopped by the clock.  Each run has a **time limit**, a safety
+limit against a hang or a runaway, set far above what a run of the suite should take, over the run's whole
+life in its worker (data loading, ``build``, training, evaluations, metrics).  With quick budgets it is 30
+minutes: the slowest quick run, RTRL on assoc-retrieval, trains for about 2 minutes on a quiet 2-core machine
+(100,000 presentations at the rate its runs reached under the old 10 s cap), and ES on mnist5k took 9.6 minutes
+while other jobs kept the machine's load at 10.  With full budgets it is 6 hours, some 40 times the slowest
+full-budget run's estimated training time on a quiet machine (RTRL on adding-10, 200,000 presentations, about
+8.5 minutes).  A run that reaches it is killed and recorded as failed with that reason
+(``harness.execution.protocol.timed_out``), never scored.
+``creditbench run --time-limit`` replaces it; it is not part of a run's identity, since a run that finished
+did so within any limit that let it finish.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from harness.errors import HarnessError, unknown_name
 from harness.training.order import DEFAULT_BATCH_SIZE
-from harness.training.spec import RunSpec
+from harness.training.spec import FULL_BUDGET_TIME_LIMIT, RunSpec
+
+QUICK_TIME_LIMIT = 30 * 60.0  # seconds
+
+
+def _every_task(task) -> bool:
+    return True
+
+
+def _learning_task(task) -> bool:
+    return not task.ladder_only
+
+
+def _ladder_rung(task) -> bool:
+    return task.ladder is not None
 
 
 @dataclass(frozen=True)
@@ -30,6 +63,8 @@ class Suite:
     quick: bool  # use the tasks' quick budgets
     first_seed: int = 0
     selection: bool = False  # its seeds pick defaults, floors and thresholds; never reported
+    includes: Callable[[Any], bool] = _every_task  # which tasks the suite runs
+    time_limit: float = FULL_BUDGET_TIME_LIMIT  # seconds a run may take before it is killed and recorded as failed
 
     def budget(self, task):
         return task.quick_budget if self.quick else task.budget
@@ -38,7 +73,22 @@ class Suite:
 SELECTION_SEEDS = 1000  # seeds from here on are for selection; reported seeds are below it
 
 SUITES = {
-    "quick": Suite("quick", "every algorithm on every task, reduced budgets, seeds 0-2", 3, True),
+    "quick": Suite(
+        "quick",
+        "every algorithm on every task except the ladder-only rungs, reduced budgets, seeds 0-2",
+        3,
+        True,
+        includes=_learning_task,
+        time_limit=QUICK_TIME_LIMIT,
+    ),
+    "ladder": Suite(
+        "ladder",
+        "every algorithm on every rung of each scaling ladder, reduced budgets, seeds 0-2: cost per step",
+        3,
+        True,
+        includes=_ladder_rung,
+        time_limit=QUICK_TIME_LIMIT,
+    ),
     "standard": Suite("standard", "every algorithm on every task, full budgets, seeds 0-4 (for publication)", 5, False),
     "selection": Suite(
         "selection",
@@ -47,6 +97,7 @@ SUITES = {
         True,
         first_seed=SELECTION_SEEDS,
         selection=True,
+        time_limit=QUICK_TIME_LIMIT,
     ),
 }
 DEFAULT_SUITE = "quick"
@@ -67,15 +118,24 @@ def plan(
     overrides: dict | None = None,
     device: str = "cpu",
     first_seed: int | None = None,
+    time_limit: float | None = None,
 ) -> list[RunSpec]:
-    """The runs of a suite, narrowed to the given tasks and algorithms; unknown names are errors.
+    """The runs of a suite, narrowed to the given tasks and algorithms; unknown names, and tasks the suite does
+    not run, are errors.
 
     ``seeds`` runs (default: the suite's) from ``first_seed`` on (default: the suite's); a reporting suite
-    refuses seeds at or above ``SELECTION_SEEDS``, the selection suite seeds below it.
+    refuses seeds at or above ``SELECTION_SEEDS``, the selection suite seeds below it.  ``time_limit``
+    replaces the suite's time limit per run.
     """
     chosen = suite(suite_name)
     seed_range = _seed_range(chosen, seeds, first_seed)
-    task_list = [registry.task(name) for name in tasks] or list(registry.tasks.values())
+    task_list = [registry.task(name) for name in tasks] or [t for t in registry.tasks.values() if chosen.includes(t)]
+    for task in task_list:
+        if not chosen.includes(task):
+            elsewhere = [s.name for s in SUITES.values() if s.includes(task) and not s.selection]
+            raise HarnessError(
+                f"the {chosen.name} suite does not run {task.name} (run it with --suite {' or '.join(elsewhere)})"
+            )
     algorithm_list = [registry.algorithm(name) for name in algorithms] or list(registry.algorithms.values())
     for key, value in (overrides or {}).items():
         for algorithm in algorithm_list:
@@ -103,6 +163,7 @@ def plan(
             config=dict(overrides or {}),
             suite=chosen.name,
             device=device,
+            time_limit=chosen.time_limit if time_limit is None else time_limit,
         )
         for task, algorithm in pairs
         for seed in seed_range

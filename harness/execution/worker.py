@@ -5,7 +5,7 @@ wildly cannot flood the terminal), caps its address space with
 ``RLIMIT_AS`` (a plugin that exhausts memory gets an allocation error, not the
 machine), checks that the run's numerics are pinned
 (``harness.execution.numerics``), seeds every RNG, trains, computes every registered metric and sends
-back a JSON-ready dict.  The coordinating process enforces the wall-clock
+back a JSON-ready dict.  The coordinating process enforces the run's time
 limit and records deaths by signal.
 """
 
@@ -65,7 +65,6 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
     metrics: dict = {
         "presentations": run.presentations,
         "steps": run.steps,
-        "stopped_by": run.stopped_by,
         "train_seconds": run.train_seconds,
     }
     for metric in registry.metrics.values():

@@ -5,7 +5,8 @@ regression tasks), AULC and gradient cosine; for the score also its 95% bootstra
 the paired difference to ``bp-sgd`` (``REFERENCE``, default settings) on the same seeds, with its interval
 and whether it is tied (``harness.report.intervals``); medians for costs; for each target, the median over seeds of
 presentations-to-target, where a seed that never reached it counts as infinitely many (so the median is
-null when half or more of the seeds failed to reach it).  Failed runs are counted, never averaged.
+null when half or more of the seeds failed to reach it).  Failed runs (a run that exceeded its time limit among
+them) are counted, with their reasons, never averaged.  A ladder needs two rungs in a suite to be shown.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "label": label(algorithm, json.loads(overrides)),
                 "n_seeds": len(finished),
                 "failed_runs": len(runs) - len(finished),
+                # stores written while a training-time cap stopped runs early (creditbench 0.2) mark those runs
                 "capped_runs": sum(m.get("stopped_by") == "wall_clock" for m in finished),
                 "failure_reasons": sorted({run["reason"] for run in runs if run["status"] == "failed"}),
                 "score_name": score_names.get(task, "score"),
@@ -195,7 +197,8 @@ def label(algorithm: str, overrides: dict) -> str:
 
 
 def ladders(entries: list[dict]) -> list[dict]:
-    """Scaling ladders: per (suite, family), each algorithm's entries keyed by the ladder parameter's value."""
+    """Scaling ladders: per (suite, family) with at least two rungs, each algorithm's entries keyed by the ladder
+    parameter's value."""
     found: dict[tuple, dict] = {}
     for entry in entries:
         if not entry.get("ladder"):
@@ -209,7 +212,7 @@ def ladders(entries: list[dict]) -> list[dict]:
         ladder["rows"].setdefault(entry["label"], {})[value] = entry
     for ladder in found.values():
         ladder["values"] = sorted(ladder["values"])
-    return [found[key] for key in sorted(found)]
+    return [found[key] for key in sorted(found) if len(found[key]["values"]) > 1]
 
 
 def carried_bytes(entry) -> float | None:

@@ -82,7 +82,9 @@ COLUMNS = (
     ("seeds", _seeds_text, lambda e: e["n_seeds"]),
     (
         "test score",
-        lambda e: f"{number(e['test_score_mean'])} ± {number(e['test_score_std'])}",
+        lambda e: (
+            number(e["test_score_mean"]) + ("" if e["test_score_mean"] is None else f" ± {number(e['test_score_std'])}")
+        ),
         lambda e: e["test_score_mean"],
     ),
     (

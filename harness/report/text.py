@@ -38,6 +38,11 @@ def to_markdown(entries: list[dict]) -> str:
                 + _escape_markdown("; ".join(pretrained))
                 + "."
             )
+        failed = [
+            f"{e['label']}: {e['failed_runs']} ({'; '.join(e['failure_reasons'])})" for e in group if e["failed_runs"]
+        ]
+        if failed:
+            out.append("\nFailed runs, not scored: " + _escape_markdown("; ".join(failed)) + ".")
         out.extend("\n" + _escape_markdown(line) for line in against_controls(group))
         out.extend("\n" + _escape_markdown(line) for line in robustness_notes(group))
         out.append("")

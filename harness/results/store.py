@@ -168,6 +168,11 @@ class Store:
         rows = self.connection.execute(f"SELECT run_key FROM runs WHERE status IN ({marks})", statuses)
         return {key for (key,) in rows}
 
+    def failed_metrics(self) -> dict[str, dict]:
+        """The metrics of every failed run (what is known of its failure, e.g. the time limit it exceeded), by key."""
+        rows = self.connection.execute("SELECT run_key, metrics FROM runs WHERE status = 'failed'")
+        return {key: json.loads(metrics) for key, metrics in rows}
+
     def runs(self, suite: str | None = None, keys: set[str] | None = None) -> list[dict]:
         """Stored runs, optionally only those of one suite and/or with the given run keys."""
         conditions, parameters = [], []

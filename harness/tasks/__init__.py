@@ -5,5 +5,5 @@
 * ``influence_balancing``: a stream on which truncated BPTT fails;
 * ``adaptive_trap``, ``quadratics``: tasks for optimisers (adaptive methods' trap, learned optimisers).
 
-``splits`` holds the shared split helpers, ``cards`` the dataset cards, ``budgets`` the time caps.
+``splits`` holds the shared split helpers, ``cards`` the dataset cards.
 """

@@ -29,7 +29,6 @@ import functools
 
 from harness.architectures import MLP
 from harness.contract import Budget, Splits, Task
-from harness.tasks.budgets import QUICK_WALL_SECONDS, STANDARD_WALL_SECONDS
 from harness.tasks.splits import generated_splits
 
 P_POSITIVE = 0.7
@@ -67,8 +66,8 @@ ADAPTIVE_TRAP = Task(
     load=load,
     architecture=MLP((FEATURES, 64, 64, 2), activation="tanh"),
     n_classes=2,
-    budget=Budget(presentations=10_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=3_000, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=10_000),
+    quick_budget=Budget(presentations=3_000),
     targets=(0.8, 0.9, 0.99),
     dataset="adaptive-trap",
 )

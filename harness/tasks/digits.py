@@ -10,7 +10,6 @@ import functools
 
 from harness.architectures import MLP
 from harness.contract import Budget, Splits, Task
-from harness.tasks.budgets import QUICK_WALL_SECONDS, STANDARD_WALL_SECONDS
 from harness.tasks.splits import SPLIT_SEED, as_arrays, checked, stratified_splits
 
 
@@ -70,8 +69,8 @@ DIGITS = Task(
     load=load_digits,
     architecture=MLP((64, 128, 128, 10)),
     n_classes=10,
-    budget=Budget(presentations=100_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=30_000, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=100_000),
+    quick_budget=Budget(presentations=30_000),
     targets=TARGETS,
     dataset="digits",
     robustness_radii=ROBUSTNESS_RADII["digits"],
@@ -84,8 +83,8 @@ MNIST5K = Task(
     load=load_mnist5k,
     architecture=MLP((784, 256, 256, 10)),
     n_classes=10,
-    budget=Budget(presentations=350_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=70_000, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=350_000),
+    quick_budget=Budget(presentations=70_000),
     targets=TARGETS,
     dataset="mnist5k",
     robustness_radii=ROBUSTNESS_RADII["mnist5k"],
@@ -98,8 +97,8 @@ MNIST1D = Task(
     load=load_mnist1d,
     architecture=MLP((40, 100, 100, 10)),
     n_classes=10,
-    budget=Budget(presentations=600_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=100_000, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=600_000),
+    quick_budget=Budget(presentations=100_000),
     targets=(0.3, 0.5, 0.6, 0.7),
     dataset="mnist1d",
     robustness_radii=ROBUSTNESS_RADII["mnist1d"],

@@ -25,7 +25,6 @@ import functools
 
 from harness.architectures import LinearDynamics
 from harness.contract import Budget, Splits, Task
-from harness.tasks.budgets import QUICK_WALL_SECONDS, STANDARD_WALL_SECONDS
 from harness.tasks.splits import checked
 
 STREAM = 10_000
@@ -74,8 +73,8 @@ INFLUENCE_BALANCING = Task(
     n_classes=0,
     objective="regression",
     baseline=untrained_prediction,
-    budget=Budget(presentations=20_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=2_000, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=20_000),
+    quick_budget=Budget(presentations=2_000),
     targets=(0.5, 0.8),
     dataset="influence-balancing",
 )

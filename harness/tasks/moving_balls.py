@@ -22,7 +22,6 @@ import functools
 
 from harness.architectures import RNN
 from harness.contract import Budget, Splits, Task
-from harness.tasks.budgets import QUICK_WALL_SECONDS, STANDARD_WALL_SECONDS
 from harness.tasks.splits import generated_splits
 
 SIZE = 16
@@ -93,8 +92,8 @@ MOVING_BALLS = Task(
     # a vector of SIZE² pixels and writing the next one; PredNet declares its own convolutional network.
     architecture=RNN(SIZE * SIZE, 64, SIZE * SIZE, cell="lstm", readout="every"),
     n_classes=0,
-    budget=Budget(presentations=8_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=1_600, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=8_000),
+    quick_budget=Budget(presentations=1_600),
     targets=(0.1, 0.3, 0.5),
     dataset="moving-balls",
     objective="regression",

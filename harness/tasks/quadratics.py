@@ -47,7 +47,6 @@ import functools
 
 from harness.architectures import MLP
 from harness.contract import Budget, Splits, Task
-from harness.tasks.budgets import QUICK_WALL_SECONDS, STANDARD_WALL_SECONDS
 from harness.tasks.splits import checked
 
 DIMENSION = 10
@@ -116,8 +115,8 @@ QUADRATICS = Task(
     load=load_quadratics,
     architecture=MLP((2 * DIMENSION, 1)),
     n_classes=0,
-    budget=Budget(presentations=20_000, wall_seconds=STANDARD_WALL_SECONDS),
-    quick_budget=Budget(presentations=2_000, wall_seconds=QUICK_WALL_SECONDS),
+    budget=Budget(presentations=20_000),
+    quick_budget=Budget(presentations=2_000),
     targets=(0.9, 0.99, 0.999),
     dataset="quadratics",
 )

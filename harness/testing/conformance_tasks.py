@@ -31,8 +31,8 @@ CONFORMANCE_TASK = Task(
     load=_blobs,
     architecture=MLP((8, 16, 16, 3)),
     n_classes=3,
-    budget=Budget(presentations=160, wall_seconds=30),
-    quick_budget=Budget(presentations=160, wall_seconds=30),
+    budget=Budget(presentations=160),
+    quick_budget=Budget(presentations=160),
     targets=(0.5,),
 )
 
@@ -51,8 +51,8 @@ VIDEO_CONFORMANCE_TASK = Task(
     load=_tiny_video,
     architecture=RNN(64, 8, 64, cell="lstm", readout="every"),
     n_classes=0,
-    budget=Budget(presentations=64, wall_seconds=30),
-    quick_budget=Budget(presentations=64, wall_seconds=30),
+    budget=Budget(presentations=64),
+    quick_budget=Budget(presentations=64),
     targets=(0.1,),
     objective="regression",
     baseline=copy_last_frame,
@@ -78,7 +78,7 @@ RETRIEVAL_CONFORMANCE_TASK = Task(
     load=_tiny_retrieval,
     architecture=RNN(len(assoc_retrieval.ALPHABET), 8, 10, cell="irnn", readout="last"),
     n_classes=10,
-    budget=Budget(presentations=160, wall_seconds=30),
-    quick_budget=Budget(presentations=160, wall_seconds=30),
+    budget=Budget(presentations=160),
+    quick_budget=Budget(presentations=160),
     targets=(0.5,),
 )

@@ -1,7 +1,8 @@
 """The harness-owned training loop for one run: data order, budget, clock, evaluations and probes.
 
-Time spent evaluating or probing is excluded from training time, and the wall-clock cap applies to
-training time.  Cost probes (FLOPs, activation and peak memory) each instrument one real training step,
+Every run trains to its full presentation budget; the clock measures, it never stops a run (the executor's
+time limit, a safety limit against hangs, fails a run instead).  Time spent evaluating or probing is
+excluded from training time.  Cost probes (FLOPs, activation and peak memory) each instrument one real training step,
 on the steps after the evaluations in ``COST_PROBES_AFTER``; those steps are left out of the clock.
 """
 
@@ -39,7 +40,6 @@ class FinishedRun:
     timed_steps: int
     train_seconds: float
     setup_seconds: float
-    stopped_by: str
     cost_counters: dict = field(default_factory=dict)
     phases: Phases = field(default_factory=Phases)
 
@@ -88,7 +88,6 @@ def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
         timed_steps=loop.timed_steps,
         train_seconds=loop.train_seconds,
         setup_seconds=setup_seconds,
-        stopped_by=loop.stopped_by,
         cost_counters=dict(learner.cost_counters()) if hasattr(learner, "cost_counters") else {},
         phases=phases,
     )
@@ -112,7 +111,6 @@ class _Loop:
         self.cost_samples: list[dict] = []
         self.presentations = self.steps = self.timed_steps = 0
         self.train_seconds = 0.0
-        self.stopped_by = "presentations"
         self.measure = {
             "flops": instruments.count_flops,
             "activation_bytes": instruments.activation_bytes,
@@ -138,9 +136,6 @@ class _Loop:
                 check_batch = False
             self.presentations += len(indices)
             self.steps += 1
-            if self.train_seconds > budget.wall_seconds:
-                self.stopped_by = "wall_clock"
-                break
             if next_point < len(self.points) and self.presentations >= self.points[next_point]:
                 while next_point < len(self.points) and self.presentations >= self.points[next_point]:
                     next_point += 1
@@ -149,8 +144,6 @@ class _Loop:
                 if len(self.curve) - 1 in COST_PROBES_AFTER:
                     self.instruments_due = list(self.measure)
                     self.sample = {"presentations": self.presentations}
-        if self.curve[-1]["presentations"] != self.presentations:
-            self.record_evaluation()
 
     def timed_step(self, x, y, check_batch: bool) -> None:
         originals = (x.clone(), y.clone()) if check_batch else None

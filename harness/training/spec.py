@@ -9,10 +9,16 @@ from dataclasses import asdict, dataclass, field
 from harness.contract import Budget
 from harness.execution.numerics import PINNED
 
+FULL_BUDGET_TIME_LIMIT = 6 * 3600.0  # seconds; suites with quick budgets set less (harness.execution.suites)
+
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One (task, algorithm, config, seed) under a budget: what a worker needs to run it."""
+    """One (task, algorithm, config, seed) under a budget: what a worker needs to run it.
+
+    ``time_limit`` is the run's safety limit in seconds (``harness.execution.suites``): the executor kills a
+    run that passes it and records it as failed.  It is not part of the run's identity.
+    """
 
     task: str
     algorithm: str
@@ -22,11 +28,19 @@ class RunSpec:
     suite: str = "custom"
     device: str = "cpu"
     numerics: str = PINNED  # pinned to the AVX2 baseline, or "native" (harness.execution.numerics)
+    time_limit: float = FULL_BUDGET_TIME_LIMIT
 
     def key(self, code_version: str, resolved_config: dict) -> str:
-        """Identity for resuming: same task, algorithm, overrides, resolved config, seed, budget, numerics and code
-        version."""
+        """Identity for resuming: same suite, task, algorithm, overrides, resolved config, seed, budget, numerics and
+        code version.
+
+        The suite is part of it because a stored run belongs to one suite: a run that two suites plan alike (the
+        adding-10 rung is in the quick and the ladder suites) is run and stored in each.  The time limit is not:
+        a finished run finished within any limit that let it finish, and one that exceeded its limit is rerun
+        under a larger one (``harness.execution.matrix``).
+        """
         identity = {
+            "suite": self.suite,
             "task": self.task,
             "algorithm": self.algorithm,
             "seed": self.seed,

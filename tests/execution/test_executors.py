@@ -22,7 +22,7 @@ MATRIX = [("bp-sgd", 0), ("bp-sgd", 1), ("fa", 0), ("es", 0)]
 
 
 def _run(executor, path) -> dict:
-    specs = [RunSpec("conformance", algorithm, seed, Budget(320, 30), suite="quick") for algorithm, seed in MATRIX]
+    specs = [RunSpec("conformance", algorithm, seed, Budget(320), suite="quick") for algorithm, seed in MATRIX]
     with Store(path) as store:
         summary = matrix.run_matrix(specs, store, executor, registry())
     assert summary.finished == len(specs), summary.failed
@@ -72,7 +72,7 @@ def test_daemonic_dask_workers_are_refused_with_the_fix():
 def test_an_unreachable_scheduler_is_one_error(monkeypatch):
     monkeypatch.setattr("harness.execution.dask_executor.DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(HarnessError, match=r"cannot connect to the Dask scheduler at tcp://127\.0\.0\.1:9"):
-        DaskExecutor(scheduler="tcp://127.0.0.1:9").run([RunSpec("digits", "bp-sgd", 0, Budget(10, 1))], print)
+        DaskExecutor(scheduler="tcp://127.0.0.1:9").run([RunSpec("digits", "bp-sgd", 0, Budget(10))], print)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_a_task_the_dask_engine_loses_is_a_failed_run_that_names_it(monkeypatch)
 
     monkeypatch.setattr("harness.execution.dask_executor.run_isolated", _lose_the_task)
     results = []
-    spec = RunSpec("digits", "bp-sgd", 0, Budget(10, 1))
+    spec = RunSpec("digits", "bp-sgd", 0, Budget(10))
     with LocalCluster(
         processes=False, n_workers=1, dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR
     ) as cluster:
@@ -133,7 +133,7 @@ class _DeadJob:
 
 
 def test_a_submitit_job_that_dies_fails_each_of_its_runs_with_the_reason(monkeypatch, tmp_path):
-    specs = [RunSpec("digits", "bp-sgd", seed, Budget(10, 1)) for seed in range(3)]
+    specs = [RunSpec("digits", "bp-sgd", seed, Budget(10)) for seed in range(3)]
     executor = SubmititExecutor(folder=str(tmp_path), cluster="local", runs_per_job=2, jobs=1)
     submitted = []
     monkeypatch.setattr(executor, "_submit", lambda _, chunk: submitted.append(chunk) or _DeadJob())

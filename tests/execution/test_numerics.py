@@ -110,7 +110,7 @@ def test_pinned_and_native_runs_are_different_runs_and_one_process_can_run_both(
     from harness.registry import registry
     from harness.training.spec import run_key
 
-    budget = Budget(presentations=64, wall_seconds=30)
+    budget = Budget(presentations=64)
     pinned = RunSpec("digits", "bp-sgd", 0, budget, suite="quick")
     native = RunSpec("digits", "bp-sgd", 0, budget, suite="quick", numerics=numerics.NATIVE)
     assert pinned.numerics == numerics.PINNED  # the default

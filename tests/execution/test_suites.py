@@ -61,3 +61,34 @@ def test_reporting_suites_run_seeds_from_zero_and_the_selection_suite_from_1000(
 def test_a_suite_refuses_seeds_of_the_other_kind(suite, seeds, first_seed, message):
     with pytest.raises(HarnessError, match=message):
         plan(build_registry(), suite, tasks=["digits"], algorithms=["bp-sgd"], seeds=seeds, first_seed=first_seed)
+
+
+def test_the_quick_suite_leaves_the_ladder_only_rungs_to_the_ladder_suite():
+    registry = build_registry()
+
+    def tasks(suite):
+        return {spec.task for spec in plan(registry, suite, algorithms=["bptt"], seeds=1)}
+
+    assert {"adding-10", "assoc-retrieval"} <= tasks("quick") and not {"adding-100", "adding-1000"} & tasks("quick")
+    assert tasks("ladder") == {"adding-10", "adding-100", "adding-1000"}
+    assert {"adding-10", "adding-100", "adding-1000", "assoc-retrieval"} <= tasks("standard") & tasks("selection")
+    with pytest.raises(HarnessError, match=r"the quick suite does not run adding-1000 .*--suite ladder or standard"):
+        plan(registry, "quick", tasks=["adding-1000"], algorithms=["bptt"])
+
+
+def test_a_runs_time_limit_comes_from_its_suite_and_is_not_part_of_its_identity():
+    from harness.execution.suites import QUICK_TIME_LIMIT
+    from harness.training.spec import FULL_BUDGET_TIME_LIMIT, run_key
+
+    registry = build_registry()
+
+    def first(suite, **options):
+        return plan(registry, suite, tasks=["adding-10"], algorithms=["bptt"], seeds=1, **options)[0]
+
+    assert first("quick").time_limit == first("ladder").time_limit == QUICK_TIME_LIMIT < FULL_BUDGET_TIME_LIMIT
+    assert first("standard").time_limit == FULL_BUDGET_TIME_LIMIT
+    assert first("quick", time_limit=5.0).time_limit == 5.0
+    assert run_key(registry, first("quick", time_limit=5.0)) == run_key(registry, first("quick"))
+    # the same run planned by two suites is stored once in each
+    assert first("ladder").budget == first("quick").budget
+    assert run_key(registry, first("ladder")) != run_key(registry, first("quick"))

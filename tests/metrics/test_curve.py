@@ -10,7 +10,7 @@ from harness.metrics.curve import aulc, presentations_to_target
 def _run(points, budget=10_000, targets=(0.5, 0.9)):
     curve = [{"presentations": p, "test_score": a} for p, a in points]
     return SimpleNamespace(
-        curve=curve, spec=SimpleNamespace(budget=Budget(budget, 1)), task=SimpleNamespace(targets=targets)
+        curve=curve, spec=SimpleNamespace(budget=Budget(budget)), task=SimpleNamespace(targets=targets)
     )
 
 

@@ -38,7 +38,7 @@ def _alone(algorithm: str) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return run_spec(RunSpec("conformance", algorithm, seed=0, budget=Budget(160, 30), suite="quick"), registry())
+        return run_spec(RunSpec("conformance", algorithm, seed=0, budget=Budget(160), suite="quick"), registry())
     finally:
         torch.set_num_threads(threads)
 

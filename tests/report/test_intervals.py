@@ -111,7 +111,7 @@ def test_on_real_runs_a_copy_of_bp_sgd_ties_with_it_and_a_frozen_one_does_not(fa
 
     configs = ({}, {"batch_size": 32}, {"lr": 0.0})
     specs = [
-        RunSpec("conformance", "bp-sgd", seed, Budget(320, 30), config=config, suite="quick")
+        RunSpec("conformance", "bp-sgd", seed, Budget(320), config=config, suite="quick")
         for config in configs
         for seed in range(3)
     ]

@@ -75,7 +75,7 @@ def test_leaderboard_shows_paper_figures_and_which_rules_beat_each_control():
 
 
 def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parameter():
-    def row(task, algorithm, activation, state, seconds):
+    def row(task, algorithm, activation, state, seconds, suite="ladder"):
         metrics = {
             "test_score": 0.5,
             "activation_bytes": activation,
@@ -84,7 +84,7 @@ def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parame
             "peak_bytes": 4 * activation,
         }
         return {
-            "suite": "quick",
+            "suite": suite,
             "task": task,
             "algorithm": algorithm,
             "seed": 0,
@@ -102,11 +102,13 @@ def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parame
         row("adding-10", "bptt", 1024, 1024, 0.001),
         row("adding-100", "bptt", 10 * 1024, 1024, 0.01),
         row("adding-10", "uoro", 0, 2048, 0.002),
+        row("adding-10", "bptt", 1024, 1024, 0.001, suite="quick"),  # the quick suite has one rung: no ladder
     ]
     [ladder] = ladders(aggregate(rows, registry))
-    assert ladder["values"] == [10, 100] and set(ladder["rows"]) == {"bptt", "uoro"}
+    assert ladder["suite"] == "ladder" and ladder["values"] == [10, 100] and set(ladder["rows"]) == {"bptt", "uoro"}
     text = to_markdown(aggregate(rows, registry))
-    assert "### Scaling ladder: adding by sequence length (quick suite)" in text
+    assert "### Scaling ladder: adding by sequence length (ladder suite)" in text
+    assert "Scaling ladder: adding by sequence length (quick suite)" not in text
     assert "| bptt | 4.0 / 2.0 KiB · 1.00 ms | 40.0 / 11.0 KiB · 10.00 ms |" in text
     assert "| uoro | 0.0 / 2.0 KiB · 2.00 ms | not run |" in text
     from harness.report.plots import scaling_ladder

@@ -13,7 +13,7 @@ ROW = {
     "seed": 0,
     "overrides": {},
     "config": {"lr": 0.05},
-    "budget": {"presentations": 10, "wall_seconds": 1.0},
+    "budget": {"presentations": 10},
     "code_version": "v",
     "status": "finished",
     "reason": None,

@@ -28,8 +28,8 @@ def test_the_example_stream_is_the_same_whatever_the_batch_size():
 
 
 def test_backprop_learns_digits_and_the_run_honours_its_budget():
-    run = train(RunSpec("digits", "bp-sgd", seed=0, budget=Budget(8_000, 60)), registry())
-    assert run.presentations == 8_000 and run.stopped_by == "presentations"
+    run = train(RunSpec("digits", "bp-sgd", seed=0, budget=Budget(8_000)), registry())
+    assert run.presentations == 8_000 and run.curve[-1]["presentations"] == 8_000
     assert [p["presentations"] for p in run.curve] == sorted({p["presentations"] for p in run.curve})
     assert run.curve[0]["test_accuracy"] < 0.3 < 0.85 < run.curve[-1]["test_accuracy"]
     cosines = run.curve[-1]["gradient_cosine"]  # backprop against itself, direction and (plain SGD) applied step
@@ -37,15 +37,9 @@ def test_backprop_learns_digits_and_the_run_honours_its_budget():
     assert len(run.cost_samples) == 3 and all(s["flops"] > 0 for s in run.cost_samples)
 
 
-def test_the_wall_clock_cap_stops_training():
-    run = train(RunSpec("digits", "es", seed=0, budget=Budget(10**9, 0.3)), registry())
-    assert run.stopped_by == "wall_clock"
-    assert 0.3 <= run.train_seconds < 5 and run.curve[-1]["presentations"] == run.presentations
-
-
 def test_same_seed_same_numbers_different_seed_different_numbers():
     def final(seed):
-        curve = train(RunSpec("digits", "fa", seed=seed, budget=Budget(2_000, 60)), registry()).curve
+        curve = train(RunSpec("digits", "fa", seed=seed, budget=Budget(2_000)), registry()).curve
         return [(p["test_accuracy"], p["test_loss"]) for p in curve]
 
     assert final(1) == final(1)

@@ -14,7 +14,7 @@ from harness.training.loop import train
 from harness.training.spec import RunSpec
 
 PROFILE = Plausibility(weight_transport=True, backward_phase=True, local_updates=False)
-BUDGET = Budget(presentations=4_000, wall_seconds=30)
+BUDGET = Budget(presentations=4_000)
 
 
 def _linear_data() -> Splits:
@@ -69,14 +69,14 @@ def test_a_task_baseline_replaces_the_mean_and_an_exact_baseline_is_an_error():
         name="sgd", family="test", citation="-", build=_sgd, plausibility=PROFILE, task_kinds=("regression",)
     )
     zero = Task(**{**vars(REGRESSION), "name": "zero-baseline", "baseline": lambda x: torch.zeros(len(x), 1)})
-    run = train(RunSpec(zero.name, "sgd", seed=0, budget=Budget(100, 30)), _registry(zero, sgd))
+    run = train(RunSpec(zero.name, "sgd", seed=0, budget=Budget(100)), _registry(zero, sgd))
     data = _linear_data()
     assert run.curve[-1]["test_score"] == pytest.approx(
         1 - run.curve[-1]["test_loss"] / (data.y_test**2).mean(), rel=1e-4
     )
     exact = Task(**{**vars(REGRESSION), "name": "exact", "baseline": lambda x: torch.as_tensor(_linear_data().y_val)})
     with pytest.raises(RunFailed, match="baseline is exact"):
-        train(RunSpec(exact.name, "sgd", seed=0, budget=Budget(100, 30)), _registry(exact, sgd))
+        train(RunSpec(exact.name, "sgd", seed=0, budget=Budget(100)), _registry(exact, sgd))
 
 
 def _stream_data() -> Splits:
@@ -92,8 +92,8 @@ STREAM = Task(
     load=_stream_data,
     architecture=None,
     n_classes=0,
-    budget=Budget(120, 30),
-    quick_budget=Budget(120, 30),
+    budget=Budget(120),
+    quick_budget=Budget(120),
     targets=(),
     objective="regression",
     baseline=lambda x: torch.ones(x.shape),

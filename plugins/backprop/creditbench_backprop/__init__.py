@@ -43,8 +43,8 @@ CROSSLIP_CITATION = (
 )
 # λ from {0.01, 0.03, 0.3, 1, 3} on digits (quick budget, seed 0): the largest whose validation accuracy stayed
 # within a point of bp-sgd's (0.958 against 0.958; λ = 0.3 fell to 0.917).
-# Its penalty costs ten extra backward passes per step, so the quick suite's 10 s cap stops it early on a loaded
-# machine (measured: digits 0.931-0.947, mnist5k 0.807-0.829, mnist1d 0.576-0.606).
+# Its penalty costs ten extra backward passes per step; the floors were set while a 10 s training cap stopped it
+# early on a loaded machine (measured then: digits 0.931-0.947, mnist5k 0.807-0.829, mnist1d 0.576-0.606).
 CROSSLIP_FLOORS = {"digits": 0.90, "mnist5k": 0.75, "mnist1d": 0.50}
 CROSSLIP_DEFAULTS = {
     "optimizer": "sgd",

@@ -61,8 +61,8 @@ def test_cross_lipschitz_raises_the_certified_l2_bound_over_bp_sgd_on_digits(cre
     Here: the quick suite's digits, the reference ReLU MLP (64-128-128-10), 2 seeds, crosslip = 0.03.
     The certified bound on this net is the larger of the global and the local Lipschitz bound.  Measured:
     certified L2 median 0.345 vs 0.289, attack bound 0.62 vs 0.50, test accuracy 0.939 vs 0.954 (the penalty
-    costs ten extra backward passes per step, and a loaded machine's 10 s cap can stop it early, hence the
-    3-point tolerance)."""
+    costs ten extra backward passes per step; the 3-point tolerance dates from a 10 s training cap that could stop
+    it early on a loaded machine)."""
     raises_the_l2_bounds_at_about_the_same_accuracy(creditbench_results, "bp-crosslip")
 
 
@@ -83,7 +83,7 @@ def test_the_robustness_check_fails_for_bp_crosslip_that_never_learns(creditbenc
     """Negative control: bp-crosslip with its learning rate 0 (its own runs, penalty included, the weights left at
     initialisation) in the rule's place.  Not bp-crosslip with ``crosslip`` 0: with the same initialisation,
     batches and optimiser, adding 0 × the penalty's gradient changes no bit of backprop's update, so those runs
-    would be bp-sgd's again (up to the wall-clock cap) and the check would fail by construction.  Measured (quick
+    would be bp-sgd's again and the check would fail by construction.  Measured (quick
     suite, 3 seeds): certified L2 median 0.052 vs bp-sgd's 0.285, test accuracy 0.089 vs 0.955; its attack L2
     median is the larger (0.561 vs 0.484: an untrained net's near-constant prediction is hard to flip), so the
     certified bound and the accuracy are what reject it."""

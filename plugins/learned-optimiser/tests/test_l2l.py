@@ -45,8 +45,8 @@ REGRESSION_TASK = Task(
     load=_quadratic_rows,
     architecture=MLP((10, 1)),
     n_classes=0,
-    budget=Budget(presentations=160, wall_seconds=30),
-    quick_budget=Budget(presentations=160, wall_seconds=30),
+    budget=Budget(presentations=160),
+    quick_budget=Budget(presentations=160),
     targets=(0.1,),
 )
 

@@ -10,7 +10,7 @@ CITATION = (
     "learning. ICLR. arXiv:1605.08104."
 )
 # Three layers, as in the paper's smallest models but with few channels: frames of 16×16 pixels need
-# little capacity, and the quick suite's 10 s cap on 2 cores needs a cheap step (about 45 ms for a batch
+# little capacity, and the quick suite on 2 cores needs a cheap step (about 45 ms for a batch
 # of 8 clips of 11 frames).  R_0 has 4 channels rather than the frame's 1: a single channel could not
 # hold a moving ball's position and velocity.  Adam, at 3× the paper's learning rate of 0.001: our budgets
 # are a few hundred updates, not the paper's 150,000, and at 0.001 the first 40 updates are lost to

@@ -48,8 +48,8 @@ TASK_DEFAULTS = {**ADDING, "influence-balancing": {"optimizer": "sgd", "lr": 3e-
 SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1e-1)}
 # Least quick-suite test score per task, checked by `pytest --benchmark` (which otherwise asks for a score above
 # chance).  Within the quick budgets nothing learns the adding problem at lengths 100 and 1,000 (2,000 and 256
-# sequences; measured skills -0.02 to 0.01 and -3.2 to -0.6): those runs exist for the scaling ladder, so their
-# floors only ask for a finished, finite run.  On influence balancing tbptt is expected to fail (the paper's point;
+# sequences; measured skills -0.02 to 0.01 and -3.2 to -0.6): those runs exist for the scaling ladder (the ladder
+# suite: `pytest --benchmark --creditbench-suite ladder`), so their floors only ask for a finished, finite run.  On influence balancing tbptt is expected to fail (the paper's point;
 # measured -35 to -0.9) and RTRL has not converged by 2,000 steps (-5.7 and 0.56); UORO got 0.74 and 0.86.
 LADDER_FLOORS = {"adding-100": -1.0, "adding-1000": -20.0}
 FLOORS = {

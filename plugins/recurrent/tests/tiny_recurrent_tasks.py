@@ -9,7 +9,7 @@ from harness.contract import Budget, Splits, Task
 from harness.tasks.adding import generate
 from harness.tasks.influence_balancing import untrained_prediction
 
-BUDGET = Budget(presentations=160, wall_seconds=30)
+BUDGET = Budget(presentations=160)
 
 
 def _adding() -> Splits:

@@ -22,7 +22,7 @@ SEARCH_SPACE = {
 # target is a gradient step, so plain SGD with alpha = 1 gives its top two layers exactly backprop's step (as
 # bp-sgd, fa and dfa take theirs), and the gradient cosine the harness measures is the rule's own rather than
 # Adam's (DTP with Adam: quick mnist5k test accuracy 0.921 against 0.920, but a final cosine of -0.06; bp-adam's
-# is 0.16).  Batch 64 keeps a quick mnist5k run within the time cap.  Picked by validation accuracy at the quick budget (runs of
+# is 0.16).  Batch 64 kept a quick mnist5k run within the 10 s training cap of the time.  Picked by validation accuracy at the quick budget (runs of
 # harness.training.loop.train, seed 0, and seeds 0 and 1 to settle close calls), one factor at a time:
 #   mnist5k  dtp (sgd) lr {0.1, 0.2} x alpha {0.5, 1, 2};  sdtp lr {3e-4, 5e-4, 1e-3} x sigma {0.03, 0.1} x
 #            inverse_lr {3e-4, 1e-3, 3e-3};  ao-sdtp lr {3e-4, 1e-3} x sigma {0.03, 0.1} x inverse_lr {1e-3, 3e-3}
