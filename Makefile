@@ -37,6 +37,7 @@ lint: install
 readme: install
 	rm -f readme.sqlite
 	$(BIN)/creditbench run --db readme.sqlite --no-report
+	$(BIN)/creditbench run --suite extended --db readme.sqlite --no-report
 	$(BIN)/creditbench run --suite ladder --db readme.sqlite --no-report
 	$(BIN)/python scripts/update_readme.py readme.sqlite README.md
 

@@ -23,7 +23,7 @@ from harness.learners import (
 )
 from harness.tasks import quadratics
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "CONTRACT_VERSION",

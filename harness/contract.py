@@ -82,6 +82,9 @@ class Algorithm:
     floors: Mapping[str, float] = field(default_factory=dict)  # task -> least quick-suite test score expected
     # (task, config) -> why this rule will not run it (e.g. a size limit), or None; declined runs are not planned
     declines: Callable[[Any, Mapping[str, Any]], str | None] | None = None
+    # task -> why a quick-budget run of this rule on it is too slow for the quick suite's 10 minutes; the extended
+    # suite runs those pairs, with the same budgets and seeds
+    slow_tasks: Mapping[str, str] = field(default_factory=dict)
     # task -> (test accuracy the paper reports in a comparable setting, "source and setting"); shown beside ours
     published: Mapping[str, tuple[float, str]] = field(default_factory=dict)
 

@@ -2,8 +2,10 @@
 
 Usage: python scripts/update_readme.py STORE README.md
 
-The store holds a quick-suite run and a ladder-suite run (``make readme``): the quick suite's leaderboard, then
-the ladder suite's scaling ladders (its task tables would repeat adding-10 and add rungs that measure cost only).
+The store holds a quick-suite, an extended-suite and a ladder-suite run (``make readme``): the leaderboard of the
+quick and extended suites together (the extended suite is the quick suite's slow pairs, with its budgets and
+seeds, so each task's table has every rule and its paired differences to bp-sgd), then the ladder suite's scaling
+ladders (its task tables would repeat adding-10 and add rungs that measure cost only).
 """
 
 import re
@@ -20,14 +22,15 @@ START, END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 
 def main(store_path: str, readme_path: str) -> None:
     with Store(store_path, create=False) as store:
-        quick, ladder = store.runs("quick"), store.runs("ladder")
+        quick = store.runs("quick") + [{**row, "suite": "quick"} for row in store.runs("extended")]
+        ladder = store.runs("ladder")
     rows = quick + ladder
     environment = rows[0]["environment"]
     minutes = sum(row["wall_seconds"] for row in rows) / 60
     header = (
-        f"Generated from a quick-suite and a ladder-suite run by `scripts/update_readme.py` (`make readme`; creditbench "
+        f"Generated from quick-, extended- and ladder-suite runs by `scripts/update_readme.py` (`make readme`; creditbench "
         f"{environment['creditbench']}, torch {environment['packages']['torch']}, {environment['device']}, commit "
-        f"{(environment['git_commit'] or 'unknown')[:10]}); {len(quick)} + {len(ladder)} runs, {minutes:.1f} "
+        f"{(environment['git_commit'] or 'unknown')[:10]}); {len(quick)} quick and extended + {len(ladder)} ladder runs, {minutes:.1f} "
         "worker-minutes.\n\n"
     )
     table = to_markdown(aggregate(quick, registry()))

@@ -2,7 +2,12 @@
 
 * ``quick`` (the default): every installed algorithm on every task it
   supports, seeds 0, 1, 2, each task's reduced ``quick_budget``, except the tasks that at that budget only
-  serve a scaling ladder (``Task.ladder_only``: nothing learns them there; they measure cost per step).
+  serve a scaling ladder (``Task.ladder_only``: nothing learns them there; they measure cost per step), and the
+  pairs a rule declares too slow for the suite's 10 minutes (``Algorithm.slow_tasks``).
+* ``extended``: exactly those slow pairs, with the quick budgets and seeds 0, 1, 2: quick and extended together
+  are every rule on every task it supports, which is what the README's leaderboard shows.  A pair is slow when
+  one seed trains for more than about 20 s on a quiet 2-core machine: the quick suite's 10 minutes on 2 cores hold
+  about 1,100 worker-seconds for some 300 runs, set-up, evaluations and probes included.
 * ``ladder``: every rung of every scaling ladder (``Task.ladder``: adding-10, -100 and -1000), quick budgets,
   seeds 0, 1, 2: the report's ladder view of how each rule's memory and time per step grow with the ladder's
   parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
@@ -55,6 +60,23 @@ def _ladder_rung(task) -> bool:
     return task.ladder is not None
 
 
+def _every_pair(task, algorithm) -> str | None:
+    return None
+
+
+def _fast_pair(task, algorithm) -> str | None:
+    why = algorithm.slow_tasks.get(task.name)
+    return (
+        f"{algorithm.name} on {task.name} is too slow for the quick suite ({why}): the extended suite runs it"
+        if why
+        else None
+    )
+
+
+def _slow_pair(task, algorithm) -> str | None:
+    return None if task.name in algorithm.slow_tasks else f"{algorithm.name} on {task.name} is a quick-suite pair"
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
@@ -64,6 +86,7 @@ class Suite:
     first_seed: int = 0
     selection: bool = False  # its seeds pick defaults, floors and thresholds; never reported
     includes: Callable[[Any], bool] = _every_task  # which tasks the suite runs
+    leaves_out: Callable[[Any, Any], str | None] = _every_pair  # (task, algorithm) -> why the suite does not run it
     time_limit: float = FULL_BUDGET_TIME_LIMIT  # seconds a run may take before it is killed and recorded as failed
 
     def budget(self, task):
@@ -79,6 +102,16 @@ SUITES = {
         3,
         True,
         includes=_learning_task,
+        leaves_out=_fast_pair,
+        time_limit=QUICK_TIME_LIMIT,
+    ),
+    "extended": Suite(
+        "extended",
+        "the pairs too slow for the quick suite (Algorithm.slow_tasks), with its budgets and seeds 0-2",
+        3,
+        True,
+        includes=_learning_task,
+        leaves_out=_slow_pair,
         time_limit=QUICK_TIME_LIMIT,
     ),
     "ladder": Suite(
@@ -150,7 +183,9 @@ def plan(
     pairs, declined = [], []
     for task in task_list:
         for algorithm in algorithm_list:
-            reason = algorithm.declined(task, algorithm.config_for(task.name, overrides))
+            reason = chosen.leaves_out(task, algorithm) or algorithm.declined(
+                task, algorithm.config_for(task.name, overrides)
+            )
             (declined if reason else pairs).append(reason or (task, algorithm))
     if not pairs and tasks and algorithms:
         raise HarnessError(f"nothing to run: {'; '.join(declined)}")

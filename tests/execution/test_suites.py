@@ -76,6 +76,21 @@ def test_the_quick_suite_leaves_the_ladder_only_rungs_to_the_ladder_suite():
         plan(registry, "quick", tasks=["adding-1000"], algorithms=["bptt"])
 
 
+def test_the_pairs_a_rule_declares_slow_run_in_the_extended_suite_and_nowhere_else_of_the_quick_ones():
+    registry = build_registry()
+
+    def pairs(suite):
+        return {(spec.task, spec.algorithm) for spec in plan(registry, suite, seeds=1)}
+
+    slow = {(task, rule.name) for rule in registry.algorithms.values() for task in rule.slow_tasks}
+    assert ("assoc-retrieval", "rtrl") in slow and ("mnist5k", "es") in slow
+    assert pairs("extended") == slow and not pairs("quick") & slow
+    assert pairs("quick") | pairs("extended") == {p for p in pairs("standard") if not registry.task(p[0]).ladder_only}
+    assert slow <= pairs("standard") & pairs("selection")
+    with pytest.raises(HarnessError, match=r"es on mnist5k is too slow for the quick suite \(.*\): the extended suite"):
+        plan(registry, "quick", tasks=["mnist5k"], algorithms=["es"])
+
+
 def test_a_runs_time_limit_comes_from_its_suite_and_is_not_part_of_its_identity():
     from harness.execution.suites import QUICK_TIME_LIMIT
     from harness.training.spec import FULL_BUDGET_TIME_LIMIT, run_key

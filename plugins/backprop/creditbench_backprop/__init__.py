@@ -93,6 +93,7 @@ def register_algorithms(register):
             plausibility=BACKPROP,
             defaults=CROSSLIP_DEFAULTS,
             floors=CROSSLIP_FLOORS,
+            slow_tasks={"mnist5k": "a double backward through every logit pair's input gradients per step"},
             search_space={"lr": ("log-uniform", 1e-4, 1.0), "crosslip": ("log-uniform", 1e-3, 10.0)},
         )
     )

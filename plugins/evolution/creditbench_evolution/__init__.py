@@ -31,6 +31,7 @@ def register_algorithms(register):
             build=build_es,
             plausibility=Plausibility(weight_transport=False, backward_phase=False, local_updates=False),
             floors={"digits": 0.85, "mnist5k": 0.60, "mnist1d": 0.20},  # least quick-suite test accuracy
+            slow_tasks={"mnist5k": "50 members' forward passes per batch of 784-pixel images, 700 batches"},
             defaults={"population": 50, "sigma": 0.02, "lr": 0.01, "batch_size": 100},
             search_space={
                 "lr": ("log-uniform", 1e-4, 1e-1),
@@ -55,6 +56,7 @@ def register_algorithms(register):
             # Least quick-suite test accuracy.  Set while a 10 s training cap stopped mnist5k and mnist1d runs early
             # (mnist5k after ~18k of 70k presentations), hence the room below; uncapped runs get every presentation.
             floors={"digits": 0.76, "mnist5k": 0.30, "mnist1d": 0.22},
+            slow_tasks={"mnist5k": "50 members' forward passes per batch of 784-pixel images, 700 batches"},
             defaults={"population": 50, "truncation": 10, "sigma": 0.01, "batch_size": 100},
             # sigma picked on each task's validation split (seed 0, quick budget) from {0.003, 0.005, 0.01, 0.03}
             # (digits), {0.002, 0.005, 0.01} (mnist5k), {0.001, 0.003, 0.01} (mnist1d), e.g.

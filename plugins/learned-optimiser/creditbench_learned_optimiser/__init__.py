@@ -68,6 +68,7 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
             defaults={**META_TRAINING, "batch_size": 32, "max_parameters": 100_000},
             declines=declines,
+            slow_tasks=dict.fromkeys(("digits", "mnist1d"), "two 20-unit LSTM passes per parameter per step"),
             # On its own family, the paper's optimiser exactly: one step per whole pair of quadratics (the task's
             # validation and test problems, 20 rows; the quick budget is the paper's 100 steps) and the plain LSTM;
             # the odd update is for the tasks it must transfer to (README).

@@ -157,6 +157,9 @@ def register_algorithms(register):
             "matrix d state / d parameters; small networks only (config max_macs).",
             defaults={**DEFAULTS, "max_macs": MAX_MACS},
             declines=rtrl_declines,
+            slow_tasks=dict.fromkeys(
+                ("adding-10", "assoc-retrieval"), "an influence-matrix update (state × parameters) every time step"
+            ),
         )
     )
     register(
@@ -167,5 +170,6 @@ def register_algorithms(register):
             UORO_CITATION,
             "Unbiased online recurrent optimisation: a rank-one random estimate of RTRL's influence matrix, "
             "unbiased, in memory of state + parameters.",
+            slow_tasks={"assoc-retrieval": "a per-example VJP every time step, 100,000 of them"},
         )
     )
