@@ -75,3 +75,12 @@ def test_a_lean_run_is_a_run_of_its_own_and_never_on_the_leaderboard():
     assert lean_row["metrics"]["lean"] and failed_row["metrics"]["lean"] and "lean" not in full_row["metrics"]
     entries = aggregate([full_row, lean_row, failed_row], plugins)
     assert len(entries) == 1 and entries[0]["n_seeds"] == 1 and entries[0]["failed_runs"] == 0
+
+
+def test_the_cli_runs_lean_and_prints_no_leaderboard(tmp_path):
+    from tests.test_cli import creditbench
+
+    db = str(tmp_path / "lean.sqlite")
+    result = creditbench("run", "--lean", "--task", "digits", "--algorithm", "linear", "--seeds", "1", "--db", db)
+    assert "digits::linear::seed0::lean finished val score" in result.stderr and "| linear |" not in result.stdout
+    assert creditbench("report", "--db", db, "--format", "json").stdout.strip() == "[]"
