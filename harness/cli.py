@@ -179,6 +179,12 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
     help="Leave the CPU's numerical code paths unpinned (scores may then differ between machines).",
 )
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
+@click.option(
+    "--lean",
+    is_flag=True,
+    help="Validation score only (for tuning): no test split, no probes, no metrics but the score; "
+    "never on the leaderboard.",
+)
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
 @click.option("--profile", "show_profile", is_flag=True, help="Print where this invocation's runs spent their time.")
 @click.option(
@@ -221,6 +227,7 @@ def run(
     memory_limit,
     native_numerics,
     retry_failed,
+    lean,
     no_report,
     show_profile,
     executor_name,
@@ -232,8 +239,8 @@ def run(
 ):
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard.
 
-    Runs are pinned to the AVX2 baseline unless --native-numerics is given.  Exits with 1 when any of the runs it
-    executed failed.
+    Runs are pinned to the AVX2 baseline unless --native-numerics is given.  Lean runs (--lean) are not on the
+    leaderboard, which is then not printed.  Exits with 1 when any of the runs it executed failed.
     """
     import dataclasses
 
@@ -252,7 +259,7 @@ def run(
     specs = suites.plan(
         registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed, time_limit
     )
-    specs = [dataclasses.replace(spec, numerics=setting) for spec in specs]
+    specs = [dataclasses.replace(spec, numerics=setting, lean=lean) for spec in specs]
     executor = make_executor(
         executor_name,
         jobs=jobs,
@@ -278,7 +285,7 @@ def run(
     )
     for label, reason in summary.failed:
         console.print(f"  failed {label}: {reason}", markup=False)
-    if not no_report:
+    if not (no_report or lean):
         click.echo(to_markdown(aggregate(rows, registry)))
     if show_profile:
         from harness.report import profile

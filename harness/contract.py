@@ -179,8 +179,8 @@ class Learner(ABC):
     """The only object the training loop talks to while training.
 
     Subclasses implement ``train_step``, ``state_dict`` and ``load_state_dict``, and ``predict``
-    (supervised) or ``features`` (unsupervised); ``surrogate``, ``update_direction``, ``objective``,
-    ``cost_counters`` and ``floor_step`` are optional.
+    (supervised) or ``features`` (unsupervised); ``surrogate``, ``update_direction``,
+    ``apply_update_direction``, ``objective``, ``cost_counters`` and ``floor_step`` are optional.
     """
 
     @abstractmethod
@@ -214,6 +214,17 @@ class Learner(ABC):
         learner's state before the call and restores it after, so the call may change it.
         """
         return None
+
+    def apply_update_direction(self) -> bool:
+        """Finish the training step that the preceding ``update_direction(x, y)`` began; False if the rule cannot.
+
+        For a rule whose ``train_step`` is "compute the direction, then let the optimiser step along it",
+        this is the second half (clipping and the optimiser step), so that ``update_direction`` followed by
+        it is ``train_step``.  The gradient-fidelity probe then measures the applied update without
+        computing the direction twice.  The default returns False and does nothing; the probe then runs
+        ``train_step`` from the saved state instead.
+        """
+        return False
 
     def features(self, x):
         """The representation a linear probe reads (unsupervised learners)."""

@@ -93,9 +93,8 @@ class GradientLearner(ModelLearner):
         self.objective = objective
 
     def train_step(self, x, y) -> None:
-        self.optimizer.zero_grad(set_to_none=True)
-        self.direction(self.model, x, y, self.loss)
-        self.optimizer.step()
+        self.update_direction(x, y)
+        self.apply_update_direction()
 
     def floor_step(self, x, y) -> None:
         """The direction's ``floor(model, x, y, loss)``: its docstring says what the floor is."""
@@ -105,6 +104,10 @@ class GradientLearner(ModelLearner):
         self.optimizer.zero_grad(set_to_none=True)
         self.direction(self.model, x, y, self.loss)
         return self.written_gradients()
+
+    def apply_update_direction(self) -> bool:
+        self.optimizer.step()
+        return True
 
     def cost_counters(self) -> dict:
         return self.direction.cost_counters() if hasattr(self.direction, "cost_counters") else {}

@@ -37,7 +37,8 @@ class Progress:
         self.done += 1
         outcome = result["status"]
         if outcome == "finished":
-            outcome += f" test score {result['metrics']['test_score']:.3f}"
+            split = "val" if spec.lean else "test"
+            outcome += f" {split} score {result['metrics'][f'{split}_score']:.3f}"
         else:
             outcome += f": {result['reason']}"
         line = f"[{self.done}/{self.total}] {spec.label()} {outcome} ({result['wall_seconds']:.1f} s)"

@@ -7,7 +7,7 @@ rule's defaults; rtrl's compute limit is lifted, as this is one step) and takes 
 training sequences, measured by the harness's probes:
 
 * ``activation_bytes``: saved-for-backward tensors alive at once (BPTT keeps every step's);
-* ``peak_bytes``: everything the step allocates at once, above what was allocated before it (the profiler's
+* ``peak_bytes``: everything the step allocates at once, above what was allocated before it (the allocator's
   memory events), which also sees what autograd does not save, such as RTRL's influence matrix;
 * the per-sequence trace a forward-mode rule carries through the step: RTRL's influence matrix (batch ×
   state × cell parameters), UORO's tangents (batch × (state + parameters));

@@ -26,7 +26,8 @@ class Summary:
 
 
 def store_row(registry, spec: RunSpec, result: dict) -> dict:
-    """The store's row for a run, from the worker's result (which may be a bare failure)."""
+    """The store's row for a run, from the worker's result (which may be a bare failure); ``metrics["lean"]`` is
+    True for a lean run."""
     from harness.results import environment
 
     algorithm = registry.algorithm(spec.algorithm)
@@ -43,7 +44,8 @@ def store_row(registry, spec: RunSpec, result: dict) -> dict:
         "code_version": code_version(registry, spec),
         "status": result["status"],
         "reason": result.get("reason"),
-        "metrics": result.get("metrics", {}),
+        # failed or not, a lean run is marked as one, so that reports leave it out
+        "metrics": {**result.get("metrics", {}), **({"lean": True} if spec.lean else {})},
         "curve": result.get("curve", []),
         "environment": result.get("environment") or environment.describe(spec.device, plugin_version),
         "wall_seconds": result.get("wall_seconds", 0.0),

@@ -21,7 +21,7 @@ import traceback
 from harness.errors import HarnessError, RunFailed, first_line
 from harness.execution import numerics
 from harness.training.phases import Phases
-from harness.training.spec import RunSpec
+from harness.training.spec import LEAN_METRICS, RunSpec
 
 EXIT_NO_LOG = 3
 MEMORY_ERROR_MARKERS = ("can't allocate", "out of memory", "std::bad_alloc", "cannot allocate memory")
@@ -68,6 +68,8 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
         "train_seconds": run.train_seconds,
     }
     for metric in registry.metrics.values():
+        if spec.lean and metric.name not in LEAN_METRICS:
+            continue
         with phases(f"metric:{metric.name}"):
             metrics.update(metric.compute(run))
     metrics["phase_seconds"] = phases.as_dict()

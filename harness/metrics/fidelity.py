@@ -10,7 +10,8 @@ of the surrogate's loss on the batch, per parameter tensor, with two things the 
   loss and, when the learner declares another objective (``Learner.objective``: pc and ep descend the
   squared error on the one-hot target), with that objective's gradient too.
 * **applied**: the change of the parameters one real ``train_step`` makes, optimiser included; the
-  leaderboard's second, labelled column.
+  leaderboard's second, labelled column.  A learner whose ``train_step`` is ``update_direction`` followed by
+  ``apply_update_direction`` is stepped that way from the direction just measured, not from scratch.
 
 Every cosine is with minus the gradient for the applied change and with the gradient itself for the direction
 (a direction has a gradient's sign: the rule steps along minus it).  A parameter the rule leaves alone (a frozen
@@ -110,14 +111,19 @@ def probe(learner, x, y, loss) -> dict | None:
     objective_gradients = _gradients(surrogate, parameters, objective, x, y) if objective is not None else None
 
     saved_state = copy.deepcopy(learner.state_dict())
+    before = {name: p.detach().clone() for name, p in parameters.items()}
     devices = [x.device] if x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         direction = learner.update_direction(x, y) if hasattr(learner, "update_direction") else None
         direction = None if direction is None else {name: d.detach().clone() for name, d in direction.items()}
-    learner.load_state_dict(copy.deepcopy(saved_state))
-    before = {name: p.detach().clone() for name, p in parameters.items()}
-    with torch.random.fork_rng(devices=devices):
-        learner.train_step(x, y)
+        # update_direction then apply_update_direction is train_step: the direction is not computed twice
+        stepped = (
+            direction is not None and hasattr(learner, "apply_update_direction") and learner.apply_update_direction()
+        )
+    if not stepped:
+        learner.load_state_dict(copy.deepcopy(saved_state))
+        with torch.random.fork_rng(devices=devices):
+            learner.train_step(x, y)
     applied = {name: p.detach() - before[name] for name, p in parameters.items()}
     learner.load_state_dict(saved_state)
 

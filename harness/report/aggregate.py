@@ -63,7 +63,8 @@ def _native_numerics(row: dict) -> dict:
 
 def aggregate(rows: list[dict], registry=None) -> list[dict]:
     """One entry per (suite, task, algorithm, settings overridden with ``--set``); runs with native numerics are
-    entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones.
+    entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones.  Lean runs
+    (``RunSpec.lean``: validation score only, no test split) are left out.
 
     With the registry, entries also carry what the installed algorithm and
     task declare: the paper's published figure for the task, whether the
@@ -76,6 +77,8 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
     controls = {a.name for a in registry.algorithms.values() if a.family == CONTROL} if registry else set()
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:  # runs with other settings (--set, native numerics) are entries of their own
+        if (row.get("metrics") or {}).get("lean"):
+            continue  # a lean run (validation score only) is not a result to report
         settings = {**(row.get("overrides") or {}), **_native_numerics(row)}
         groups[(row["suite"], row["task"], row["algorithm"], json.dumps(settings, sort_keys=True))].append(row)
     entries = []

@@ -31,7 +31,7 @@ def evaluation_points(presentations: int) -> list[int]:
 
 
 class Evaluator:
-    """Score and loss of a learner on the validation and test splits.
+    """Score and loss of a learner on the validation and test splits (``splits``: a lean run's validation only).
 
     The score is accuracy for classification tasks and, for regression, the
     skill ``1 - MSE / MSE(baseline)`` (see ``harness.contract.Task``).
@@ -40,11 +40,12 @@ class Evaluator:
     from the previous evaluation's fit (the features change gradually).
     """
 
-    def __init__(self, task, algorithm, data: dict, loss):
+    def __init__(self, task, algorithm, data: dict, loss, splits=("val", "test")):
         self.task = task
         self.algorithm = algorithm
         self.data = data
         self.loss = loss
+        self.splits = tuple(splits)
         self.probe = None
         self.baseline_loss: dict = {}
 
@@ -52,7 +53,7 @@ class Evaluator:
         """Class scores or regression predictions, per split."""
         import torch
 
-        splits = {split: self.data[f"x_{split}"] for split in ("val", "test")}
+        splits = {split: self.data[f"x_{split}"] for split in self.splits}
         if not self.algorithm.supervised:
             return self._probe_scores(learner, splits)
         with torch.no_grad():

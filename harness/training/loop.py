@@ -3,7 +3,9 @@
 Every run trains to its full presentation budget; the clock measures, it never stops a run (the executor's
 time limit, a safety limit against hangs, fails a run instead).  Time spent evaluating or probing is
 excluded from training time.  Cost probes (FLOPs, activation and peak memory) each instrument one real training step,
-on the steps after the evaluations in ``COST_PROBES_AFTER``; those steps are left out of the clock.
+on the steps after the evaluations in ``COST_PROBES_AFTER``; those steps are left out of the clock.  A lean
+run (``RunSpec.lean``) loads no test split, evaluates on the validation split only and runs no probes:
+its steps are all timed, and the same steps as a full run's.
 """
 
 from __future__ import annotations
@@ -66,7 +68,11 @@ def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
     batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
     device = torch.device(spec.device)
     with phases("data_load"):
-        data = {name: torch.as_tensor(value).to(device) for name, value in vars(shared_cache.splits(task)).items()}
+        data = {
+            name: torch.as_tensor(value).to(device)
+            for name, value in vars(shared_cache.splits(task)).items()
+            if name.split("_")[1] in spec.splits()
+        }
     torch.manual_seed(spec.seed)
     setup_started = time.perf_counter()
     with device, phases("build"):
@@ -100,12 +106,13 @@ class _Loop:
         self.spec, self.data, self.loss, self.learner, self.device = spec, data, loss, learner, device
         self.phases = phases
         self.batch_size = batch_size
-        self.evaluate = Evaluator(task, algorithm, data, loss)
+        self.evaluate = Evaluator(task, algorithm, data, loss, [split for split in spec.splits() if split != "train"])
         n_train = len(data["y_train"])
         on_stream = task.kind == "stream"
         self.order = StreamCursor(n_train) if on_stream else ExampleStream(n_train, spec.seed)
         # A stream learner's update depends on the state it carries, so a probe batch out of context means nothing.
-        self.probe_batch = None if on_stream else probe_indices(n_train, spec.seed, self.batch_size).to(device)
+        probed = not (on_stream or spec.lean)
+        self.probe_batch = probe_indices(n_train, spec.seed, self.batch_size).to(device) if probed else None
         self.points = evaluation_points(spec.budget.presentations)
         self.curve: list[dict] = []
         self.cost_samples: list[dict] = []
@@ -141,7 +148,7 @@ class _Loop:
                     next_point += 1
                 self.record_evaluation()
                 check_batch = True
-                if len(self.curve) - 1 in COST_PROBES_AFTER:
+                if len(self.curve) - 1 in COST_PROBES_AFTER and not self.spec.lean:
                     self.instruments_due = list(self.measure)
                     self.sample = {"presentations": self.presentations}
 

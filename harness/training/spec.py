@@ -10,6 +10,7 @@ from harness.contract import Budget
 from harness.execution.numerics import PINNED
 
 FULL_BUDGET_TIME_LIMIT = 6 * 3600.0  # seconds; suites with quick budgets set less (harness.execution.suites)
+LEAN_METRICS = ("score",)  # the metrics a lean run computes: its final validation score and loss
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,13 @@ class RunSpec:
 
     ``time_limit`` is the run's safety limit in seconds (``harness.execution.suites``): the executor kills a
     run that passes it and records it as failed.  It is not part of the run's identity.
+
+    A **lean** run (``lean=True``, ``creditbench run --lean``) exists for its validation score only, as a
+    tuner needs: it trains exactly as the full run does, but its evaluations score the validation split
+    alone (the test split is not loaded), it runs no gradient-fidelity or cost probes, and of the metrics
+    only ``score`` (``LEAN_METRICS``), which then holds the final validation score and loss.  Its
+    validation curve is the full run's, bit for bit.  It is a run of its own in the store (lean is part of
+    the key) and never an entry of the leaderboard (``harness.report.aggregate``).
     """
 
     task: str
@@ -29,6 +37,7 @@ class RunSpec:
     device: str = "cpu"
     numerics: str = PINNED  # pinned to the AVX2 baseline, or "native" (harness.execution.numerics)
     time_limit: float = FULL_BUDGET_TIME_LIMIT
+    lean: bool = False
 
     def key(self, code_version: str, resolved_config: dict) -> str:
         """Identity for resuming: same suite, task, algorithm, overrides, resolved config, seed, budget, numerics and
@@ -50,10 +59,16 @@ class RunSpec:
             "numerics": self.numerics,
             "code": code_version,
         }
+        if self.lean:  # only then: the keys of full runs stay what they were before lean runs existed
+            identity["lean"] = True
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
     def label(self) -> str:
-        return f"{self.task}::{self.algorithm}::seed{self.seed}"
+        return f"{self.task}::{self.algorithm}::seed{self.seed}" + ("::lean" if self.lean else "")
+
+    def splits(self) -> tuple[str, ...]:
+        """The splits this run reads: a lean run never the test split."""
+        return ("train", "val") if self.lean else ("train", "val", "test")
 
     def fields(self) -> dict:
         """The spec as plain data (for a worker process); ``from_fields`` inverts it."""

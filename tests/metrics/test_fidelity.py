@@ -150,6 +150,35 @@ def test_the_probe_restores_a_stateful_rule(name):
     assert torch.equal(probed.predict(x), untouched.predict(x)), name
 
 
+class _WithoutFinishing:
+    """The learner as one without ``apply_update_direction``: the probe runs ``train_step`` from the saved state."""
+
+    def __init__(self, learner):
+        self.learner = learner
+
+    def __getattr__(self, name):
+        if name == "apply_update_direction":
+            raise AttributeError(name)
+        return getattr(self.learner, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "task"),
+    [(name, CONFORMANCE_TASK) for name in ("bp-adam", "es", "ep", "hsic")] + [("uoro", RETRIEVAL_CONFORMANCE_TASK)],
+)
+def test_a_rule_that_finishes_its_step_from_its_direction_is_measured_alike_with_one_direction(name, task):
+    finishing, restarting = _trained(name, task), _WithoutFinishing(_trained(name, task))
+    directions = []
+    original = finishing.update_direction
+    finishing.update_direction = lambda x, y: directions.append(1) or original(x, y)
+    x, y = _batches(task)[-1]
+    assert probe(finishing, x, y, cross_entropy) == probe(restarting, x, y, cross_entropy)
+    assert len(directions) == 1
+    finishing.train_step(x, y)
+    restarting.train_step(x, y)
+    assert torch.equal(finishing.predict(x), restarting.predict(x)), name
+
+
 def test_a_probe_from_an_older_store_reads_as_applied_cosines_only():
     summary = summarise({"0.weight": 0.5, "0.bias": 0.1, "2.weight": 0.7})
     assert summary["gradient_cosine"] is None and summary["gradient_cosine_applied"] == pytest.approx(0.6)

@@ -3,7 +3,7 @@ import torch
 
 from harness.architectures import MLP
 from harness.learners import GradientLearner
-from harness.metrics.instruments import activation_bytes, count_flops
+from harness.metrics.instruments import activation_bytes, count_flops, peak_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -30,3 +30,30 @@ def test_activation_bytes_count_what_autograd_keeps_and_nothing_else():
 def test_flops_of_a_backprop_step_on_one_layer_are_forward_plus_weight_gradient():
     x, y = torch.randn(16, 20), torch.randint(0, 5, (16,))
     assert count_flops(_bp((20, 5)), x, y) == 2 * (2 * 16 * 20 * 5)  # no gradient is needed for the input
+
+
+class _Allocating:
+    """A step that frees a block from before it, then holds 3 + 1 MiB at once, then 1 + 1 MiB."""
+
+    def __init__(self):
+        self.kept = torch.empty(8 << 20, dtype=torch.uint8)
+
+    def train_step(self, x, y):
+        self.kept = None
+        first = torch.empty(3 << 20, dtype=torch.uint8)
+        second = torch.empty(1 << 20, dtype=torch.uint8)
+        del first
+        self.kept = (second, torch.empty(1 << 20, dtype=torch.uint8))
+
+
+def test_peak_bytes_on_cpu_are_the_most_bytes_the_step_allocated_alive_at_once():
+    measured = peak_bytes(_Allocating(), None, None, torch.device("cpu"))
+    assert 4 << 20 <= measured < (4 << 20) + 4096  # the freed 8 MiB from before the step neither count nor lower it
+
+
+def test_peak_bytes_of_a_backprop_step_cover_its_activations_and_grow_with_the_batch():
+    x, y = torch.randn(64, 64), torch.randint(0, 10, (64,))
+    small = peak_bytes(_bp((64, 256, 10)), x[:32], y[:32], torch.device("cpu"))
+    large = peak_bytes(_bp((64, 256, 10)), x, y, torch.device("cpu"))
+    assert small >= activation_bytes(_bp((64, 256, 10)), x[:32], y[:32])
+    assert large - small >= 4 * 32 * (256 + 10)  # the extra rows' hidden and output activations at least

@@ -71,14 +71,18 @@ class HSICBottleneck(ModelLearner):
                 normalised_kernel(signal, self.sigma)
 
     def train_step(self, x, y) -> None:
-        self.write_gradients(x, y)
-        self.hidden_optimizer.step()
-        self.readout_optimizer.step()
+        self.update_direction(x, y)
+        self.apply_update_direction()
 
     def update_direction(self, x, y) -> dict:
         """Each layer's gradient of its own objective (HSIC for hidden layers, cross-entropy for the readout)."""
         self.write_gradients(x, y)
         return self.written_gradients()
+
+    def apply_update_direction(self) -> bool:
+        self.hidden_optimizer.step()
+        self.readout_optimizer.step()
+        return True
 
     def write_gradients(self, x, y) -> None:
         self.hidden_optimizer.zero_grad(set_to_none=True)

@@ -67,15 +67,19 @@ class RecurrentLearner(ModelLearner):
         raise NotImplementedError
 
     def train_step(self, x, y) -> None:
-        self.write_gradient(x, y)
-        if self.clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
-        self.optimizer.step()
+        self.update_direction(x, y)
+        self.apply_update_direction()
 
     def update_direction(self, x, y) -> dict:
         """The rule's gradient estimate, before clipping and the optimiser: BPTT's and RTRL's are the same."""
         self.write_gradient(x, y)
         return self.written_gradients()
+
+    def apply_update_direction(self) -> bool:
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.optimizer.step()
+        return True
 
     def write_gradient(self, x, y) -> None:
         """The gradient estimate into ``.grad``, carrying the stream's state on."""
