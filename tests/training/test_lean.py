@@ -14,7 +14,7 @@ from harness.registry import registry
 from harness.report.aggregate import aggregate
 from harness.training.spec import RunSpec, run_key
 
-BUDGET = Budget(presentations=640, wall_seconds=60)
+BUDGET = Budget(presentations=640)
 
 
 @pytest.fixture(autouse=True)
