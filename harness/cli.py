@@ -144,7 +144,7 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 
 
 @cli.command()
-@click.option("--suite", default="quick", show_default=True, help="quick, ladder, standard or selection.")
+@click.option("--suite", default="quick", show_default=True, help="quick, extended, ladder, standard or selection.")
 @click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
 @click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
 @click.option("--seeds", type=int, help="Number of seeds (default: the suite's).")

@@ -65,6 +65,7 @@ def register_algorithms(register):
                 "symmetric_nudging": ("choice", [True, False]),
             },
             floors=EP_FLOORS,
+            slow_tasks={"mnist5k": "tens of relaxation steps per example through a 784-256-256-10 network"},
         )
     )
     register(
@@ -79,5 +80,6 @@ def register_algorithms(register):
             defaults={**DYNAMICS, "truncation": 6},
             search_space={**SEARCH_SPACE, "truncation": ("choice", [4, 6, 10, 20])},
             floors=BPTT_FLOORS,
+            slow_tasks={"mnist5k": "tens of relaxation steps per example, then backprop through the last of them"},
         )
     )

@@ -31,7 +31,10 @@ def register_algorithms(register):
             build=build_es,
             plausibility=Plausibility(weight_transport=False, backward_phase=False, local_updates=False),
             floors={"digits": 0.85, "mnist5k": 0.60, "mnist1d": 0.20},  # least quick-suite test accuracy
-            slow_tasks={"mnist5k": "50 members' forward passes per batch of 784-pixel images, 700 batches"},
+            slow_tasks={
+                "mnist5k": "50 members' forward passes per batch of 784-pixel images, 700 batches",
+                "mnist1d": "50 members' forward passes per batch, 1,000 batches",
+            },
             defaults={"population": 50, "sigma": 0.02, "lr": 0.01, "batch_size": 100},
             search_space={
                 "lr": ("log-uniform", 1e-4, 1e-1),

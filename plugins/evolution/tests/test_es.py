@@ -1,7 +1,6 @@
 import pytest
 import torch
 from creditbench_evolution.es import centred_ranks
-from creditbench_evolution.population import FlatParameters
 from scipy import stats
 
 from harness.testing import CONFORMANCE_TASK, noise_direction, parametrize_with_checks
@@ -89,23 +88,17 @@ def test_the_members_written_into_the_buffers_are_theta_plus_and_minus_sigma_tim
     assert torch.equal(rule.members, torch.cat([theta + rule.sigma * draw, theta - rule.sigma * draw]))
 
 
-def test_the_floor_draws_and_scores_the_steps_population_without_stepping(monkeypatch):
+def test_the_floor_draws_and_scores_the_steps_population_without_stepping(monkeypatch, scored_members):
     """On twins of one seed the floor draws the same directions as the step and scores the same members
     (θ ± σε), but it leaves the weights, their gradients and the evaluation count alone."""
     (rule, x, y), (twin, _, _) = _es_on_blobs(), _es_on_blobs()
     before = [p.detach().clone() for p in twin.model.parameters()]
-    scored, losses = [], FlatParameters.losses
-
-    def recording(flat, members, *args):
-        scored.append(members.clone())
-        return losses(flat, members, *args)
-
-    monkeypatch.setattr(FlatParameters, "losses", recording)
     twin.floor_step(x, y)
     twin.floor_step(x, y)
     monkeypatch.undo()
     rule.train_step(x, y)
-    assert len(scored) == 2 and all(torch.equal(members, rule.direction.members) for members in scored)
+    assert len(scored_members) == 2
+    assert all(torch.equal(members, rule.direction.members) for members in scored_members)
     after_one_draw = torch.Generator().set_state(rule.direction.generator.get_state())
     assert torch.equal(twin.direction.noise, torch.randn(twin.direction.noise.shape, generator=after_one_draw))
     assert all(torch.equal(p, q) and p.grad is None for p, q in zip(twin.model.parameters(), before))

@@ -135,22 +135,15 @@ def test_the_ga_check_fails_for_backprop(creditbench_results):
         pays_for_being_gradient_free(creditbench_results, "bp-sgd")
 
 
-def test_the_floor_scores_every_member_and_draws_the_mutations_but_changes_no_member(monkeypatch):
+def test_the_floor_scores_every_member_and_draws_the_mutations_but_changes_no_member(scored_members):
     """The floor's mutations are the draw the step would make next; it scores the whole population, and neither
     selection nor mutation touches the population or the elite."""
     ga = _ga()
     x, y = _blobs(30, seed=1)
     population, elite = ga.population.clone(), ga.flat.read()
     next_draw = torch.randn(ga.population[1:].shape, generator=torch.Generator().set_state(ga.generator.get_state()))
-    scored, losses = [], FlatParameters.losses
-
-    def recording(flat, members, *args):
-        scored.append(members.clone())
-        return losses(flat, members, *args)
-
-    monkeypatch.setattr(FlatParameters, "losses", recording)
     ga.floor_step(x, y)
-    assert len(scored) == 1 and torch.equal(scored[0], population)
+    assert len(scored_members) == 1 and torch.equal(scored_members[0], population)
     assert torch.equal(ga.floor_draws, next_draw)
     assert torch.equal(ga.population, population) and torch.equal(ga.flat.read(), elite)
     assert ga.cost_counters() == {"population_evaluations": 0}

@@ -59,6 +59,7 @@ def register_algorithms(register):
                 search_space={"lr": ("log-uniform", 1e-4, 1e-2)},
                 uses_reference_architecture=False,
                 floors=FLOORS,
+                slow_tasks={"moving-balls": "a convolutional LSTM stack unrolled over every 12-frame clip"},
                 declines=declines,
             )
         )
