@@ -88,6 +88,7 @@ class Suite:
     selection: bool = False  # its seeds pick defaults, floors and thresholds; never reported
     includes: Callable[[Any], bool] = _every_task  # which tasks the suite runs
     leaves_out: Callable[[Any, Any], str | None] = _every_pair  # (task, algorithm) -> why the suite does not run it
+    complement: str | None = None  # the suite that runs the pairs this one leaves out, with its budgets and seeds
     time_limit: float = FULL_BUDGET_TIME_LIMIT  # seconds a run may take before it is killed and recorded as failed
 
     def budget(self, task):
@@ -104,6 +105,7 @@ SUITES = {
         True,
         includes=_learning_task,
         leaves_out=_fast_pair,
+        complement="extended",
         time_limit=QUICK_TIME_LIMIT,
     ),
     "extended": Suite(

@@ -69,17 +69,21 @@ class SuiteResults:
 
         registry = registry()
         matrix.run_matrix(specs, self.store, LocalExecutor(jobs=1), registry)
-        return self.store.runs(self.suite, keys={run_key(registry, spec) for spec in specs})
+        return self.store.runs(keys={run_key(registry, spec) for spec in specs})
 
     def runs(self, task: str, algorithm: str, config: dict | None = None) -> list[dict]:
         """The stored runs (one per seed, with their learning curves) of one algorithm on one task, with
-        ``config`` overriding its settings."""
+        ``config`` overriding its settings; from the suite's complement when the suite leaves the pair out
+        (the quick suite's slow pairs are the extended suite's, with the same budgets and seeds)."""
         import dataclasses
 
         from harness.execution import suites
         from harness.registry import registry
 
-        specs = suites.plan(registry(), self.suite, tasks=[task], algorithms=[algorithm], overrides=config)
+        plugins, chosen = registry(), suites.suite(self.suite)
+        left_out = chosen.leaves_out(plugins.task(task), plugins.algorithm(algorithm))
+        name = chosen.complement if left_out and chosen.complement else self.suite
+        specs = suites.plan(plugins, name, tasks=[task], algorithms=[algorithm], overrides=config)
         return self.rows([dataclasses.replace(spec, numerics=self.numerics) for spec in specs])
 
     def entry(self, task: str, algorithm: str, config: dict | None = None) -> dict:

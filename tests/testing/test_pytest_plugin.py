@@ -76,3 +76,14 @@ def test_coexists_with_pytest_benchmark(tmp_path):
     assert "digits::fa::seed0" in ours.stdout and "test_sum" in ours.stdout
     plain = _pytest(tmp_path, "--collect-only", "-q")
     assert "::seed" not in plain.stdout and "test_sum" in plain.stdout
+
+
+def test_a_claim_on_a_pair_the_quick_suite_leaves_out_reads_the_extended_suites_runs(monkeypatch):
+    from harness.testing.pytest_plugin import SuiteResults
+
+    planned = []
+    monkeypatch.setattr(SuiteResults, "rows", lambda self, specs: planned.extend(specs) or [])
+    results = SuiteResults(store=None, suite_name="quick", numerics="avx2")
+    results.runs("mnist5k", "es")  # es declares mnist5k slow
+    results.runs("digits", "es")
+    assert [(s.task, s.suite) for s in planned] == [("mnist5k", "extended")] * 3 + [("digits", "quick")] * 3
