@@ -37,7 +37,7 @@ from harness.training.spec import RunSpec
 
 KILL_GRACE_SECONDS = 5
 
-_forkserver_numerics: str | None = None  # the setting the running fork server was started under
+_forkserver_started_under: tuple | None = None  # (numerics setting, environment) the running fork server started with
 
 
 @dataclass
@@ -52,12 +52,18 @@ class _Running:
 
 
 def _context(setting: str):
-    """A process context whose new processes start with ``setting``'s numerics."""
-    global _forkserver_numerics
+    """A process context whose new processes start with ``setting``'s numerics and the current environment.
+
+    Workers fork from the fork server, so they inherit the environment it started in, not the coordinator's
+    current one: when either has changed since (another numerics setting, an allow-list of plugins set by the
+    caller), the server is restarted.
+    """
+    global _forkserver_started_under
     if "forkserver" in multiprocessing.get_all_start_methods():
-        if _forkserver_numerics not in (None, setting):  # no worker is running: the previous setting's have ended
+        wanted = (setting, tuple(sorted(os.environ.items())))
+        if _forkserver_started_under not in (None, wanted):  # no worker is running: the previous ones have ended
             multiprocessing.forkserver._forkserver._stop()  # the next start launches a new one in the new environment
-        _forkserver_numerics = setting
+        _forkserver_started_under = wanted
         context = multiprocessing.get_context("forkserver")
         # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
         # the robustness metric imports foolbox (0.5 s).

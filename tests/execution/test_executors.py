@@ -145,3 +145,17 @@ def test_a_submitit_job_that_dies_fails_each_of_its_runs_with_the_reason(monkeyp
         reason.startswith("submitit task failed (RuntimeError: Job 42") and "NODE_FAIL" in reason
         for _, reason in results
     )
+
+
+def test_workers_see_the_environment_of_their_batch_not_the_one_the_fork_server_first_started_in(
+    faulty_plugins, tmp_path, monkeypatch
+):
+    """Workers fork from the fork server: after the caller's environment changes (here an allow-list of plugins
+    that leaves bp-sgd out, then lifted), the next batch must not inherit the old one."""
+    spec, plugins = RunSpec("conformance", "bp-sgd", 0, Budget(160), suite="quick"), registry()
+    with Store(tmp_path / "s.sqlite") as store:
+        monkeypatch.setenv("CREDITBENCH_PLUGINS", "faulty")  # in the coordinator's registry, bp-sgd stays known
+        summary = matrix.run_matrix([spec], store, LocalExecutor(jobs=1), plugins)
+        assert summary.finished == 0 and "unknown algorithm 'bp-sgd'" in summary.failed[0][1]
+        monkeypatch.delenv("CREDITBENCH_PLUGINS")
+        assert matrix.run_matrix([spec], store, LocalExecutor(jobs=1), plugins, retry_failed=True).finished == 1
