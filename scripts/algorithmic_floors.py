@@ -3,7 +3,7 @@
     python scripts/algorithmic_floors.py [--algorithm NAME]... [--task NAME]... [--steps 20] [--format md|json]
 
 For every algorithm whose learner implements ``floor_step`` (``harness.algorithmic_floor``), on every task of
-the quick suite it runs (or those given): median seconds of ``train_step`` and of ``floor_step`` over the same
+the quick and extended suites it runs (every task it supports but the ladder-only rungs; or those given): median seconds of ``train_step`` and of ``floor_step`` over the same
 batches, alternating, one thread, and their ratio; then the fixed comparisons in ``COMPARISONS`` (one rule's
 step over another's).  Markdown prints a table with the floor in words; JSON a list of rows.
 """
@@ -20,7 +20,6 @@ def main(argv=None) -> None:
     import torch
 
     from harness import algorithmic_floor
-    from harness.execution.suites import plan
     from harness.registry import registry
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -31,7 +30,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     plugins = registry()
-    pairs = sorted({(spec.algorithm, spec.task) for spec in plan(plugins, tasks=args.task, algorithms=args.algorithm)})
+    pairs = _pairs(plugins, args.task, args.algorithm)
     rows = []
     for algorithm, task in pairs:
         measured = algorithmic_floor.measure(plugins, algorithm, task, steps=args.steps)
@@ -50,6 +49,22 @@ def main(argv=None) -> None:
             f"| {row['task']} | {row['numerator']} | {row['denominator']} | {1e3 * row['numerator_seconds']:.2f} | "
             f"{1e3 * row['denominator_seconds']:.2f} | {row['ratio']:.2f} | {row['floor']} |"
         )
+
+
+def _pairs(plugins, tasks, algorithms) -> list[tuple[str, str]]:
+    """(algorithm, task) of the quick and extended suites; an error only if neither suite runs what was asked."""
+    from harness.errors import HarnessError
+    from harness.execution.suites import plan
+
+    pairs, errors = set(), []
+    for suite in ("quick", "extended"):
+        try:
+            pairs |= {(spec.algorithm, spec.task) for spec in plan(plugins, suite, tasks=tasks, algorithms=algorithms)}
+        except HarnessError as error:  # a pair one suite leaves out is the other's
+            errors.append(error)
+    if len(errors) == 2:
+        raise errors[0]
+    return sorted(pairs)
 
 
 def _row(measured) -> dict:
