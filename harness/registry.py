@@ -89,7 +89,7 @@ def _check_contract(plugin) -> str | None:
     return None
 
 
-def _selected_entry_points() -> list[EntryPoint]:
+def selected_entry_points() -> list[EntryPoint]:
     found = list(entry_points(group=ENTRY_POINT_GROUP))
     allowed = os.environ.get(ALLOW_LIST_VARIABLE)
     if allowed is None:
@@ -118,7 +118,7 @@ def build_registry(entry_points_to_load: list[EntryPoint] | None = None) -> Regi
     manager.add_hookspecs(hookspecs)
     registry = Registry(manager=manager)
     sources = [("creditbench", builtin, f"creditbench=={__version__}")]
-    for ep in _selected_entry_points() if entry_points_to_load is None else entry_points_to_load:
+    for ep in selected_entry_points() if entry_points_to_load is None else entry_points_to_load:
         try:
             plugin = ep.load()
         except Exception as error:  # a broken plugin must not take the others down

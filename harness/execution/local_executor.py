@@ -66,9 +66,16 @@ def _context(setting: str):
         _forkserver_started_under = wanted
         context = multiprocessing.get_context("forkserver")
         # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
-        # the robustness metric imports foolbox (0.5 s).
+        # the robustness metric imports foolbox (0.5 s); ``preload``: the plugins and the entry script.
         context.set_forkserver_preload(
-            ["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harness.execution.worker"]
+            [
+                "torch",
+                "torch._dynamo",
+                "foolbox",
+                "harness.training.loop",
+                "harness.execution.worker",
+                "harness.execution.preload",
+            ]
         )
         return context
     return multiprocessing.get_context("spawn")

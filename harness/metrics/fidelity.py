@@ -113,15 +113,17 @@ def probe(learner, x, y, loss) -> dict | None:
     saved_state = copy.deepcopy(learner.state_dict())
     before = {name: p.detach().clone() for name, p in parameters.items()}
     devices = [x.device] if x.device.type == "cuda" else []
+    defines_direction = hasattr(learner, "update_direction")
     with torch.random.fork_rng(devices=devices):
-        direction = learner.update_direction(x, y) if hasattr(learner, "update_direction") else None
+        direction = learner.update_direction(x, y) if defines_direction else None
         direction = None if direction is None else {name: d.detach().clone() for name, d in direction.items()}
         # update_direction then apply_update_direction is train_step: the direction is not computed twice
         stepped = (
             direction is not None and hasattr(learner, "apply_update_direction") and learner.apply_update_direction()
         )
     if not stepped:
-        learner.load_state_dict(copy.deepcopy(saved_state))
+        if defines_direction:  # else nothing has run: the learner is as saved
+            learner.load_state_dict(copy.deepcopy(saved_state))
         with torch.random.fork_rng(devices=devices):
             learner.train_step(x, y)
     applied = {name: p.detach() - before[name] for name, p in parameters.items()}

@@ -21,8 +21,7 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-@functools.cache
-def git_commit() -> str | None:
+def _git_commit() -> str | None:
     """The commit of the checkout the harness runs from, when it runs from one."""
     source = Path(__file__).resolve().parents[2]
     try:
@@ -34,22 +33,35 @@ def git_commit() -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+@functools.cache
+def static_facts() -> dict:
+    """What stays the same while this process lives (package versions, Python, platform, the checkout's
+    commit), asked once: the local executor's fork server asks before it forks workers."""
+    return {
+        "packages": {name: _package_version(name) for name in TRACKED_PACKAGES},
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": _git_commit(),
+    }
+
+
 def describe(device: str, plugin_version: str, threads: int | None = None, numerics: str | None = None) -> dict:
     """The environment of a run; ``numerics`` (the run's setting) adds what this process computes with, so
     describe a run in the process that computed it."""
     from harness import __version__
     from harness.execution import numerics as numerics_paths
 
+    facts = static_facts()
     return {
         "creditbench": __version__,
         "plugin": plugin_version,
-        "packages": {name: _package_version(name) for name in TRACKED_PACKAGES},
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        "packages": dict(facts["packages"]),
+        "python": facts["python"],
+        "platform": facts["platform"],
         "device": device,
         "device_name": _device_name(device),
         "threads": threads,
-        "git_commit": git_commit(),
+        "git_commit": facts["git_commit"],
         "numerics": numerics_paths.describe(numerics) if numerics else None,
     }
 
