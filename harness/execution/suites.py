@@ -190,7 +190,6 @@ def plan(
             raise HarnessError(
                 f"the {chosen.name} suite does not run {task.name} (run it with --suite {' or '.join(elsewhere)})"
             )
-    task_list = _with_their_files(chosen, task_list, named=bool(tasks))
     algorithm_list = [registry.algorithm(name) for name in algorithms] or list(registry.algorithms.values())
     for key, value in (overrides or {}).items():
         for algorithm in algorithm_list:
@@ -202,6 +201,7 @@ def plan(
             problem = setting_problem(key, value, algorithm.defaults.get(key, DEFAULT_BATCH_SIZE))
             if problem:
                 raise HarnessError(f"--set {key}={json.dumps(value)}: {problem} for {algorithm.name}")
+    task_list = _with_their_files(chosen, task_list, named=bool(tasks))  # last: it reads the files
     pairs, declined = [], []
     for task in task_list:
         for algorithm in algorithm_list:

@@ -108,7 +108,7 @@ class OfficialFiles:
             found = next((folder / name for name in names if (folder / name).is_file()), None)
             if found is None:
                 raise DatasetFilesError(
-                    f"{self.dataset}: {' or '.join(names)} is missing from {folder}, which holds its other files: "
+                    f"{self.dataset}: {' or '.join(names)} is missing from {folder}, which holds some of its files: "
                     f"put the official file there; {NOTHING_DOWNLOADED}"
                 )
             paths.append(found)
