@@ -12,6 +12,7 @@ from harness.tasks.assoc_retrieval import ASSOC_RETRIEVAL
 from harness.tasks.digits import DIGITS, MNIST1D, MNIST5K
 from harness.tasks.influence_balancing import INFLUENCE_BALANCING
 from harness.tasks.moving_balls import MOVING_BALLS
+from harness.tasks.on_disk import FASHION_MNIST, MNIST
 from harness.tasks.quadratics import QUADRATICS
 
 TASKS = (
@@ -24,6 +25,8 @@ TASKS = (
     ASSOC_RETRIEVAL,
     *ADDING_TASKS,
     INFLUENCE_BALANCING,
+    MNIST,  # read from the user's data folder: the scale suite's
+    FASHION_MNIST,
 )
 METRICS = (SCORE, AULC, PRESENTATIONS_TO_TARGET, STEP_COST, GRADIENT_FIDELITY, ROBUSTNESS, PROBE_CONTROL)
 

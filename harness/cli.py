@@ -144,7 +144,9 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 
 
 @cli.command()
-@click.option("--suite", default="quick", show_default=True, help="quick, extended, ladder, standard or selection.")
+@click.option(
+    "--suite", default="quick", show_default=True, help="quick, extended, ladder, standard, scale or selection."
+)
 @click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
 @click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
 @click.option("--seeds", type=int, help="Number of seeds (default: the suite's).")
@@ -157,6 +159,11 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
     "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override an algorithm setting (repeatable)."
 )
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    help="Folder of the datasets read from disk, the scale suite's (default: $CREDITBENCH_DATA); nothing is downloaded.",
+)
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 256), help="Runs in parallel.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
@@ -220,6 +227,7 @@ def run(
     first_seed,
     settings,
     db,
+    data_dir,
     jobs,
     threads,
     device,
@@ -251,7 +259,10 @@ def run(
     from harness.report.text import to_markdown
     from harness.results import environment
     from harness.results.store import Store
+    from harness.tasks import data_folder
 
+    if data_dir:
+        data_folder.use(data_dir)  # workers inherit it with the environment
     registry = _registry()
     device = environment.resolve_device(device)
     setting = numerics.NATIVE if native_numerics else numerics.PINNED

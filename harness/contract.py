@@ -151,6 +151,10 @@ class Task:
     ladder_only: bool = False
     # norm ("l2", "linf") -> the radius at which the robustness metric reports robust accuracy
     robustness_radii: Mapping[str, float] = field(default_factory=dict)
+    # A dataset read from the user's data folder (harness.tasks.data_folder) rather than shipped: raises
+    # harness.errors.DatasetFilesError (one line) unless its files are there and official.  Only the scale suite runs
+    # such tasks, and it leaves out those whose files are absent.
+    check_files: Callable[[], None] | None = None
 
     @property
     def chance(self) -> float:

@@ -10,6 +10,22 @@ class HarnessError(Exception):
     """
 
 
+class DatasetFilesError(HarnessError):
+    """A dataset read from the user's data folder cannot be used: one line naming the file and where it should be.
+
+    ``absent`` is true when none of the dataset's files are there (nor a data folder given): a suite of such
+    datasets leaves the task out; a missing, partial or mismatching file among present ones is an error.
+    """
+
+    def __init__(self, message: str, absent: bool = False):
+        super().__init__(message)
+        self.absent = absent
+
+
+class MalformedFile(ValueError):
+    """A data file that is not what its format says, e.g. a truncated one; the message reads after "the file is"."""
+
+
 class RunFailed(Exception):
     """The learner broke the run (non-finite output, divergence); the reason names it."""
 
@@ -20,6 +36,10 @@ class PluginWarning(UserWarning):
 
 class DatasetDriftWarning(UserWarning):
     """The arrays a task built differ from those its dataset card describes."""
+
+
+class MissingDatasetWarning(UserWarning):
+    """A suite left out a task whose dataset is not in the data folder."""
 
 
 def unknown_name(what: str, name: str, known) -> str:

@@ -56,7 +56,7 @@ def test_list_does_not_import_torch():
         (["run", "--suite", "selection", "--first-seed", "0"], "seed 0 is a reported seed"),
         (["run", "--memory-limit", "nan"], "'nan' is not a finite number"),
         (["run", "--time-limit", "inf"], "'inf' is not a finite number"),
-        (["run", "--task", "mnist5"], "did you mean 'mnist5k' or 'mnist1d'?"),
+        (["run", "--task", "mnist5"], "did you mean 'mnist5k' or 'mnist' or 'mnist1d'?"),
         (["run", "--algorithm", "bp-sgd", "--set", "lr=abc"], 'lr="abc": expected a number (the default is'),
         (["run", "--algorithm", "bp-sgd", "--set", 'lr="0.1"'], 'lr="0.1": expected a number'),
         (["run", "--algorithm", "bp-sgd", "--set", "batch_size=0"], "batch_size must be a positive integer"),

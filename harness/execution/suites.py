@@ -13,6 +13,12 @@
   seeds 0, 1, 2: the report's ladder view of how each rule's memory and time per step grow with the ladder's
   parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
 * ``standard``: every task, the tasks' full budgets and seeds 0..4; what leaderboards publish.
+* ``scale``: the tasks read from the user's data folder (``Task.check_files``: mnist and fashion-mnist, from
+  ``--data-dir`` or ``CREDITBENCH_DATA``; ``harness.tasks.data_folder``), full budgets, seeds 0..4.  A task whose
+  files are absent is left out with a one-line warning (``MissingDatasetWarning``); one whose files are partly
+  there or not the official ones, one named with ``--task`` whose files are absent, and a suite with no dataset
+  present are one-line errors (``DatasetFilesError``) before any run starts.  No other suite runs these tasks,
+  so "every task" below means every task whose data creditbench ships or generates.
 * ``selection``: the quick budgets on seeds 1000..1004, every task of the quick and ladder suites, for whoever
   picks a default, a floor or a threshold: a number chosen on the seeds it is then reported on would be tested
   on its own training data.
@@ -38,23 +44,28 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import HarnessError, unknown_name
+from harness.errors import DatasetFilesError, HarnessError, MissingDatasetWarning, unknown_name
 from harness.training.order import DEFAULT_BATCH_SIZE
 from harness.training.spec import FULL_BUDGET_TIME_LIMIT, RunSpec
 
 QUICK_TIME_LIMIT = 30 * 60.0  # seconds
 
 
-def _every_task(task) -> bool:
-    return True
+def _shipped_task(task) -> bool:
+    return task.check_files is None
+
+
+def _on_disk_task(task) -> bool:
+    return task.check_files is not None
 
 
 def _learning_task(task) -> bool:
-    return not task.ladder_only
+    return _shipped_task(task) and not task.ladder_only
 
 
 def _ladder_rung(task) -> bool:
@@ -86,7 +97,7 @@ class Suite:
     quick: bool  # use the tasks' quick budgets
     first_seed: int = 0
     selection: bool = False  # its seeds pick defaults, floors and thresholds; never reported
-    includes: Callable[[Any], bool] = _every_task  # which tasks the suite runs
+    includes: Callable[[Any], bool] = _shipped_task  # which tasks the suite runs
     leaves_out: Callable[[Any, Any], str | None] = _every_pair  # (task, algorithm) -> why the suite does not run it
     complement: str | None = None  # the suite that runs the pairs this one leaves out, with its budgets and seeds
     time_limit: float = FULL_BUDGET_TIME_LIMIT  # seconds a run may take before it is killed and recorded as failed
@@ -126,6 +137,13 @@ SUITES = {
         time_limit=QUICK_TIME_LIMIT,
     ),
     "standard": Suite("standard", "every algorithm on every task, full budgets, seeds 0-4 (for publication)", 5, False),
+    "scale": Suite(
+        "scale",
+        "every algorithm on the datasets in the data folder (--data-dir: mnist, fashion-mnist), full budgets, seeds 0-4",
+        5,
+        False,
+        includes=_on_disk_task,
+    ),
     "selection": Suite(
         "selection",
         "quick budgets on seeds 1000-1004: for choosing defaults, floors and thresholds, never reported",
@@ -183,6 +201,7 @@ def plan(
             problem = setting_problem(key, value, algorithm.defaults.get(key, DEFAULT_BATCH_SIZE))
             if problem:
                 raise HarnessError(f"--set {key}={json.dumps(value)}: {problem} for {algorithm.name}")
+    task_list = _with_their_files(chosen, task_list, named=bool(tasks))  # last: it reads the files
     pairs, declined = [], []
     for task in task_list:
         for algorithm in algorithm_list:
@@ -206,6 +225,26 @@ def plan(
         for task, algorithm in pairs
         for seed in seed_range
     ]
+
+
+def _with_their_files(chosen: Suite, task_list: list, named: bool) -> list:
+    """The tasks whose files are there: every task that ships its data, and those read from the data folder whose
+    files are present and official; an absent dataset is an error when named or when the suite has none."""
+    present, absent = [], []
+    for task in task_list:
+        try:
+            if task.check_files is not None:
+                task.check_files()
+            present.append(task)
+        except DatasetFilesError as error:
+            if named or not error.absent:
+                raise
+            absent.append(error)
+    if absent and not present:
+        raise DatasetFilesError(f"the {chosen.name} suite found none of its datasets: {'; '.join(map(str, absent))}")
+    for error in absent:
+        warnings.warn(f"the {chosen.name} suite leaves out {error}", MissingDatasetWarning, stacklevel=3)
+    return present
 
 
 def _seed_range(chosen: Suite, seeds: int | None, first_seed: int | None) -> range:

@@ -10,7 +10,7 @@ import functools
 
 from harness.architectures import MLP
 from harness.contract import Budget, Splits, Task
-from harness.tasks.splits import SPLIT_SEED, as_arrays, checked, stratified_splits
+from harness.tasks.splits import as_arrays, carved, checked, stratified_splits
 
 
 @functools.cache
@@ -40,12 +40,9 @@ def load_mnist1d() -> Splits:
     The generator already centres and scales the signals.
     """
     from mnist1d.data import get_dataset_args, make_dataset
-    from sklearn.model_selection import train_test_split
 
     data = make_dataset(get_dataset_args())
-    x_train, x_val, y_train, y_val = train_test_split(
-        data["x"], data["y"], test_size=500, stratify=data["y"], random_state=SPLIT_SEED
-    )
+    x_train, x_val, y_train, y_val = carved(data["x"], data["y"], n_val=500)
     return checked("mnist1d", as_arrays(x_train, y_train, x_val, y_val, data["x_test"], data["y_test"]))
 
 

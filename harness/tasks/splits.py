@@ -40,6 +40,14 @@ def stratified_splits(card: str, x, y, n_val: int, n_test: int) -> Splits:
     return checked(card, as_arrays(x_train, y_train, x_val, y_val, x_test, y_test))
 
 
+def carved(x, y, n_val: int) -> tuple:
+    """``(x_train, x_val, y_train, y_val)``: ``n_val`` examples of a training set ``(x, y)`` held out for
+    validation, stratified, by scikit-learn's shuffle-split with ``SPLIT_SEED``."""
+    from sklearn.model_selection import train_test_split
+
+    return tuple(train_test_split(x, y, test_size=n_val, stratify=y, random_state=SPLIT_SEED))
+
+
 def generated_splits(card: str, seed, sizes: Mapping[str, int], draw: Callable[[int, object, int], Sequence]) -> Splits:
     """Train, validation and test drawn in that order from one numpy generator seeded with ``seed``.
 

@@ -43,6 +43,10 @@ def pytest_addoption(parser):
         help="where to write the leaderboard (default: creditbench-leaderboard.md)",
     )
     group.addoption(
+        "--creditbench-data-dir",
+        help="folder of the datasets read from disk, the scale suite's (as creditbench run --data-dir)",
+    )
+    group.addoption(
         "--creditbench-native-numerics",
         action="store_true",
         help="leave the CPU's numerical code paths unpinned (as creditbench run --native-numerics)",
@@ -154,7 +158,10 @@ def pytest_collection_modifyitems(session, config, items):
     from harness.execution import numerics, suites
     from harness.registry import registry
     from harness.results.store import Store
+    from harness.tasks import data_folder
 
+    if config.getoption("creditbench_data_dir"):
+        data_folder.use(config.getoption("creditbench_data_dir"))
     suite_name = config.getoption("creditbench_suite")
     setting = numerics.NATIVE if config.getoption("creditbench_native_numerics") else numerics.PINNED
     numerics.check_environment(setting)
