@@ -4,13 +4,15 @@ reference model.
 Each run is a fresh worker process, so without this each one would generate its task's data (MNIST-1D is
 generated, scikit-learn's digits are split) and train the reference model again.  The local executor gives
 its workers one folder; the first worker that needs a value computes it and saves it there (written to a
-temporary file, then renamed, so a reader never sees half a file), the others read it.  The values are
+temporary file, then renamed, so a reader never sees half a file), the others wait for it and read it.  The values are
 bit-identical either way: arrays and tensors are saved exactly.  Without a folder (in-process use, other
 executors) values are computed and kept for the process only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -48,14 +50,25 @@ def shared(
     if found is not None and found[0] == owner:  # == : a bound method is a new object at each access
         return found[1]
     path = _folder / hashlib.sha256(key.encode()).hexdigest() if _folder else None
-    if path is not None and path.exists():
-        value = read(str(path))
-    else:
+    if path is None:
         value = compute()
-        if path is not None:
-            _save(value, path, write)
+    else:
+        with _lock(path):  # a worker that needs the value while another computes it waits, then reads it
+            if path.exists():
+                value = read(str(path))
+            else:
+                value = compute()
+                _save(value, path, write)
     _memory[key] = (owner, value)
     return value
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    """An exclusive lock on ``path``'s value among processes; the system releases it if its holder dies."""
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def loader_name(task) -> str:

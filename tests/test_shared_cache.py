@@ -51,7 +51,40 @@ def test_splits_that_are_not_numpy_arrays_are_used_but_not_shared(folder):
     assert shared_cache.splits(task).x_train == [[1.5, 2.0]]
     _new_process(folder)
     shared_cache.splits(task)
-    assert task.calls == 2 and not list(folder.iterdir())
+    assert task.calls == 2 and not [path for path in folder.iterdir() if path.suffix != ".lock"]
+
+
+def _slow_load(folder, started, calls):
+    """A worker's load of a task whose splits take a while to compute, counting the computations in ``calls``."""
+    import time
+
+    shared_cache.use_folder(folder)
+
+    def load():
+        with calls.get_lock():
+            calls.value += 1
+        time.sleep(0.5)
+        return _splits(lambda i: np.full(2, float(i)))
+
+    task = Counting(None)
+    task.load = load
+    started.wait()
+    shared_cache.splits(task)
+
+
+def test_a_worker_that_needs_the_splits_while_another_computes_them_waits_and_reads_them(folder):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    started, calls = context.Event(), context.Value("i", 0)
+    workers = [context.Process(target=_slow_load, args=(folder, started, calls)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    started.set()
+    for worker in workers:
+        worker.join(30)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    assert calls.value == 1
 
 
 def test_without_a_folder_values_live_in_the_process_only(tmp_path):
