@@ -17,8 +17,10 @@ CITATION = (
     "Ba, Hinton, Mnih, Leibo & Ionescu (2016). Using fast weights to attend to the recent past. NeurIPS. "
     "arXiv:1610.06258."
 )
-# Least quick-suite test accuracy of a single run: above the ~38% plateau of RNNs without fast weights (README).
-FLOORS = {"assoc-retrieval": 0.5}
+# Floors, which `pytest --benchmark` checks on every reported run: chosen by scripts/choose_floors.py on the
+# selection suite (seeds 1000-1004, quick budgets): the least score less 3 sd or 0.03, whichever is more.
+# (above the ~38% plateau of RNNs without fast weights, README)
+FLOORS = {"assoc-retrieval": 0.45}
 PUBLISHED = {
     "assoc-retrieval": (1 - 0.0181, "Ba et al. 2016, Table 1: R = 20, 100,000 training strings, to convergence")
 }

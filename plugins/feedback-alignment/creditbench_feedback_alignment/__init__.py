@@ -7,8 +7,13 @@ CREDITBENCH_CONTRACT = 1
 
 SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1.0)}
 # Least quick-suite test accuracy of a single run (checked by `pytest --benchmark`), below the measured values.
-FLOORS = {"digits": 0.90, "mnist5k": 0.87, "mnist1d": 0.42}
-SIGN_SYMMETRY_FLOORS = {"digits": 0.93, "mnist5k": 0.91, "mnist1d": 0.56}
+# Floors, which `pytest --benchmark` checks on every reported run: chosen by scripts/choose_floors.py on the
+# selection suite (seeds 1000-1004, quick budgets): the least score less 3 sd or 0.03, whichever is more.
+FLOORS = {
+    "fa": {"digits": 0.90, "mnist5k": 0.88, "mnist1d": 0.48},
+    "dfa": {"digits": 0.90, "mnist5k": 0.88, "mnist1d": 0.48},
+    "sign-symmetry": {"digits": 0.91, "mnist5k": 0.90, "mnist1d": 0.55},
+}
 # Shown beside our mnist5k numbers; a comparable setting, not the same one (full MNIST, a deeper tanh MLP).
 BARTUNOV = "Bartunov et al. 2018, Table 1a: full MNIST, 784-256x5-10 tanh MLP"
 
@@ -47,7 +52,7 @@ def register_algorithms(register):
             # picked like bp-sgd's, from {0.05, 0.1, 0.2, 0.3, 0.4}, on mnist1d's validation split
             task_defaults={"mnist1d": {"lr": 0.2}},
             search_space=SEARCH_SPACE,
-            floors=FLOORS,
+            floors=FLOORS["fa"],
         )
     )
     register(
@@ -61,7 +66,7 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=True),
             defaults={"lr": 0.05, "batch_size": 32},
             search_space=SEARCH_SPACE,
-            floors=FLOORS,
+            floors=FLOORS["dfa"],
         )
     )
     register(
@@ -80,6 +85,6 @@ def register_algorithms(register):
             defaults={"lr": 0.05, "batch_size": 32},
             task_defaults={"mnist1d": {"lr": 0.2}},
             search_space=SEARCH_SPACE,
-            floors=SIGN_SYMMETRY_FLOORS,
+            floors=FLOORS["sign-symmetry"],
         )
     )

@@ -38,7 +38,8 @@ def register_algorithms(register):
                 "sigma": ("log-uniform", 0.5, 20.0),
                 "batch_size": ("choice", [64, 128, 256, 512]),
             },
-            # Least quick-suite test accuracy (measured: digits 0.961/0.956, mnist5k 0.940/0.927, mnist1d 0.474/0.464).
-            floors={"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.42},
+            # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03));
+            # on mnist1d its selection seeds spread widely (0.33 to 0.52), hence the low floor there
+            floors={"digits": 0.91, "mnist5k": 0.90, "mnist1d": 0.09},
         )
     )

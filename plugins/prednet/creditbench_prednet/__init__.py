@@ -16,8 +16,10 @@ CITATION = (
 # are a few hundred updates, not the paper's 150,000, and at 0.001 the first 40 updates are lost to
 # predicting blank frames (measured on moving-balls' validation split).
 DEFAULTS = {"stack": [1, 8, 16], "r_stack": [4, 8, 16], "lr": 0.003, "batch_size": 8}
-# Least quick-suite test skill of a single run (checked by `pytest --benchmark`), below the measured values.
-FLOORS = {"moving-balls": 0.3}
+# No floor: on the selection suite (seeds 1000-1004) a run either learns (test skill 0.60-0.66) or never leaves
+# its first prediction (skill -1.22: prednet on 3 of the 5 seeds, prednet-lall on 2), so the floor
+# scripts/choose_floors.py picks (about -4.3) would pass a dead run.  Without one, `pytest --benchmark` asks a
+# reported run to beat the baseline of copying the last frame (skill > 0), which a dead run fails.
 
 
 def build(task, config, seed):
@@ -58,7 +60,6 @@ def register_algorithms(register):
                 defaults={**DEFAULTS, "loss": loss},
                 search_space={"lr": ("log-uniform", 1e-4, 1e-2)},
                 uses_reference_architecture=False,
-                floors=FLOORS,
                 slow_tasks={"moving-balls": "a convolutional LSTM stack unrolled over every 12-frame clip"},
                 declines=declines,
             )
