@@ -2,13 +2,16 @@
 
 Exit codes: 0 success; 1 from ``run`` when any of its runs failed (all of them are saved, and the failures
 are listed); 2 a user error (unknown name, bad option, unusable store: one line on stderr, nothing
-written); 130 interrupted (completed runs are saved).  torch is imported only by the commands that train.
+written); 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (``kill``, a scheduler's time limit): either
+way the running workers are stopped and the completed runs are saved.  torch is imported only by the
+commands that train.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -35,6 +38,17 @@ class FiniteRange(click.FloatRange):
 
 
 EXIT_RUNS_FAILED = 1  # `run`: every run was saved, and at least one of this invocation's runs failed
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the coordinator is, so that it unwinds as from Ctrl-C: the executor stops its
+    workers on the way out (by default the signal would end this process alone and leave them running)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
 
 LIST_KINDS = ("algorithms", "tasks", "metrics", "suites")
 
@@ -434,6 +448,7 @@ def _add_plugin_commands() -> None:
 
 def main(argv=None):
     warnings.formatwarning = _format_warning
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         _add_plugin_commands()  # inside: a Ctrl-C while the plugins load is an interruption like any other
         cli.main(args=argv, prog_name="creditbench", standalone_mode=False)
@@ -449,3 +464,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         click.echo("creditbench: interrupted; completed runs are saved", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("creditbench: terminated; completed runs are saved", err=True)
+        sys.exit(EXIT_TERMINATED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

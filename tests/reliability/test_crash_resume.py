@@ -180,3 +180,31 @@ def test_ctrl_c_ends_the_suite_at_once_in_one_line_and_saves_only_finished_runs(
     assert "Traceback" not in stderr, stderr
     rows = stored_rows(db) if db.exists() else {}
     assert len(rows) < RUNS and all(row["status"] == "finished" for row in rows.values()), rows
+
+
+def test_sigterm_stops_the_workers_too_and_saves_only_finished_runs(faulty_plugins, tmp_path, monkeypatch):
+    """SIGTERM to the coordinator alone, as ``kill`` or a scheduler's time limit sends it: the suite ends in one
+    line with exit code 143, and no worker or fork server of it outlives it (by default the signal would end the
+    coordinator alone and leave its running workers behind)."""
+    monkeypatch.setenv("CREDITBENCH_PLUGINS", "faulty")
+    db = tmp_path / "terminated.sqlite"
+    process = subprocess.Popen(
+        [*CLI, *_args(db, "good")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + TRIAL_TIMEOUT
+    while _count(db) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "creditbench: terminated; completed runs are saved", stderr
+    rows = stored_rows(db)
+    assert 2 <= len(rows) < RUNS and all(row["status"] == "finished" for row in rows.values()), rows
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)  # is any process of the suite's session left?
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("a worker or the fork server outlived the terminated suite")
