@@ -65,6 +65,14 @@ def check_metadata(algorithm: Algorithm, task: Task) -> None:
     json.dumps(dict(algorithm.defaults))  # configs are stored as JSON
 
 
+def check_search_space(algorithm: Algorithm, task: Task) -> None:
+    """Every default is either searched by ``creditbench tune`` or declared fixed, with a reason."""
+    from harness.tuning.space import coverage_problems
+
+    problems = coverage_problems(algorithm)
+    assert not problems, "; ".join(problems)
+
+
 def check_finite_outputs(algorithm: Algorithm, task: Task) -> None:
     import torch
 
@@ -238,6 +246,7 @@ def check_cost_counted_per_example(algorithm: Algorithm, task: Task) -> None:
 
 CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_metadata,
+    check_search_space,
     check_finite_outputs,
     check_deterministic,
     check_state_round_trip,
