@@ -40,7 +40,6 @@ def test_every_rule_gets_the_same_trials_on_selection_seeds_and_no_test_split(tu
     assert {row["seed"] for row in rows} == {1000, 1001}
     assert all(row["suite"] == "tune" and row["metrics"]["lean"] for row in rows)
     assert not any(key.startswith("test_") for row in rows for key in row["metrics"])
-    # the same sampler gives both rules the same points (same space, study seeds from the study names differ)
     best = {line.split("|")[2].strip(): line for line in result.stdout.splitlines() if "conformance-sealed" in line}
     assert set(best) == {"tunable", "tunable-twin"} and all("4 (4 / 0 / 0)" in line for line in best.values())
     for name, ts in trials.items():
