@@ -64,16 +64,17 @@ def space_problems(algorithm) -> list[str]:
 
 
 def coverage_problems(algorithm) -> list[str]:
-    """Defaults that are neither searched nor declared fixed, and fixed settings that are searched or unknown."""
+    """Defaults that are neither searched nor declared fixed, and settings both searched and declared fixed.
+
+    ``batch_size`` is the harness's setting: unless a rule searches it, every rule keeps its default alike.
+    """
     searched, fixed = set(algorithm.search_space), set(algorithm.fixed)
     problems = [
         f"default {name!r} is neither in the search space nor declared fixed (Algorithm.fixed)"
         for name in algorithm.defaults
-        if name not in searched | fixed
+        if name not in searched | fixed | set(TUNABLE_HARNESS_SETTINGS)
     ]
-    problems += [f"{name!r} is both searched and declared fixed" for name in sorted(searched & fixed)]
-    problems += [f"fixed setting {name!r} has no default" for name in sorted(fixed - set(algorithm.defaults))]
-    return problems
+    return problems + [f"{name!r} is both searched and declared fixed" for name in sorted(searched & fixed)]
 
 
 def suggest(trial, space: Mapping[str, Any]) -> dict:
