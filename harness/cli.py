@@ -25,6 +25,7 @@ from harness.execution.suites import SELECTION_SEEDS
 from harness.report.text import FORMATS as REPORT_FORMATS
 from harness.results.exchange import FORMATS as EXPORT_FORMATS
 from harness.results.store import DEFAULT_PATH
+from harness.tuning.study import BUDGETS, SAMPLERS
 
 
 class FiniteRange(click.FloatRange):
@@ -157,6 +158,93 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
     return overrides
 
 
+def _executor_options(command):
+    """The options that say where runs execute, shared by ``run`` and ``tune``."""
+    for option in reversed(
+        (
+            click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 256), help="Runs in parallel."),
+            click.option(
+                "--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run."
+            ),
+            click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto."),
+            click.option(
+                "--time-limit",
+                type=FiniteRange(1),
+                help="Safety limit: seconds a run may take before it is killed and recorded as failed (default: the suite's; "
+                "runs that timed out under a smaller limit run again).",
+            ),
+            click.option(
+                "--memory-limit",
+                default=6.0,
+                show_default=True,
+                type=FiniteRange(0.5, 2**20),
+                help="GiB of address space per run.",
+            ),
+            click.option(
+                "--native-numerics",
+                is_flag=True,
+                help="Leave the CPU's numerical code paths unpinned (scores may then differ between machines).",
+            ),
+            click.option(
+                "--executor",
+                "executor_name",
+                type=click.Choice(EXECUTORS),
+                default="local",
+                show_default=True,
+                help="Where runs execute: worker processes here, a Dask cluster, or submitit jobs (SLURM).",
+            ),
+            click.option(
+                "--scheduler", metavar="ADDRESS", help="Dask scheduler to connect to (default: start a local cluster)."
+            ),
+            click.option(
+                "--submitit-folder",
+                default=DEFAULT_SUBMITIT_FOLDER,
+                show_default=True,
+                type=click.Path(file_okay=False),
+                help="submitit's job files and logs (on a file system the nodes share).",
+            ),
+            click.option(
+                "--cluster", type=click.Choice(("local", "slurm")), help="submitit backend (default: SLURM if present)."
+            ),
+            click.option("--partition", help="SLURM partition for submitit jobs."),
+            click.option(
+                "--runs-per-job",
+                default=1,
+                show_default=True,
+                type=click.IntRange(1),
+                help="Runs each submitit job runs in turn (shares a job's start-up among tiny runs).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _device_and_numerics(device: str, native_numerics: bool) -> tuple[str, str]:
+    from harness.execution import numerics
+    from harness.results import environment
+
+    setting = numerics.NATIVE if native_numerics else numerics.PINNED
+    numerics.check_environment(setting)
+    return environment.resolve_device(device), setting
+
+
+def _executor(name, jobs, threads, memory_limit, scheduler, submitit_folder, cluster, partition, runs_per_job):
+    from harness.execution.executors import make_executor
+
+    return make_executor(
+        name,
+        jobs=jobs,
+        threads=threads,
+        memory_limit=int(memory_limit * (1 << 30)),
+        scheduler=scheduler,
+        folder=submitit_folder,
+        cluster=cluster,
+        partition=partition,
+        runs_per_job=runs_per_job,
+    )
+
+
 @cli.command()
 @click.option(
     "--suite", default="quick", show_default=True, help="quick, extended, ladder, standard, scale or selection."
@@ -178,27 +266,6 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
     type=click.Path(file_okay=False),
     help="Folder of the datasets read from disk, the scale suite's (default: $CREDITBENCH_DATA); nothing is downloaded.",
 )
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 256), help="Runs in parallel.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256), help="Torch threads per run.")
-@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
-@click.option(
-    "--time-limit",
-    type=FiniteRange(1),
-    help="Safety limit: seconds a run may take before it is killed and recorded as failed (default: the suite's; "
-    "runs that timed out under a smaller limit run again).",
-)
-@click.option(
-    "--memory-limit",
-    default=6.0,
-    show_default=True,
-    type=FiniteRange(0.5, 2**20),
-    help="GiB of address space per run.",
-)
-@click.option(
-    "--native-numerics",
-    is_flag=True,
-    help="Leave the CPU's numerical code paths unpinned (scores may then differ between machines).",
-)
 @click.option("--retry-failed", is_flag=True, help="Run again the runs recorded as failed.")
 @click.option(
     "--lean",
@@ -208,31 +275,7 @@ def _parse_settings(settings: tuple[str, ...]) -> dict:
 )
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
 @click.option("--profile", "show_profile", is_flag=True, help="Print where this invocation's runs spent their time.")
-@click.option(
-    "--executor",
-    "executor_name",
-    type=click.Choice(EXECUTORS),
-    default="local",
-    show_default=True,
-    help="Where runs execute: worker processes here, a Dask cluster, or submitit jobs (SLURM).",
-)
-@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler to connect to (default: start a local cluster).")
-@click.option(
-    "--submitit-folder",
-    default=DEFAULT_SUBMITIT_FOLDER,
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="submitit's job files and logs (on a file system the nodes share).",
-)
-@click.option("--cluster", type=click.Choice(("local", "slurm")), help="submitit backend (default: SLURM if present).")
-@click.option("--partition", help="SLURM partition for submitit jobs.")
-@click.option(
-    "--runs-per-job",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Runs each submitit job runs in turn (shares a job's start-up among tiny runs).",
-)
+@_executor_options
 def run(
     suite,
     tasks,
@@ -266,35 +309,23 @@ def run(
     """
     import dataclasses
 
-    from harness.execution import matrix, numerics, suites
-    from harness.execution.executors import make_executor
+    from harness.execution import matrix, suites
     from harness.progress import Progress
     from harness.report.aggregate import aggregate
     from harness.report.text import to_markdown
-    from harness.results import environment
     from harness.results.store import Store
     from harness.tasks import data_folder
 
     if data_dir:
         data_folder.use(data_dir)  # workers inherit it with the environment
     registry = _registry()
-    device = environment.resolve_device(device)
-    setting = numerics.NATIVE if native_numerics else numerics.PINNED
-    numerics.check_environment(setting)
+    device, setting = _device_and_numerics(device, native_numerics)
     specs = suites.plan(
         registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed, time_limit
     )
     specs = [dataclasses.replace(spec, numerics=setting, lean=lean) for spec in specs]
-    executor = make_executor(
-        executor_name,
-        jobs=jobs,
-        threads=threads,
-        memory_limit=int(memory_limit * (1 << 30)),
-        scheduler=scheduler,
-        folder=submitit_folder,
-        cluster=cluster,
-        partition=partition,
-        runs_per_job=runs_per_job,
+    executor = _executor(
+        executor_name, jobs, threads, memory_limit, scheduler, submitit_folder, cluster, partition, runs_per_job
     )
     with Store(db) as store, Progress(_console(stderr=True)) as progress:
         summary = matrix.run_matrix(
@@ -318,6 +349,93 @@ def run(
         click.echo(profile.to_markdown(profile.profile(executed, summary.store_seconds)))
     if summary.failed:
         sys.exit(EXIT_RUNS_FAILED)
+
+
+@cli.command()
+@click.option("--task", "tasks", multiple=True, help="Only this task (repeatable; default: the selection suite's).")
+@click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
+@click.option("--trials", default=20, show_default=True, type=click.IntRange(1), help="Trials per (task, rule).")
+@click.option(
+    "--sampler", type=click.Choice(SAMPLERS), default="qmc", show_default=True, help="The same for every rule."
+)
+@click.option("--budget", type=click.Choice(BUDGETS), default="quick", show_default=True, help="The tasks' budgets.")
+@click.option(
+    "--seeds",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help=f"Selection seeds every trial runs (from {SELECTION_SEEDS} on); its score is their mean.",
+)
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+@_executor_options
+def tune(
+    tasks,
+    algorithms,
+    trials,
+    sampler,
+    budget,
+    seeds,
+    db,
+    jobs,
+    threads,
+    device,
+    time_limit,
+    memory_limit,
+    native_numerics,
+    executor_name,
+    scheduler,
+    submitit_folder,
+    cluster,
+    partition,
+    runs_per_job,
+):
+    """Tune every (task, rule) with the same Optuna search on validation scores of selection seeds; print the best.
+
+    One study per (task, rule, budget) in DB.optuna.sqlite, beside the store, which holds the trials' lean runs
+    (never the test split, never on the leaderboard).  Rerunning resumes: finished trials are kept, and --trials
+    only adds the missing ones.  See harness.tuning.study for what a trial is.
+    """
+    from harness.results.store import Store
+    from harness.tuning import study
+
+    registry = _registry()
+    device, setting = _device_and_numerics(device, native_numerics)
+    executor = _executor(
+        executor_name, jobs, threads, memory_limit, scheduler, submitit_folder, cluster, partition, runs_per_job
+    )
+    console = _console(stderr=True)
+
+    def on_trial(name, trial):
+        value = "" if trial.value is None else f" val score {trial.value:.4f}"
+        console.print(f"{name} trial {trial.number}: {trial.state.name.lower()}{value}", markup=False)
+
+    with Store(db) as store:
+        results = study.tune(
+            registry,
+            store,
+            executor,
+            study.storage_path(db),
+            tasks,
+            algorithms,
+            trials,
+            sampler,
+            budget,
+            seeds,
+            parallel=jobs,
+            device=device,
+            numerics=setting,
+            time_limit=time_limit,
+            on_trial=on_trial,
+        )
+    click.echo("| task | rule | trials (complete / pruned / failed) | best val score | best configuration |")
+    click.echo("|---|---|---|---|---|")
+    for result in results:
+        score = "—" if result.best_score is None else f"{result.best_score:.4f}"
+        config = "—" if result.best_config is None else json.dumps(result.best_config, sort_keys=True)
+        click.echo(
+            f"| {result.task} | {result.algorithm} | {result.trials} ({result.complete} / {result.pruned} / "
+            f"{result.failed}) | {score} | `{config}` |"
+        )
 
 
 @cli.command()

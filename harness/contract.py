@@ -75,7 +75,11 @@ class Algorithm:
     plausibility: Plausibility | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     task_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # setting -> where `creditbench tune` looks, in the one form of harness.tuning.space, e.g. ("log-uniform", 1e-4, 1.0)
     search_space: Mapping[str, Any] = field(default_factory=dict)
+    # setting -> why tuning leaves its default alone (e.g. "the paper's architecture"); every default is searched
+    # or fixed (the conformance kit's check_search_space)
+    fixed: Mapping[str, str] = field(default_factory=dict)
     uses_reference_architecture: bool = True
     supervised: bool = True
     pretraining_presentations: int = 0

@@ -21,6 +21,7 @@ import pluggy
 from harness import hookspecs
 from harness.contract import OBJECTIVES, TASK_KINDS, Algorithm, Metric, Task
 from harness.errors import HarnessError, PluginWarning, unknown_name
+from harness.tuning.space import space_problems
 
 ENTRY_POINT_GROUP = "creditbench"
 ALLOW_LIST_VARIABLE = "CREDITBENCH_PLUGINS"
@@ -63,7 +64,8 @@ def algorithm_problem(algorithm: Algorithm) -> str | None:
     unknown = set(algorithm.task_kinds) - set(TASK_KINDS)
     if not algorithm.task_kinds or unknown:
         return f"algorithm {algorithm.name!r} has bad task kinds {sorted(unknown) or '[]'}"
-    return None
+    problems = space_problems(algorithm)
+    return f"algorithm {algorithm.name!r}: {problems[0]}" if problems else None
 
 
 def task_problem(task: Task) -> str | None:

@@ -19,7 +19,14 @@ The kit also has the broken rules that a claim's negative control swaps in (``ne
 updates, a frozen layer, plain backprop in place of the rule, at the level of a direction or of a learner.
 """
 
-from harness.testing.checks import CHECKS, check_algorithm, conformance_task, parametrize_with_checks, run_checks
+from harness.testing.checks import (
+    CHECKS,
+    check_algorithm,
+    check_search_space,
+    conformance_task,
+    parametrize_with_checks,
+    run_checks,
+)
 from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
 from harness.testing.negative_controls import (
     FrozenParameters,
@@ -40,6 +47,7 @@ __all__ = [
     "backprop_in_place",
     "broken",
     "check_algorithm",
+    "check_search_space",
     "conformance_task",
     "frozen_direction",
     "noise_direction",

@@ -1,0 +1,268 @@
+"""Studies: one Optuna study per (task, rule, budget), whose trials are lean runs on selection seeds.
+
+What a trial is, and why:
+
+* **Seeds.**  Every trial of every study runs the same selection seeds, ``SELECTION_SEEDS`` on (``--seeds``,
+  default 1), and its objective is the mean final validation score over them.  Trials then differ in their
+  configuration only (same initialisations, same data orders), so two trials are a paired comparison, and no
+  reported seed (below ``SELECTION_SEEDS``) is ever trained on while tuning.
+* **Runs.**  A trial's runs are lean runs (``RunSpec.lean``: validation evaluations only, the test split never
+  loaded) of suite ``tune``, with the trial's configuration as overrides, executed by the same executors and
+  saved in the same store as ``creditbench run``'s; lean rows are never on the leaderboard.
+* **Pruning.**  Optuna's ``MedianPruner`` (after ``PRUNER_STARTUP_TRIALS`` trials, from the second evaluation on)
+  reads the trial's validation curve (the mean over its seeds at each evaluation of the schedule, step = the
+  evaluation's index), replayed into ``trial.report`` once the trial's runs have ended: the worker reports
+  nothing while it trains, so a pruned trial has cost its whole budget, and pruning only decides, by the same
+  rule for every rule, that a trial whose curve fell below the median is not a candidate.  A pruned trial counts
+  as one of the ``--trials``, as does a failed one (a run failed: diverged, raised, timed out).
+* **Storage.**  Studies live in Optuna's RDB storage in an SQLite file beside the store (``storage_path``:
+  ``<db>.optuna.sqlite``), so that the store's own schema stays creditbench's alone.  A trial is told as soon as
+  its runs end.  A trial left running by a killed process is marked failed (not counted: it has no
+  ``FAILED_RUN`` attribute) and its parameters are queued again, so the next trial takes them and finds their
+  finished runs in the store: nothing finished is lost, nothing is run twice.  One ``creditbench tune`` at a time
+  per store: a second one would take the first one's running trials for abandoned ones.
+* **Sampler.**  The same for every study (``--sampler``, default quasi-random Sobol points, as AlgoPerf).  Its
+  seed comes from the study's name, and for TPE and random search also from the number of trials already told,
+  so that a resumed study does not draw its first points again.
+* **Parallel.**  Trials are asked ``parallel`` at a time; their runs go to the executor together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import statistics
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import HarnessError, unknown_name
+from harness.execution import matrix, suites
+from harness.execution.numerics import PINNED
+from harness.training.spec import RunSpec, run_key
+from harness.tuning.space import decode, suggest
+
+SAMPLERS = ("qmc", "tpe", "random")
+BUDGETS = ("quick", "standard")
+TUNING_SUITE = "tune"  # the suite of tuning runs in the store
+FAILED_RUN = "failed_run"  # user attribute of a trial that failed because a run failed: the run's reason
+PRUNER_STARTUP_TRIALS = 5
+
+
+def storage_path(db: str | Path) -> Path:
+    """The studies' file beside the store ``db``."""
+    return Path(f"{db}.optuna.sqlite")
+
+
+def study_name(task: str, algorithm: str, budget: str) -> str:
+    return f"{task}::{algorithm}::{budget}"
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    study: str
+    task: str
+    algorithm: str
+    budget: str
+    complete: int
+    pruned: int
+    failed: int
+    best_score: float | None
+    best_config: dict | None
+
+    @property
+    def trials(self) -> int:
+        return self.complete + self.pruned + self.failed
+
+
+def tune(
+    registry,
+    store,
+    executor,
+    storage: str | Path,
+    tasks=(),
+    algorithms=(),
+    trials: int = 20,
+    sampler: str = "qmc",
+    budget: str = "quick",
+    seeds: int = 1,
+    parallel: int = 1,
+    device: str = "cpu",
+    numerics: str = PINNED,
+    time_limit: float | None = None,
+    on_trial: Callable[[str, object], None] | None = None,
+) -> list[StudyResult]:
+    """Run every (task, rule) study up to ``trials`` counted trials; the studies' results, best configuration first.
+
+    ``on_trial(study name, frozen trial)`` is called as each trial is told.
+    """
+    import optuna
+
+    if sampler not in SAMPLERS:
+        raise HarnessError(unknown_name("sampler", sampler, SAMPLERS))
+    if budget not in BUDGETS:
+        raise HarnessError(unknown_name("budget", budget, BUDGETS))
+    if trials < 1:
+        raise HarnessError(f"--trials must be at least 1, got {trials}")
+    pairs = _pairs(registry, tasks, algorithms, seeds)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    rdb = optuna.storages.RDBStorage(f"sqlite:///{storage}", engine_kwargs={"connect_args": {"timeout": 60}})
+    results = []
+    for task, algorithm in pairs:
+        name = study_name(task.name, algorithm.name, budget)
+        study = _open_study(optuna, rdb, name, sampler, seeds)
+        _requeue_abandoned(study)
+        while (missing := trials - _counted(study)) > 0:
+            study.sampler = _sampler(optuna, sampler, name, len(study.trials))
+            batch = [study.ask() for _ in range(min(parallel, missing))]
+            specs = {
+                trial.number: _specs(
+                    registry,
+                    task,
+                    algorithm,
+                    suggest(trial, algorithm.search_space),
+                    seeds,
+                    budget,
+                    device,
+                    numerics,
+                    time_limit,
+                )
+                for trial in batch
+            }
+            every = [spec for trial_specs in specs.values() for spec in trial_specs]
+            matrix.run_matrix(every, store, executor, registry)
+            rows = {row["run_key"]: row for row in store.runs(keys={run_key(registry, spec) for spec in every})}
+            for trial in batch:
+                tell(study, trial, [rows[run_key(registry, spec)] for spec in specs[trial.number]])
+                if on_trial:
+                    on_trial(name, study.trials[trial.number])
+        results.append(_result(study, task.name, algorithm, budget))
+    return results
+
+
+def _pairs(registry, tasks, algorithms, seeds: int) -> list[tuple]:
+    """The (task, algorithm) pairs to tune: the selection suite's, narrowed; a rule with no search space is an error."""
+    specs = suites.plan(registry, "selection", tasks, algorithms, seeds=seeds)
+    names = dict.fromkeys((spec.task, spec.algorithm) for spec in specs)
+    pairs = [(registry.task(task), registry.algorithm(algorithm)) for task, algorithm in names]
+    for _, algorithm in pairs:
+        if not algorithm.search_space:
+            raise HarnessError(f"{algorithm.name} declares no search space (Algorithm.search_space): nothing to tune")
+    return pairs
+
+
+def _specs(registry, task, algorithm, config, seeds, budget, device, numerics, time_limit) -> list[RunSpec]:
+    """A trial's lean runs: the selection seeds, with the trial's configuration as overrides."""
+    specs = suites.plan(
+        registry, "selection", [task.name], [algorithm.name], seeds, config, device, time_limit=time_limit
+    )
+    full = budget == "standard"
+    return [
+        dataclasses.replace(
+            spec,
+            suite=TUNING_SUITE,
+            lean=True,
+            numerics=numerics,
+            budget=task.budget if full else spec.budget,
+            time_limit=suites.FULL_BUDGET_TIME_LIMIT if full and time_limit is None else spec.time_limit,
+        )
+        for spec in specs
+    ]
+
+
+def _open_study(optuna, rdb, name: str, sampler: str, seeds: int):
+    study = optuna.create_study(
+        storage=rdb,
+        study_name=name,
+        direction="maximize",
+        load_if_exists=True,
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=1),
+    )
+    settings = {"sampler": sampler, "seeds": seeds}
+    found = {key: study.user_attrs.get(key) for key in settings}
+    if not study.trials and found != settings:
+        for key, value in settings.items():
+            study.set_user_attr(key, value)
+    elif found != settings:
+        raise HarnessError(
+            f"study {name} was run with --sampler {found['sampler']} --seeds {found['seeds']}; every trial of a "
+            f"study uses the same ones (use another --db to tune with --sampler {sampler} --seeds {seeds})"
+        )
+    return study
+
+
+def _sampler(optuna, kind: str, name: str, told: int):
+    base = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
+    if kind == "random":
+        return optuna.samplers.RandomSampler(seed=base + told)
+    if kind == "tpe":
+        return optuna.samplers.TPESampler(seed=base + told)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        # the Sobol sequence's scrambling must stay the study's; choices are drawn at random beside it
+        return optuna.samplers.QMCSampler(
+            qmc_type="sobol", scramble=True, seed=base, independent_sampler=optuna.samplers.RandomSampler(base + told)
+        )
+
+
+def _counted(study) -> int:
+    from optuna.trial import TrialState
+
+    return sum(
+        t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+        or (t.state == TrialState.FAIL and FAILED_RUN in t.user_attrs)
+        for t in study.trials
+    )
+
+
+def _requeue_abandoned(study) -> None:
+    """Trials a killed process left running: marked failed (uncounted), their parameters queued for the next trials."""
+    from optuna.trial import TrialState
+
+    waiting = [t.params for t in study.trials if t.state == TrialState.WAITING]
+    for trial in study.trials:
+        if trial.state != TrialState.RUNNING:
+            continue
+        if trial.params and trial.params not in waiting:  # queued already if the process died between these two
+            study.enqueue_trial(trial.params)
+            waiting.append(trial.params)
+        study.tell(trial.number, state=TrialState.FAIL)
+
+
+def tell(study, trial, rows: list[dict]) -> None:
+    """Tell the study what a trial's runs (store rows, one per seed) scored, replaying their curve to the pruner."""
+    from optuna.trial import TrialState
+
+    trial.set_user_attr("run_keys", [row["run_key"] for row in rows])
+    failed = [row for row in rows if row["status"] != "finished"]
+    if failed:
+        trial.set_user_attr(FAILED_RUN, failed[0]["reason"] or "unknown")
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    curves = [[point["val_score"] for point in row["curve"]] for row in rows]
+    for step, scores in enumerate(zip(*curves)):
+        trial.report(statistics.fmean(scores), step)
+        if trial.should_prune():
+            study.tell(trial, state=TrialState.PRUNED)
+            return
+    study.tell(trial, statistics.fmean(row["metrics"]["val_score"] for row in rows))
+
+
+def _result(study, task: str, algorithm, budget: str) -> StudyResult:
+    from optuna.trial import TrialState
+
+    states = [t.state for t in study.trials]
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    best = max(complete, key=lambda t: t.value) if complete else None
+    return StudyResult(
+        study=study.study_name,
+        task=task,
+        algorithm=algorithm.name,
+        budget=budget,
+        complete=len(complete),
+        pruned=states.count(TrialState.PRUNED),
+        failed=_counted(study) - len(complete) - states.count(TrialState.PRUNED),
+        best_score=best.value if best else None,
+        best_config=decode(algorithm.search_space, best.params) if best else None,
+    )

@@ -1,0 +1,105 @@
+"""creditbench tune: the same trials for every rule, on validation scores of selection seeds, never the test split."""
+
+import json
+import sqlite3
+
+import optuna
+import pytest
+
+from harness.tuning import study
+from tests.reliability.helpers import stored_rows
+from tests.test_cli import creditbench
+
+ARGS = ("--task", "conformance-sealed", "--jobs", "2", "--memory-limit", "2")
+
+
+def _trials(db) -> dict[str, list]:
+    """Per study, its trials as (number, state, params, value), read from the studies' file."""
+    storage = f"sqlite:///{study.storage_path(db)}"
+    return {
+        summary.study_name: [
+            (t.number, t.state.name, t.params, t.value)
+            for t in optuna.load_study(study_name=summary.study_name, storage=storage).trials
+        ]
+        for summary in optuna.get_all_study_summaries(storage)
+    }
+
+
+def test_every_rule_gets_the_same_trials_on_selection_seeds_and_no_test_split(tunable_plugin, tmp_path):
+    db = tmp_path / "tune.sqlite"
+    result = creditbench(
+        "tune", *ARGS, "--algorithm", "tunable", "--algorithm", "tunable-twin", "--trials", "4", "--seeds", "2",
+        "--db", str(db),
+    )  # fmt: skip
+    trials = _trials(db)
+    assert set(trials) == {"conformance-sealed::tunable::quick", "conformance-sealed::tunable-twin::quick"}
+    # the sealed test split raises on any use: a trial that read it would have failed
+    assert all(len(ts) == 4 and all(state == "COMPLETE" for _, state, _, _ in ts) for ts in trials.values()), trials
+    rows = stored_rows(db).values()
+    assert len(rows) == 2 * 4 * 2 and all(row["status"] == "finished" for row in rows)
+    assert {row["seed"] for row in rows} == {1000, 1001}
+    assert all(row["suite"] == "tune" and row["metrics"]["lean"] for row in rows)
+    assert not any(key.startswith("test_") for row in rows for key in row["metrics"])
+    best = {line.split("|")[2].strip(): line for line in result.stdout.splitlines() if "conformance-sealed" in line}
+    assert set(best) == {"tunable", "tunable-twin"} and all("4 (4 / 0 / 0)" in line for line in best.values())
+    for name, ts in trials.items():
+        score = max(value for *_, value in ts)
+        config = json.loads(best[name.split("::")[1]].split("`")[1])
+        assert f"{score:.4f}" in best[name.split("::")[1]] and config == next(p for *_, p, v in ts if v == score)
+    # nothing is reported from tuning runs
+    assert creditbench("report", "--db", str(db), "--format", "json").stdout.strip() == "[]"
+
+
+def test_the_sealed_test_split_fails_a_full_run(tunable_plugin, tmp_path):
+    """The negative control: the task's test split does raise when a run reads it."""
+    db = tmp_path / "full.sqlite"
+    result = creditbench(
+        "run", "--task", "conformance-sealed", "--algorithm", "tunable", "--seeds", "1", "--db", str(db), check=False
+    )
+    assert result.returncode == 1 and "the test split was read" in result.stderr
+
+
+def test_rerunning_adds_only_the_missing_trials_and_reruns_no_run(tunable_plugin, tmp_path):
+    db = tmp_path / "tune.sqlite"
+    creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "2", "--db", str(db))
+    before, rows_before = _trials(db), stored_rows(db)
+    creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "2", "--db", str(db))
+    assert _trials(db) == before and stored_rows(db) == rows_before
+    creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "3", "--db", str(db))
+    after, rows_after = _trials(db), stored_rows(db)
+    (name,) = after
+    assert after[name][:2] == before[name] and len(after[name]) == 3
+    assert {key: rows_after[key] for key in rows_before} == rows_before and len(rows_after) == 3
+
+
+def test_a_study_keeps_its_sampler_and_seeds(tunable_plugin, tmp_path):
+    db = tmp_path / "tune.sqlite"
+    creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "1", "--db", str(db))
+    result = creditbench(
+        "tune", *ARGS, "--algorithm", "tunable", "--trials", "2", "--sampler", "tpe", "--db", str(db), check=False
+    )
+    assert result.returncode == 2 and "was run with --sampler qmc --seeds 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--algorithm", "nope"), "unknown algorithm"),
+        (("--trials", "0"), "--trials"),
+        (("--sampler", "grid"), "--sampler"),
+    ],
+)
+def test_bad_input_is_one_line(tunable_plugin, tmp_path, args, message):
+    result = creditbench("tune", *ARGS, *args, "--db", str(tmp_path / "t.sqlite"), check=False)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_studies_file_is_optunas_sqlite_beside_the_store(tunable_plugin, tmp_path):
+    db = tmp_path / "tune.sqlite"
+    creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "1", "--db", str(db))
+    connection = sqlite3.connect(study.storage_path(db))
+    try:
+        assert connection.execute("SELECT count(*) FROM trials").fetchone()[0] == 1
+    finally:
+        connection.close()
