@@ -12,7 +12,7 @@ In a plugin's own test suite::
         check(algorithm)
 
 ``creditbench check-plugin NAME`` runs the same checks from the command line.
-They run on a tiny synthetic task (unless given another), so they take seconds: the first of the
+They run on a tiny synthetic task (unless given another, e.g. ``CONV_CONFORMANCE_TASK`` for a rule on convolutions), so they take seconds: the first of the
 kit's classification, sequence-classification and video tasks that the algorithm does not decline.
 
 The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
@@ -20,7 +20,12 @@ updates, a frozen layer, plain backprop in place of the rule, at the level of a 
 """
 
 from harness.testing.checks import CHECKS, check_algorithm, conformance_task, parametrize_with_checks, run_checks
-from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
+from harness.testing.conformance_tasks import (
+    CONFORMANCE_TASK,
+    CONV_CONFORMANCE_TASK,
+    RETRIEVAL_CONFORMANCE_TASK,
+    VIDEO_CONFORMANCE_TASK,
+)
 from harness.testing.negative_controls import (
     FrozenParameters,
     NoiseUpdates,
@@ -33,6 +38,7 @@ from harness.testing.negative_controls import (
 __all__ = [
     "CHECKS",
     "CONFORMANCE_TASK",
+    "CONV_CONFORMANCE_TASK",
     "RETRIEVAL_CONFORMANCE_TASK",
     "VIDEO_CONFORMANCE_TASK",
     "FrozenParameters",
