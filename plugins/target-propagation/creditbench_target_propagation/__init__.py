@@ -1,6 +1,6 @@
 """Target propagation: each layer learns to match a target computed through learned inverses."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -74,6 +74,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="dtp",
+            declines=declines_convolutions(
+                "dtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+            ),
             family="target-propagation",
             citation=LEE_2015,
             description="Difference target propagation: the penultimate target is a gradient step on the loss, "
@@ -91,6 +94,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="sdtp",
+            declines=declines_convolutions(
+                "sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+            ),
             family="target-propagation",
             citation=BARTUNOV_2018,
             description="Simplified DTP: the correct label's one-hot distribution is the output target and is "
@@ -108,6 +114,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ao-sdtp",
+            declines=declines_convolutions(
+                "ao-sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+            ),
             family="target-propagation",
             citation=BARTUNOV_2018,
             description="Auxiliary-output SDTP: the output layer also carries fixed random features of the "
