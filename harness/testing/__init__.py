@@ -15,7 +15,8 @@ In a plugin's own test suite::
 They run on a tiny synthetic task (unless given another, e.g. ``CONV_CONFORMANCE_TASK`` for a rule on convolutions), so they take seconds: the first of the
 kit's classification, sequence-classification and video tasks that the algorithm does not decline.
 
-The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
+``accuracy_after_training`` trains a learner on one of them in a plain loop, for tests of "the rule learns it"
+(under ``one_thread()``).  The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
 updates, a frozen layer, plain backprop in place of the rule, at the level of a direction or of a learner.
 """
 
@@ -34,6 +35,7 @@ from harness.testing.negative_controls import (
     frozen_direction,
     noise_direction,
 )
+from harness.testing.tiny_training import accuracy_after_training, one_thread
 
 __all__ = [
     "CHECKS",
@@ -43,12 +45,14 @@ __all__ = [
     "VIDEO_CONFORMANCE_TASK",
     "FrozenParameters",
     "NoiseUpdates",
+    "accuracy_after_training",
     "backprop_in_place",
     "broken",
     "check_algorithm",
     "conformance_task",
     "frozen_direction",
     "noise_direction",
+    "one_thread",
     "parametrize_with_checks",
     "run_checks",
 ]

@@ -7,7 +7,13 @@ from creditbench_feedback_alignment.learner import RandomFeedback, SignFeedback,
 from harness import CNN, Conv
 from harness.learners import cross_entropy
 from harness.registry import build_registry
-from harness.testing import CONV_CONFORMANCE_TASK, NoiseUpdates, parametrize_with_checks
+from harness.testing import (
+    CONV_CONFORMANCE_TASK,
+    NoiseUpdates,
+    accuracy_after_training,
+    one_thread,
+    parametrize_with_checks,
+)
 
 # A 1-D and a 2-D net with everything a reference CNN has between its weighted layers: padding, stride, pooling,
 # flattening, a hidden Linear layer.
@@ -18,12 +24,9 @@ NETS = {
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """On tensors this small, intra-op threads only add overhead; on a loaded machine they multiply a step's time."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread():
+    with one_thread():
+        yield
 
 
 @parametrize_with_checks(["fa", "dfa", "sign-symmetry"], task=CONV_CONFORMANCE_TASK)
@@ -126,16 +129,6 @@ def test_dfa_sends_the_output_error_to_each_hidden_layers_whole_output(net):
     assert not torch.allclose(mine[0], true[0])
 
 
-def _test_accuracy(learner, steps=400):
-    splits = CONV_CONFORMANCE_TASK.load()
-    x, y = torch.from_numpy(splits.x_train), torch.from_numpy(splits.y_train)
-    for step in range(steps):
-        start = step * 32 % (len(x) - 32)
-        learner.train_step(x[start : start + 32], y[start : start + 32])
-    predictions = learner.predict(torch.from_numpy(splits.x_test)).argmax(1)
-    return float((predictions == torch.from_numpy(splits.y_test)).float().mean())
-
-
 # Chance is 1/3.  Measured on seeds 0-5 (400 steps of 32, the rules' defaults), mean (range): fa 0.68 (0.47-0.88),
 # dfa 0.77 (0.53-0.98), sign-symmetry 0.93 (0.75-1.00); with noise updates 0.32-0.38 (0.30-0.47).  Single runs
 # vary too much on so small a task for a per-seed threshold; the mean over the six seeds is checked.
@@ -148,7 +141,15 @@ def test_each_rule_learns_a_tiny_conv_task_and_noise_updates_do_not(name):
     config = algorithm.config_for(CONV_CONFORMANCE_TASK.name)
 
     def mean_accuracy(wrap):
-        return sum(_test_accuracy(wrap(algorithm.build(CONV_CONFORMANCE_TASK, config, s), s)) for s in SEEDS) / 6
+        return (
+            sum(
+                accuracy_after_training(
+                    wrap(algorithm.build(CONV_CONFORMANCE_TASK, config, s), s), CONV_CONFORMANCE_TASK, 400
+                )
+                for s in SEEDS
+            )
+            / 6
+        )
 
     assert mean_accuracy(lambda learner, seed: learner) >= 0.6
     assert mean_accuracy(lambda learner, seed: NoiseUpdates(learner, seed)) < 0.45
