@@ -1,6 +1,7 @@
 """The convolutional twins of mnist1d and mnist5k, the suites that run them, and the rules that decline them."""
 
 import pytest
+import torch
 
 from harness import CNN, Conv
 from harness.errors import HarnessError
@@ -24,6 +25,7 @@ def test_a_cnn_twin_has_its_mlp_twins_data_splits_card_and_budgets(registry):
         assert task.load is mlp.load and task.dataset == mlp.dataset  # the same loader, not a copy of it
         assert (task.budget, task.quick_budget, task.n_classes) == (mlp.budget, mlp.quick_budget, mlp.n_classes)
         assert task.architecture.input_size == mlp.architecture.input_size
+        assert task.architecture.build(0)(torch.zeros(2, task.architecture.input_size)).shape == (2, 10)
 
 
 def test_the_mnist1d_cnn_is_the_papers_shape():
@@ -35,8 +37,6 @@ def test_the_mnist1d_cnn_is_the_papers_shape():
 
 
 def test_a_cnn_builds_the_same_network_from_the_same_seed_and_another_from_another():
-    import torch
-
     spec = CNN((1, 8, 8), (Conv(3, 3, padding=1, pool=2), Conv(4, 3)), (5,), 2)
     x = torch.randn(4, 64)
     assert spec.build(0)(x).shape == (4, 2)
