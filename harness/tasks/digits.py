@@ -12,7 +12,8 @@ Beside the MLP tasks:
   ``standard_only`` (``harness.execution.suites``).
 * **a depth ladder** over mnist1d: MLPs of 100-unit ReLU layers with 1, 2, 4 and 8 hidden layers (Bartunov et al.
   2018's question: does a rule's gap to backprop grow with depth?).  The 2-layer rung is mnist1d itself; the others
-  are ``ladder_only``, named ``mnist1d-depth-L``.
+  are ``ladder_only``, named ``mnist1d-depth-L``.  Rules' per-task settings are keyed by task name, so what some
+  rules tuned for mnist1d applies to the 2-layer rung only; the other rungs run their general defaults.
 """
 
 from __future__ import annotations
