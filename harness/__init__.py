@@ -5,7 +5,8 @@ The import package is ``harness``.  This module is the public API: plugins impor
 
 * the contract: ``Algorithm``, ``Task``, ``Metric``, ``Budget``, ``Splits``, ``Plausibility``, ``Learner``;
   the hooks' marker ``hookimpl`` and ``CONTRACT_VERSION``;
-* reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``), ``activation_module``;
+* reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``),
+  ``activation_module``; ``declines_convolutions``, the ``Algorithm.declines`` of a rule not defined on a CNN;
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
 """
