@@ -5,12 +5,13 @@ The import package is ``harness``.  This module is the public API: plugins impor
 
 * the contract: ``Algorithm``, ``Task``, ``Metric``, ``Budget``, ``Splits``, ``Plausibility``, ``Learner``;
   the hooks' marker ``hookimpl`` and ``CONTRACT_VERSION``;
-* reference architectures: ``MLP``, ``RNN`` (building a ``RecurrentNetwork``), ``activation_module``;
+* reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``),
+  ``activation_module``; ``declines_convolutions``, the ``Algorithm.declines`` of a rule not defined on a CNN;
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
 """
 
-from harness.architectures import MLP, RNN, activation_module
+from harness.architectures import CNN, MLP, RNN, Conv, activation_module, declines_convolutions
 from harness.contract import Algorithm, Budget, Learner, Metric, Plausibility, Splits, Task
 from harness.hookspecs import CONTRACT_VERSION, hookimpl
 from harness.learners import (
@@ -26,11 +27,13 @@ from harness.tasks import quadratics
 __version__ = "0.3.0"
 
 __all__ = [
+    "CNN",
     "CONTRACT_VERSION",
     "MLP",
     "RNN",
     "Algorithm",
     "Budget",
+    "Conv",
     "GradientLearner",
     "Learner",
     "Metric",
@@ -42,6 +45,7 @@ __all__ = [
     "__version__",
     "activation_module",
     "cross_entropy",
+    "declines_convolutions",
     "hookimpl",
     "mean_squared_error",
     "one_hot_squared_error",

@@ -153,6 +153,10 @@ class Task:
     # A rung whose quick budget measures cost, not learning (nothing learns adding-1000 in 8 updates): the quick
     # suite leaves it out, the ladder suite runs it, the standard suite trains it on its full budget.
     ladder_only: bool = False
+    # A task that only a full budget can show what it is for (the convolutional twins of the MLP tasks: a CNN's step
+    # costs several MLP steps, and the quick suite's 10 minutes have no room for them): only the standard suite runs
+    # it, not the quick, extended, ladder or selection suites.
+    standard_only: bool = False
     # norm ("l2", "linf") -> the radius at which the robustness metric reports robust accuracy
     robustness_radii: Mapping[str, float] = field(default_factory=dict)
     # A dataset read from the user's data folder (harness.tasks.data_folder) rather than shipped: raises

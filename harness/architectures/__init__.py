@@ -3,8 +3,20 @@
 A spec is a frozen dataclass with ``build(seed)``, returning a torch module initialised from ``seed``.
 """
 
+from harness.architectures.cnn import CNN, Conv, declines_convolutions
 from harness.architectures.linear_dynamics import LinearDynamics
 from harness.architectures.mlp import ACTIVATIONS, MLP, activation_module
 from harness.architectures.rnn import CELLS, READOUTS, RNN
 
-__all__ = ["ACTIVATIONS", "CELLS", "MLP", "READOUTS", "RNN", "LinearDynamics", "activation_module"]
+__all__ = [
+    "ACTIVATIONS",
+    "CELLS",
+    "CNN",
+    "MLP",
+    "READOUTS",
+    "RNN",
+    "Conv",
+    "LinearDynamics",
+    "activation_module",
+    "declines_convolutions",
+]

@@ -17,6 +17,14 @@ class MLP:
     def __str__(self) -> str:
         return f"MLP {'-'.join(map(str, self.sizes))} ({self.activation})"
 
+    @property
+    def input_size(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def output_size(self) -> int:
+        return self.sizes[-1]
+
     def build(self, seed: int):
         """An ``nn.Sequential`` of Linear and activation layers, initialised from ``seed``.
 
@@ -31,15 +39,22 @@ class MLP:
         layers: list[nn.Module] = []
         for index, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             linear = nn.Linear(fan_in, fan_out)
-            bound = fan_in**-0.5
-            with torch.no_grad():
-                for parameter in (linear.weight, linear.bias):
-                    draw = torch.empty(parameter.shape, device="cpu").uniform_(-bound, bound, generator=generator)
-                    parameter.copy_(draw)
+            seeded_default_init(linear, fan_in, generator)
             layers.append(linear)
             if index < len(self.sizes) - 2:
                 layers.append(activation_module(self.activation))
         return nn.Sequential(*layers)
+
+
+def seeded_default_init(layer, fan_in: int, generator) -> None:
+    """PyTorch's default initialisation of a Linear or convolutional layer, uniform in ±1/sqrt(fan_in), weight then
+    bias, drawn on the CPU from ``generator`` (so it depends neither on the global RNG nor on the device)."""
+    import torch
+
+    bound = fan_in**-0.5
+    with torch.no_grad():
+        for parameter in (layer.weight, layer.bias):
+            parameter.copy_(torch.empty(parameter.shape, device="cpu").uniform_(-bound, bound, generator=generator))
 
 
 def activation_module(name: str):

@@ -9,17 +9,21 @@
   one seed trains for more than 10 s on a quiet 2-core machine: the quick suite's 10 minutes on 2 cores hold
   1,200 worker-seconds for some 270 runs, set-up, evaluations, probes and the robustness metric included (which
   add about 70% to training time).
-* ``ladder``: every rung of every scaling ladder (``Task.ladder``: adding-10, -100 and -1000), quick budgets,
-  seeds 0, 1, 2: the report's ladder view of how each rule's memory and time per step grow with the ladder's
-  parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
-* ``standard``: every task, the tasks' full budgets and seeds 0..4; what leaderboards publish.
+* ``ladder``: every rung of every scaling ladder (``Task.ladder``: adding-10, -100 and -1000 by sequence length;
+  mnist1d-depth-1, mnist1d, mnist1d-depth-4 and -8 by the MLP's hidden layers), quick budgets, seeds 0, 1, 2:
+  the report's ladder view of how each rule's score, its paired gap to bp-sgd, and its memory and time per step
+  change with the ladder's parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
+* ``standard``: every task, the tasks' full budgets and seeds 0..4; what leaderboards publish.  It alone runs the
+  ``Task.standard_only`` tasks (mnist1d-cnn and mnist5k-cnn, the convolutional twins of mnist1d and mnist5k): a
+  CNN's step costs several of its MLP twin's, and what the twin pair is for, the gap between rules on an MLP and
+  on a CNN of the same data, needs the full budget (bp-sgd reaches the MNIST-1D paper's CNN accuracy only there).
 * ``scale``: the tasks read from the user's data folder (``Task.check_files``: mnist and fashion-mnist, from
   ``--data-dir`` or ``CREDITBENCH_DATA``; ``harness.tasks.data_folder``), full budgets, seeds 0..4.  A task whose
   files are absent is left out with a one-line warning (``MissingDatasetWarning``); one whose files are partly
   there or not the official ones, one named with ``--task`` whose files are absent, and a suite with no dataset
   present are one-line errors (``DatasetFilesError``) before any run starts.  No other suite runs these tasks,
   so "every task" below means every task whose data creditbench ships or generates.
-* ``selection``: the quick budgets on seeds 1000..1004, every task of the quick and ladder suites, for whoever
+* ``selection``: the quick budgets on seeds 1000..1004, every task of the quick, extended and ladder suites, for whoever
   picks a default, a floor or a threshold: a number chosen on the seeds it is then reported on would be tested
   on its own training data.
 
@@ -64,12 +68,16 @@ def _on_disk_task(task) -> bool:
     return task.check_files is not None
 
 
+def _quick_budget_task(task) -> bool:
+    return _shipped_task(task) and not task.standard_only
+
+
 def _learning_task(task) -> bool:
-    return _shipped_task(task) and not task.ladder_only
+    return _quick_budget_task(task) and not task.ladder_only
 
 
 def _ladder_rung(task) -> bool:
-    return task.ladder is not None
+    return task.ladder is not None and not task.standard_only
 
 
 def _every_pair(task, algorithm) -> str | None:
@@ -151,6 +159,7 @@ SUITES = {
         True,
         first_seed=SELECTION_SEEDS,
         selection=True,
+        includes=_quick_budget_task,
         time_limit=QUICK_TIME_LIMIT,
     ),
 }

@@ -115,11 +115,15 @@ COLUMNS = (
 )
 
 
-LADDER_CELL = "peak memory / activations held for backward + state carried between steps (KiB) · wall time"
+LADDER_CELL = (
+    f"mean test score (paired difference to {REFERENCE} [95% CI]) · per training step, medians over seeds: peak "
+    "memory / activations held for backward + state carried between steps (KiB) · wall time"
+)
 
 
 def ladder_table(ladder: dict) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows: per algorithm, peak and activation + state KiB, and ms per step, at each of the ladder's values."""
+    """Headers and rows: per algorithm, at each of the ladder's values, its score and paired difference to the
+    reference (does the gap grow with depth, with length?), then peak and activation + state KiB and ms per step."""
     headers = ["algorithm", *(f"{v:g}" for v in ladder["values"])]
     rows = []
     for algorithm, by_value in sorted(ladder["rows"].items()):
@@ -129,7 +133,8 @@ def ladder_table(ladder: dict) -> tuple[list[str], list[list[str]]]:
             cells.append(
                 "not run"
                 if entry is None
-                else f"{number(entry.get('peak_bytes'), 1 / 1024, 1)} / {number(carried_bytes(entry), 1 / 1024, 1)} KiB"
+                else f"{number(entry['test_score_mean'])} ({_difference_text(entry)})"
+                f" · {number(entry.get('peak_bytes'), 1 / 1024, 1)} / {number(carried_bytes(entry), 1 / 1024, 1)} KiB"
                 f" · {number(entry['step_seconds'], 1e3, 2)} ms"
             )
         rows.append(cells)

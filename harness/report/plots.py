@@ -13,7 +13,7 @@ returns one figure, or None when there is nothing to draw:
   activation bytes per step, with the Pareto front (no cheaper run is more
   accurate) drawn through the non-dominated algorithms;
 * ``scaling_ladder`` (one per ladder of tasks, from ``harness.report.aggregate.ladders``):
-  memory and time per training step against the parameter the tasks vary.
+  test score, paired difference to bp-sgd, memory and time per training step against the parameter the tasks vary.
 * ``gradient_fidelity``: cosine between the rule's update direction and backprop's gradient (hidden layers)
   (mean over weight matrices) against presentations.
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from harness.metrics import fidelity
 from harness.metrics.robustness import keys
-from harness.report.aggregate import carried_bytes, label
+from harness.report.aggregate import REFERENCE, carried_bytes, label
 
 
 @dataclass(frozen=True)
@@ -254,12 +254,20 @@ def robustness_brackets(entries: list[dict], task) -> bytes | None:
     return _png(figure)
 
 
+def _gap_to_reference(entry):
+    difference = entry.get("vs_reference")
+    return difference["mean"] if difference else (0.0 if entry["algorithm"] == REFERENCE else None)
+
+
 def scaling_ladder(ladder: dict) -> bytes | None:
-    """Peak bytes, activation + state bytes and wall time per step against the ladder's parameter, per algorithm."""
-    panels = (
-        ("peak bytes per step", lambda e: e.get("peak_bytes")),
-        ("activation + state bytes per step", carried_bytes),
-        ("seconds per step", lambda e: e.get("step_seconds")),
+    """Test score, paired difference to the reference, peak bytes, activation + state bytes and wall time per step
+    against the ladder's parameter, per algorithm."""
+    panels = (  # (quantity, its value for an entry, whether the y axis is logarithmic)
+        ("test score", lambda e: e.get("test_score_mean"), False),
+        (f"paired difference to {REFERENCE}", _gap_to_reference, False),
+        ("peak bytes per step", lambda e: e.get("peak_bytes"), True),
+        ("activation + state bytes per step", carried_bytes, True),
+        ("seconds per step", lambda e: e.get("step_seconds"), True),
     )
     series = {
         algorithm: [(value, by_value[value]) for value in ladder["values"] if value in by_value]
@@ -268,17 +276,20 @@ def scaling_ladder(ladder: dict) -> bytes | None:
     if not any(carried_bytes(entry) for points in series.values() for _, entry in points):
         return None
     figure, all_axes = _figure(columns=len(panels))
-    for axes, (panel, measure) in zip(all_axes, panels):
+    for axes, (panel, measure, logarithmic) in zip(all_axes, panels):
         for algorithm, points in series.items():
-            xs = [value for value, entry in points if measure(entry)]
-            axes.plot(xs, [measure(entry) for _, entry in points if measure(entry)], marker="o", label=algorithm)
+            shown = [(value, measure(entry)) for value, entry in points]
+            shown = [(x, y) for x, y in shown if y is not None and (y > 0 or not logarithmic)]
+            axes.plot([x for x, _ in shown], [y for _, y in shown], marker="o", label=algorithm)
         axes.set(
             xscale="log",
-            yscale="log",
+            yscale="log" if logarithmic else "linear",
             xlabel=ladder["parameter"],
             ylabel=panel,
             title=f"{ladder['family']}: {panel} by {ladder['parameter']}",
         )
+        axes.set_xticks(ladder["values"], [f"{value:g}" for value in ladder["values"]], minor=False)
+        axes.set_xticks([], minor=True)
         _legend(axes)
     return _png(figure)
 

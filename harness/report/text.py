@@ -126,7 +126,7 @@ def ladder_markdown(ladder: dict) -> str:
     headers, rows = ladder_table(ladder)
     out = [
         f"### Scaling ladder: {ladder['family']} by {ladder['parameter']} ({ladder['suite']} suite)\n",
-        f"Per training step, medians over seeds: {LADDER_CELL}.\n",
+        f"Each cell: {LADDER_CELL}.\n",
         "| " + " | ".join(headers) + " |",
         "|" + "|".join("---" for _ in headers) + "|",
     ]

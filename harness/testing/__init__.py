@@ -12,10 +12,11 @@ In a plugin's own test suite::
         check(algorithm)
 
 ``creditbench check-plugin NAME`` runs the same checks from the command line.
-They run on a tiny synthetic task (unless given another), so they take seconds: the first of the
+They run on a tiny synthetic task (unless given another, e.g. ``CONV_CONFORMANCE_TASK`` for a rule on convolutions), so they take seconds: the first of the
 kit's classification, sequence-classification and video tasks that the algorithm does not decline.
 
-The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
+``accuracy_after_training`` trains a learner on one of them in a plain loop, for tests of "the rule learns it"
+(under ``one_thread()``).  The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
 updates, a frozen layer, plain backprop in place of the rule, at the level of a direction or of a learner.
 """
 
@@ -27,7 +28,12 @@ from harness.testing.checks import (
     parametrize_with_checks,
     run_checks,
 )
-from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
+from harness.testing.conformance_tasks import (
+    CONFORMANCE_TASK,
+    CONV_CONFORMANCE_TASK,
+    RETRIEVAL_CONFORMANCE_TASK,
+    VIDEO_CONFORMANCE_TASK,
+)
 from harness.testing.negative_controls import (
     FrozenParameters,
     NoiseUpdates,
@@ -36,14 +42,17 @@ from harness.testing.negative_controls import (
     frozen_direction,
     noise_direction,
 )
+from harness.testing.tiny_training import accuracy_after_training, one_thread
 
 __all__ = [
     "CHECKS",
     "CONFORMANCE_TASK",
+    "CONV_CONFORMANCE_TASK",
     "RETRIEVAL_CONFORMANCE_TASK",
     "VIDEO_CONFORMANCE_TASK",
     "FrozenParameters",
     "NoiseUpdates",
+    "accuracy_after_training",
     "backprop_in_place",
     "broken",
     "check_algorithm",
@@ -51,6 +60,7 @@ __all__ = [
     "conformance_task",
     "frozen_direction",
     "noise_direction",
+    "one_thread",
     "parametrize_with_checks",
     "run_checks",
 ]

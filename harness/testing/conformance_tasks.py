@@ -1,11 +1,12 @@
-"""The conformance kit's tiny tasks: a classification, a sequence-classification and a video task.
+"""The conformance kit's tiny tasks: a classification, a convolutional classification, a sequence-classification and
+a video task.
 
 Each takes seconds to train on, so the checks stay fast.
 """
 
 from __future__ import annotations
 
-from harness.architectures import MLP, RNN
+from harness.architectures import CNN, MLP, RNN, Conv
 from harness.contract import Budget, Splits, Task
 from harness.tasks import assoc_retrieval
 from harness.tasks.moving_balls import copy_last_frame, generate
@@ -30,6 +31,37 @@ CONFORMANCE_TASK = Task(
     description="three Gaussian blobs in 8 dimensions, for contract checks",
     load=_blobs,
     architecture=MLP((8, 16, 16, 3)),
+    n_classes=3,
+    budget=Budget(presentations=160),
+    quick_budget=Budget(presentations=160),
+    targets=(0.5,),
+)
+
+
+def _shifted_patterns() -> Splits:
+    """16-sample signals: one of three fixed 4-sample patterns, at a random shift, in noise (so that a shared
+    kernel helps)."""
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    patterns = rng.normal(0, 2, size=(3, 4))
+
+    def sample(n):
+        labels = np.arange(n) % 3
+        x = rng.normal(0, 0.3, size=(n, 16))
+        for row, (label, shift) in enumerate(zip(labels, rng.randint(0, 13, size=n))):
+            x[row, shift : shift + 4] += patterns[label]
+        return x.astype(np.float32), labels.astype(np.int64)
+
+    return Splits(*sample(240), *sample(60), *sample(60))
+
+
+CONV_CONFORMANCE_TASK = Task(
+    name="conformance-conv",
+    kind="classification",
+    description="three 4-sample patterns at random shifts in 16-sample signals, for checks on convolutions",
+    load=_shifted_patterns,
+    architecture=CNN((1, 16), (Conv(4, 3, padding=1, pool=2), Conv(4, 3, stride=2, padding=1)), (8,), 3),
     n_classes=3,
     budget=Budget(presentations=160),
     quick_budget=Budget(presentations=160),

@@ -85,7 +85,10 @@ def test_the_pairs_a_rule_declares_slow_run_in_the_extended_suite_and_nowhere_el
     slow = {(task, rule.name) for rule in registry.algorithms.values() for task in rule.slow_tasks}
     assert ("assoc-retrieval", "rtrl") in slow and ("mnist5k", "es") in slow
     assert pairs("extended") == slow and not pairs("quick") & slow
-    assert pairs("quick") | pairs("extended") == {p for p in pairs("standard") if not registry.task(p[0]).ladder_only}
+    quick_budget_pairs = {
+        p for p in pairs("standard") if not (registry.task(p[0]).ladder_only or registry.task(p[0]).standard_only)
+    }
+    assert pairs("quick") | pairs("extended") == quick_budget_pairs
     assert slow <= pairs("standard") & pairs("selection")
     with pytest.raises(HarnessError, match=r"es on mnist5k is too slow for the quick suite \(.*\): the extended suite"):
         plan(registry, "quick", tasks=["mnist5k"], algorithms=["es"])

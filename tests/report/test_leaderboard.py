@@ -74,10 +74,10 @@ def test_leaderboard_shows_paper_figures_and_which_rules_beat_each_control():
     assert "Pre-trained before the task budget (presentations of its own training distribution): rule-b 5,000" in text
 
 
-def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parameter():
-    def row(task, algorithm, activation, state, seconds, suite="ladder"):
+def test_tasks_on_a_ladder_get_a_table_of_score_gap_memory_and_time_per_step_by_the_parameter():
+    def row(task, algorithm, activation, state, seconds, suite="ladder", score=0.5):
         metrics = {
-            "test_score": 0.5,
+            "test_score": score,
             "activation_bytes": activation,
             "state_bytes": state,
             "step_seconds": seconds,
@@ -102,15 +102,25 @@ def test_tasks_on_a_ladder_get_a_table_of_memory_and_time_per_step_by_the_parame
         row("adding-10", "bptt", 1024, 1024, 0.001),
         row("adding-100", "bptt", 10 * 1024, 1024, 0.01),
         row("adding-10", "uoro", 0, 2048, 0.002),
+        row("adding-10", "bp-sgd", 1024, 1024, 0.001, score=0.75),
+        row("adding-100", "bp-sgd", 1024, 1024, 0.001, score=0.5),
         row("adding-10", "bptt", 1024, 1024, 0.001, suite="quick"),  # the quick suite has one rung: no ladder
     ]
     [ladder] = ladders(aggregate(rows, registry))
-    assert ladder["suite"] == "ladder" and ladder["values"] == [10, 100] and set(ladder["rows"]) == {"bptt", "uoro"}
+    assert (
+        ladder["suite"] == "ladder"
+        and ladder["values"] == [10, 100]
+        and set(ladder["rows"]) == {"bptt", "uoro", "bp-sgd"}
+    )
     text = to_markdown(aggregate(rows, registry))
     assert "### Scaling ladder: adding by sequence length (ladder suite)" in text
     assert "Scaling ladder: adding by sequence length (quick suite)" not in text
-    assert "| bptt | 4.0 / 2.0 KiB · 1.00 ms | 40.0 / 11.0 KiB · 10.00 ms |" in text
-    assert "| uoro | 0.0 / 2.0 KiB · 2.00 ms | not run |" in text
+    # the score, its paired difference to bp-sgd on that rung (one seed: no interval), memory and time
+    assert (
+        "| bptt | 0.500 (-0.250 –) · 4.0 / 2.0 KiB · 1.00 ms | 0.500 (+0.000 –) · 40.0 / 11.0 KiB · 10.00 ms |" in text
+    )
+    assert "| uoro | 0.500 (-0.250 –) · 0.0 / 2.0 KiB · 2.00 ms | not run |" in text
+    assert "| bp-sgd | 0.750 (reference) · 4.0 / 2.0 KiB · 1.00 ms | 0.500 (reference)" in text
     from harness.report.plots import scaling_ladder
 
     assert scaling_ladder(ladder).startswith(b"\x89PNG")

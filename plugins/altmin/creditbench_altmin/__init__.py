@@ -1,6 +1,6 @@
 """Alternating minimisation: auxiliary codes decouple the layers, each then fitted by its own local loss."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,6 +16,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="altmin",
+            declines=declines_convolutions(
+                "altmin fits one code per fully connected layer here; its convolutional form is not implemented"
+            ),
             family="auxiliary-variables",
             citation="Choromanska, Cowen, Kumaravel, Luss, Rigotti, Rish, Kingsbury, DiAchille, Gurev, Tejwani & "
             "Bouneffouf (2019). Beyond backprop: online alternating minimization with auxiliary variables. ICML.",

@@ -1,6 +1,6 @@
 """Restricted Boltzmann machines trained by contrastive divergence: an unsupervised, Hebbian-style rule."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,6 +16,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="rbm-cd",
+            declines=declines_convolutions(
+                "rbm-cd's RBM is one fully connected layer (convolutional RBMs are not implemented)"
+            ),
             family="energy-based",
             citation="Hinton (2002). Training products of experts by minimizing contrastive divergence. "
             "Neural Computation 14(8). Hinton (2010). A practical guide to training restricted Boltzmann "

@@ -1,9 +1,12 @@
 """Controls: what a learning rule must beat to show it learned anything in its hidden layers.
 
-* ``linear``: logistic regression on the raw inputs.
+* ``linear``: logistic regression on the raw inputs.  On a CNN task it is the same
+  model as on the task's MLP twin (the inputs are the same).
 * ``random-features``: the reference architecture with its hidden layers frozen
   at initialisation and only the readout trained.  A rule that does not beat it
-  has not shown that it learned its hidden layers.
+  has not shown that it learned its hidden layers.  On a CNN every convolution and
+  hidden Linear layer is frozen: random convolutional features (Jarrett et al. 2009
+  found them a strong baseline), read out linearly.
 """
 
 from harness import Algorithm, Plausibility, hookimpl

@@ -3,19 +3,19 @@
 import torch
 from torch import nn
 
-from harness import GradientLearner
+from harness import MLP, GradientLearner
 
 
 def build_linear_learner(task, config, seed):
-    sizes = task.architecture.sizes
-    model = type(task.architecture)((sizes[0], sizes[-1])).build(seed)
+    architecture = task.architecture
+    model = MLP((architecture.input_size, architecture.output_size)).build(seed)
     return GradientLearner(model, torch.optim.SGD(model.parameters(), lr=config["lr"]))
 
 
 def build_random_features_learner(task, config, seed):
+    """Every layer but the readout (the last Linear) frozen: on a CNN, its convolutions and hidden Linear layers."""
     model = task.architecture.build(seed)
-    linears = [module for module in model if isinstance(module, nn.Linear)]
-    for hidden in linears[:-1]:
-        hidden.requires_grad_(False)
-    readout = linears[-1]
+    model.requires_grad_(False)
+    readout = [module for module in model if isinstance(module, nn.Linear)][-1]
+    readout.requires_grad_(True)
     return GradientLearner(model, torch.optim.SGD(readout.parameters(), lr=config["lr"]))

@@ -1,6 +1,6 @@
 """Equilibrium propagation in discrete time (ep) and BPTT through the same relaxation (ep-bptt)."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -49,6 +49,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep",
+            declines=declines_convolutions(
+                "ep's energy is defined here on fully connected layers (convolutional EP, Laborieux et al. 2021, is not implemented)"
+            ),
             family="equilibrium-propagation",
             citation=f"{ERNOULT} Symmetric nudging: {LABORIEUX}",
             description=f"{RELAXATION} Equilibrium propagation: nudge the output towards the target for K steps "
@@ -70,6 +73,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep-bptt",
+            declines=declines_convolutions(
+                "ep-bptt's energy is defined here on fully connected layers (convolutional EP, Laborieux et al. 2021, is not implemented)"
+            ),
             family="equilibrium-propagation",
             citation=ERNOULT,
             description=f"{RELAXATION} Backpropagation through time of the squared error through the last K "

@@ -1,8 +1,9 @@
-"""Update rules that send the error down the reference MLP through matrices other than ``W_l``.
+"""Update rules that send the error down the reference network through weights other than ``W_l``.
 
 The forward pass is run layer by layer with each layer's input detached, so
-autograd only ever differentiates within one layer (its weights and its
-activation).  The error signal between layers is supplied by the rule:
+autograd only ever differentiates within one layer (its weights, its
+activation and whatever parameter-free modules follow it: pooling,
+flattening).  The error signal between layers is supplied by the rule:
 
 * FA (Lillicrap et al. 2016): ``delta_{l-1} = f'(a_{l-1}) * (delta_l @ B_l)``,
   with ``B_l`` fixed, random, shaped like ``W_l`` (backprop would use ``W_l``).
@@ -12,11 +13,22 @@ activation).  The error signal between layers is supplied by the rule:
   feedback"): the FA recursion with ``B_l = sign(W_l) / sqrt(n_l)``, read from
   the current forward weights at every step (``n_l``: the layer's outputs).
 
-Every feedback matrix is scaled by one over the square root of its number of
-rows (the size of the error it reads), so that the backward pass keeps the
-error's variance whatever the layer widths.  The output layer always receives
-its true local gradient.
+On a convolutional layer (``harness.CNN``), as in BioTorch (Sanfiz & Akrout
+2021), ``B_l`` is a kernel shaped like the forward kernel and the error
+crosses the layer as the gradient of a convolution with ``B_l`` in place of
+``W_l`` (a transposed convolution, ``torch.nn.grad.convNd_input``): FA's
+kernel is fixed and random, sign symmetry's is ``sign(W_l)``.  DFA's matrix
+maps the output error to the whole output of the hidden layer (channels ×
+positions, after its pooling).
+
+Every feedback matrix or kernel is scaled by one over the square root of the
+number of error terms each of its entries reads per input (its rows for a
+matrix; output channels × kernel size for a kernel: ``W.numel() / W.shape[1]``),
+so that the backward pass keeps the error's variance whatever the layer widths.
+The output layer always receives its true local gradient.
 """
+
+import math
 
 import torch
 from torch import nn
@@ -24,41 +36,73 @@ from torch import nn
 from harness import GradientLearner
 
 FEEDBACK_SEED_OFFSET = 1_000_003  # feedback matrices must not be correlated with the initial weights
+WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d)
+INPUT_GRADIENTS = {nn.Conv1d: torch.nn.grad.conv1d_input, nn.Conv2d: torch.nn.grad.conv2d_input}
 
 
 def layer_blocks(model: nn.Sequential):
-    """(linear, activation or None) per layer of an MLP built by ``harness.architectures.MLP``."""
-    modules = list(model)
+    """(weighted layer, the parameter-free modules after it) per Linear or convolutional layer of a network built
+    by ``harness.MLP`` or ``harness.CNN``; the modules before the first (a CNN's ``Unflatten``) are left out."""
     blocks = []
-    for index, module in enumerate(modules):
-        if isinstance(module, nn.Linear):
-            following = modules[index + 1] if index + 1 < len(modules) else None
-            blocks.append((module, None if isinstance(following, nn.Linear) else following))
+    for module in model:
+        if isinstance(module, WEIGHTED):
+            blocks.append((module, []))
+        elif blocks:
+            blocks[-1][1].append(module)
     return blocks
+
+
+def _leading_modules(model: nn.Sequential) -> list[nn.Module]:
+    leading = []
+    for module in model:
+        if isinstance(module, WEIGHTED):
+            return leading
+        leading.append(module)
+    return leading
+
+
+def feedback_scale(shape) -> float:
+    """One over the square root of the error terms a feedback entry reads: rows, or output channels × kernel."""
+    return (math.prod(shape) // shape[1]) ** -0.5
+
+
+def error_through(layer: nn.Module, feedback: torch.Tensor, delta: torch.Tensor, input_shape) -> torch.Tensor:
+    """The error at ``layer``'s input when ``delta`` (at its output) crosses it through ``feedback``, not its weights."""
+    if isinstance(layer, nn.Linear):
+        return delta @ feedback
+    return INPUT_GRADIENTS[type(layer)](
+        input_shape, feedback, delta, layer.stride, layer.padding, layer.dilation, layer.groups
+    )
+
+
+def _apply(modules, signal):
+    for module in modules:
+        signal = module(signal)
+    return signal
 
 
 class Feedback:
     """Writes an update direction into the model's ``.grad``, with the error sent down through ``matrices``.
 
-    Subclasses supply ``matrices(linears)``: one matrix per layer above the
-    first, shaped like its weights, or with ``direct`` one ``(n_out, n_l)``
+    Subclasses supply ``matrices(layers)``: one matrix (or kernel) per layer above the
+    first, shaped like its weights, or with ``direct`` one ``(n_out, size of layer l's output)``
     matrix per hidden layer.
     """
 
     direct = False
 
-    def matrices(self, linears: list[nn.Linear]) -> list[torch.Tensor]:
+    def matrices(self, layers: list[nn.Module]) -> list[torch.Tensor]:
         raise NotImplementedError
 
     def __call__(self, model, x, y, loss) -> None:
         blocks = layer_blocks(model)
-        feedback = self.matrices([linear for linear, _ in blocks])
+        feedback = self.matrices([layer for layer, _ in blocks])
         records = []
-        signal = x
-        for linear, activation in blocks:
-            preactivation = linear(signal.detach())
+        signal = _apply(_leading_modules(model), x)
+        for layer, following in blocks:
+            preactivation = layer(signal.detach())
             local = preactivation.detach().requires_grad_()
-            output = activation(local) if activation is not None else local
+            output = _apply(following, local)
             records.append((preactivation, local, output))
             signal = output
         # .backward() into detached leaves rather than autograd.grad(): the latter
@@ -70,10 +114,31 @@ class Feedback:
             preactivation.backward(delta)
             if index == 0:
                 break
-            error_at_layer = (output_error if self.direct else delta) @ feedback[index - 1]
             _, local, output = records[index - 1]
+            if self.direct:
+                error_at_layer = (output_error @ feedback[index - 1]).view(output.shape)
+            else:
+                error_at_layer = error_through(blocks[index][0], feedback[index - 1], delta, output.shape)
             output.backward(error_at_layer)
             delta = local.grad
+
+
+def _example_input(model: nn.Sequential, device) -> torch.Tensor:
+    """One zero input of the network's flat input size (a CNN's ``Unflatten`` says it; an MLP's first layer)."""
+    first = model[0]
+    size = math.prod(first.unflattened_size) if isinstance(first, nn.Unflatten) else first.in_features
+    return torch.zeros(1, size, device=device)
+
+
+def _hidden_output_sizes(model: nn.Sequential, device) -> list[int]:
+    """The number of features each hidden layer hands to the next (after its activation, pooling, flattening)."""
+    sizes = []
+    with torch.no_grad():
+        signal = _apply(_leading_modules(model), _example_input(model, device))
+        for layer, following in layer_blocks(model)[:-1]:
+            signal = _apply(following, layer(signal))
+            sizes.append(signal[0].numel())
+    return sizes
 
 
 class RandomFeedback(Feedback):
@@ -82,21 +147,19 @@ class RandomFeedback(Feedback):
     def __init__(self, model: nn.Sequential, seed: int, direct: bool):
         self.direct = direct
         generator = torch.Generator().manual_seed(FEEDBACK_SEED_OFFSET + seed)
-        linears = [linear for linear, _ in layer_blocks(model)]
-        n_out = linears[-1].out_features
-        if direct:  # one matrix per hidden layer, from the output error to that layer
-            shapes = [(n_out, linear.out_features) for linear in linears[:-1]]
-        else:  # one matrix per layer above the first, shaped like its weights
-            shapes = [tuple(linear.weight.shape) for linear in linears[1:]]
+        blocks = layer_blocks(model)
+        device = blocks[0][0].weight.device
+        if direct:  # one matrix per hidden layer, from the output error to that layer's whole output
+            n_out = blocks[-1][0].out_features
+            shapes = [(n_out, size) for size in _hidden_output_sizes(model, device)]
+        else:  # one matrix or kernel per layer above the first, shaped like its weights
+            shapes = [tuple(layer.weight.shape) for layer, _ in blocks[1:]]
         self.feedback = [
-            torch.empty(shape, device="cpu")
-            .uniform_(-1, 1, generator=generator)
-            .mul_(shape[0] ** -0.5)
-            .to(linears[0].weight.device)
+            torch.empty(shape, device="cpu").uniform_(-1, 1, generator=generator).mul_(feedback_scale(shape)).to(device)
             for shape in shapes
         ]
 
-    def matrices(self, linears):
+    def matrices(self, layers):
         return self.feedback
 
     def state_dict(self) -> dict:
@@ -107,10 +170,10 @@ class RandomFeedback(Feedback):
 
 
 class SignFeedback(Feedback):
-    """Sign symmetry: ``B_l = sign(W_l) / sqrt(n_l)``, the signs of the current forward weights."""
+    """Sign symmetry: ``B_l = sign(W_l) / sqrt(n_l)``, the signs of the current forward weights (or kernels)."""
 
-    def matrices(self, linears):
-        return [torch.sign(linear.weight.detach()).mul_(linear.out_features**-0.5) for linear in linears[1:]]
+    def matrices(self, layers):
+        return [torch.sign(layer.weight.detach()).mul_(feedback_scale(layer.weight.shape)) for layer in layers[1:]]
 
 
 def build_feedback_learner(task, config, seed, feedback: str):

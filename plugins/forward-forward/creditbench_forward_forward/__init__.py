@@ -1,6 +1,6 @@
 """Forward-forward: each layer learns to tell real (example, label) pairs from wrong ones by its goodness."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,6 +16,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ff",
+            declines=declines_convolutions(
+                "ff's goodness is defined here on fully connected layers (a convolutional version is not implemented)"
+            ),
             family="local-objectives",
             citation="Hinton (2022). The forward-forward algorithm: some preliminary investigations. arXiv:2212.13345.",
             description="Supervised forward-forward: the one-hot label is appended to the input; each layer "

@@ -1,6 +1,6 @@
 """The HSIC bottleneck: hidden layers trained by layer-local kernel independence objectives."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,6 +16,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="hsic",
+            declines=declines_convolutions(
+                "hsic trains fully connected layers here (a convolutional version is not implemented)"
+            ),
             family="local-objectives",
             citation="Ma, Lewis & Kleijn (2020). The HSIC bottleneck: deep learning without back-propagation. "
             "AAAI. arXiv:1908.01580.",

@@ -1,6 +1,6 @@
 """A learned optimiser: the coordinatewise LSTM of Andrychowicz et al. (2016), meta-trained on random quadratics."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -35,8 +35,14 @@ def meta_training_presentations(config) -> int:
     return count
 
 
+CONVOLUTIONS = declines_convolutions("l2l has not been validated on convolutional networks yet")
+
+
 def declines(task, config):
-    """Each parameter costs the LSTM twice per step (for ∇ and −∇): above ``max_parameters`` l2l declines."""
+    """Convolutional networks are not validated yet; each parameter costs the LSTM twice per step (for ∇ and −∇):
+    above ``max_parameters`` l2l declines."""
+    if why := CONVOLUTIONS(task, config):
+        return why
     parameters = sum(p.numel() for p in task.architecture.build(0).parameters())
     limit = int(config["max_parameters"])
     if parameters > limit:

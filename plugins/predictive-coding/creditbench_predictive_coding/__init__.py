@@ -1,6 +1,6 @@
 """Supervised predictive coding with local Hebbian updates (pc)."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,6 +16,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="pc",
+            declines=declines_convolutions(
+                "pc's inference is defined here on fully connected layers (convolutional predictive coding is not implemented)"
+            ),
             family="predictive-coding",
             citation="Whittington & Bogacz (2017). An Approximation of the Error Backpropagation Algorithm in a "
             "Predictive Coding Network with Local Hebbian Synaptic Plasticity. Neural Computation 29(5), 1229–1262.",

@@ -1,6 +1,6 @@
 """Target propagation: each layer learns to match a target computed through learned inverses."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -73,6 +73,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="dtp",
+            declines=declines_convolutions(
+                "dtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+            ),
             family="target-propagation",
             citation=LEE_2015,
             description="Difference target propagation: the penultimate target is a gradient step on the loss, "
@@ -90,6 +93,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="sdtp",
+            declines=declines_convolutions(
+                "sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+            ),
             family="target-propagation",
             citation=BARTUNOV_2018,
             description="Simplified DTP: the correct label's one-hot distribution is the output target and is "
@@ -107,6 +113,9 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ao-sdtp",
+            declines=declines_convolutions(
+                "ao-sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+            ),
             family="target-propagation",
             citation=BARTUNOV_2018,
             description="Auxiliary-output SDTP: the output layer also carries fixed random features of the "
