@@ -52,7 +52,10 @@ def activation_bytes(learner, x, y) -> int:
 
     import torch
 
-    excluded = {storage_key(x), storage_key(y)} | {storage_key(t) for t in state_tensors(learner.state_dict())}
+    # held until the step ends: a state tensor the step replaces would free its address for a saved tensor,
+    # which would then be taken for state (how much is excluded would depend on the allocator's history)
+    held = [x, y, *state_tensors(learner.state_dict())]
+    excluded = {storage_key(t) for t in held}
     live: dict = {}  # storage -> [bytes, saved tensors still holding it]
     total = peak = 0
 

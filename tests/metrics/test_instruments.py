@@ -57,3 +57,24 @@ def test_peak_bytes_of_a_backprop_step_cover_its_activations_and_grow_with_the_b
     large = peak_bytes(_bp((64, 256, 10)), x, y, torch.device("cpu"))
     assert small >= activation_bytes(_bp((64, 256, 10)), x[:32], y[:32])
     assert large - small >= 4 * 32 * (256 + 10)  # the extra rows' hidden and output activations at least
+
+
+class _ReplacesItsState:
+    """A step that replaces its state tensor (freeing the old one) and then saves a tensor of the same size for
+    backward: the allocator may hand the saved tensor the old state's address."""
+
+    def __init__(self):
+        self.weight = torch.ones(4096)
+
+    def state_dict(self):
+        return {"weight": self.weight}
+
+    def train_step(self, x, y):
+        self.weight = self.weight * 0.5  # the old tensor is freed here
+        saved = torch.ones(4096, requires_grad=True)
+        (saved * saved).sum().backward()  # saves two references to one 16 KiB storage
+
+
+def test_a_saved_tensor_is_counted_even_where_a_replaced_state_tensor_lived():
+    x, y = torch.zeros(1), torch.zeros(1)
+    assert [activation_bytes(_ReplacesItsState(), x, y) for _ in range(20)] == [4096 * 4] * 20
