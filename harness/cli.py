@@ -13,6 +13,7 @@ import json
 import math
 import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class Terminated(BaseException):
 
 
 def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the stopping of the workers short
     raise Terminated
 
 
@@ -566,7 +568,8 @@ def _add_plugin_commands() -> None:
 
 def main(argv=None):
     warnings.formatwarning = _format_warning
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
     try:
         _add_plugin_commands()  # inside: a Ctrl-C while the plugins load is an interruption like any other
         cli.main(args=argv, prog_name="creditbench", standalone_mode=False)
@@ -586,4 +589,5 @@ def main(argv=None):
         click.echo("creditbench: terminated; completed runs are saved", err=True)
         sys.exit(EXIT_TERMINATED)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -37,7 +37,7 @@ from harness.training.spec import RunSpec
 
 KILL_GRACE_SECONDS = 5
 
-_forkserver_started_under: tuple | None = None  # (numerics setting, environment) the running fork server started with
+_forkserver_started_under: tuple | None = None  # (numerics setting, environment, preload) of the running fork server
 
 
 @dataclass
@@ -51,32 +51,28 @@ class _Running:
     dispatched: float  # before: worker_start counts from here, so it includes starting the fork server
 
 
-def _context(setting: str):
+# Imported by the fork server before it forks workers (torch.optim imports torch._dynamo on first use, 2 s per run
+# unless the fork server has it already; the robustness metric imports foolbox, 0.5 s).
+PRELOAD = ["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harness.execution.worker"]
+PLUGIN_PRELOAD = "harness.execution.preload"  # the plugins and the entry script; CPU suites only (its docstring)
+
+
+def _context(setting: str, cpu_only: bool):
     """A process context whose new processes start with ``setting``'s numerics and the current environment.
 
     Workers fork from the fork server, so they inherit the environment it started in, not the coordinator's
     current one: when either has changed since (another numerics setting, an allow-list of plugins set by the
-    caller), the server is restarted.
+    caller), or what it preloads, the server is restarted.
     """
     global _forkserver_started_under
     if "forkserver" in multiprocessing.get_all_start_methods():
-        wanted = (setting, tuple(sorted(os.environ.items())))
+        preload = [*PRELOAD, PLUGIN_PRELOAD] if cpu_only else PRELOAD
+        wanted = (setting, tuple(sorted(os.environ.items())), tuple(preload))
         if _forkserver_started_under not in (None, wanted):  # no worker is running: the previous ones have ended
             multiprocessing.forkserver._forkserver._stop()  # the next start launches a new one in the new environment
         _forkserver_started_under = wanted
         context = multiprocessing.get_context("forkserver")
-        # torch.optim imports torch._dynamo on first use (2 s per run unless the fork server has it already);
-        # the robustness metric imports foolbox (0.5 s); ``preload``: the plugins and the entry script.
-        context.set_forkserver_preload(
-            [
-                "torch",
-                "torch._dynamo",
-                "foolbox",
-                "harness.training.loop",
-                "harness.execution.worker",
-                "harness.execution.preload",
-            ]
-        )
+        context.set_forkserver_preload(preload)
         return context
     return multiprocessing.get_context("spawn")
 
@@ -115,7 +111,7 @@ class LocalExecutor:
             self._run_setting(setting, [spec for spec in specs if spec.numerics == setting], on_result)
 
     def _run_setting(self, setting: str, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        context = _context(setting)
+        context = _context(setting, cpu_only=all(spec.device.startswith("cpu") for spec in specs))
         pending = deque(specs)
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")

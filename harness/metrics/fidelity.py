@@ -46,7 +46,7 @@ from __future__ import annotations
 import copy
 import statistics
 
-from harness.contract import Metric
+from harness.contract import Learner, Metric
 
 
 def output_parameters(surrogate) -> set[str]:
@@ -113,7 +113,8 @@ def probe(learner, x, y, loss) -> dict | None:
     saved_state = copy.deepcopy(learner.state_dict())
     before = {name: p.detach().clone() for name, p in parameters.items()}
     devices = [x.device] if x.device.type == "cuda" else []
-    defines_direction = hasattr(learner, "update_direction")
+    method = getattr(learner, "update_direction", None)  # Learner's own returns None and changes nothing
+    defines_direction = method is not None and getattr(method, "__func__", method) is not Learner.update_direction
     with torch.random.fork_rng(devices=devices):
         direction = learner.update_direction(x, y) if defines_direction else None
         direction = None if direction is None else {name: d.detach().clone() for name, d in direction.items()}

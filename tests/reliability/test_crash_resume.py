@@ -187,15 +187,20 @@ def test_sigterm_stops_the_workers_too_and_saves_only_finished_runs(faulty_plugi
     line with exit code 143, and no worker or fork server of it outlives it (by default the signal would end the
     coordinator alone and leave its running workers behind)."""
     monkeypatch.setenv("CREDITBENCH_PLUGINS", "faulty")
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)  # as in the Ctrl-C test above
     db = tmp_path / "terminated.sqlite"
     process = subprocess.Popen(
         [*CLI, *_args(db, "good")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    deadline = time.monotonic() + TRIAL_TIMEOUT
-    while _count(db) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + TRIAL_TIMEOUT
+        while _count(db) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:  # a suite that ignored the signal must not outlive the test
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 143, stderr
     assert stderr.strip().splitlines()[-1] == "creditbench: terminated; completed runs are saved", stderr
     rows = stored_rows(db)
