@@ -44,14 +44,29 @@ def build_ep_bptt(task, config, seed):
     return build_bptt_learner(task, config, seed)
 
 
+def declines(name: str):
+    """Convolutional tasks, and MLPs whose number of weight layers is not the number of learning rates in
+    ``lrs`` (one per layer: the depth ladder's rungs need their own, ``--set lrs=[...]``)."""
+    on_convolutions = declines_convolutions(
+        f"{name}'s energy is defined here on fully connected layers (convolutional EP, Laborieux et al. 2021, "
+        "is not implemented)"
+    )
+
+    def check(task, config) -> str | None:
+        layers = len(getattr(task.architecture, "sizes", ())) - 1
+        if 0 < layers != len(config["lrs"]):
+            return f"{name} has one learning rate per weight layer: lrs has {len(config['lrs'])}, {task.name}'s MLP has {layers} layers"
+        return on_convolutions(task, config)
+
+    return check
+
+
 @hookimpl
 def register_algorithms(register):
     register(
         Algorithm(
             name="ep",
-            declines=declines_convolutions(
-                "ep's energy is defined here on fully connected layers (convolutional EP, Laborieux et al. 2021, is not implemented)"
-            ),
+            declines=declines("ep"),
             family="equilibrium-propagation",
             citation=f"{ERNOULT} Symmetric nudging: {LABORIEUX}",
             description=f"{RELAXATION} Equilibrium propagation: nudge the output towards the target for K steps "
@@ -73,9 +88,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep-bptt",
-            declines=declines_convolutions(
-                "ep-bptt's energy is defined here on fully connected layers (convolutional EP, Laborieux et al. 2021, is not implemented)"
-            ),
+            declines=declines("ep-bptt"),
             family="equilibrium-propagation",
             citation=ERNOULT,
             description=f"{RELAXATION} Backpropagation through time of the squared error through the last K "

@@ -68,14 +68,25 @@ def build_ao_sdtp(task, config, seed):
     return build_learner(task, config, seed, AuxiliaryOutputSDTP)
 
 
+_DTP_ON_CONVOLUTIONS = declines_convolutions(
+    "dtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+)
+
+
+def declines_dtp(task, config) -> str | None:
+    """Convolutional tasks, and MLPs with one hidden layer: its target is a gradient step on the loss, and dtp
+    has no layer below it to propagate a target to (it would be backprop)."""
+    if len(getattr(task.architecture, "sizes", (0, 0, 0, 0))) < 4:
+        return f"dtp propagates targets below the last hidden layer; {task.name}'s MLP has one hidden layer"
+    return _DTP_ON_CONVOLUTIONS(task, config)
+
+
 @hookimpl
 def register_algorithms(register):
     register(
         Algorithm(
             name="dtp",
-            declines=declines_convolutions(
-                "dtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
-            ),
+            declines=declines_dtp,
             family="target-propagation",
             citation=LEE_2015,
             description="Difference target propagation: the penultimate target is a gradient step on the loss, "
