@@ -1,4 +1,4 @@
-"""asv benchmarks: every installed algorithm on every shipped task's reference architecture, per device.
+"""asv benchmarks: every installed algorithm on the shipped tasks' reference architectures (``TASKS``), per device.
 
 ``time_`` benchmarks time one training step and one evaluation pass;
 ``track_`` benchmarks record FLOPs and activation bytes per step (counted, so
