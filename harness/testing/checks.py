@@ -66,10 +66,7 @@ def check_metadata(algorithm: Algorithm, task: Task) -> None:
 
 
 def check_search_space(algorithm: Algorithm, task: Task) -> None:
-    """Every default is either searched by ``creditbench tune`` or declared fixed, with a reason.
-
-    Not yet in ``CHECKS``: most first-party rules still leave some defaults undeclared (the tuning issue lists them).
-    """
+    """Every default is either searched by ``creditbench tune`` or declared fixed, with a reason."""
     from harness.tuning.space import coverage_problems
 
     problems = coverage_problems(algorithm)
@@ -249,6 +246,7 @@ def check_cost_counted_per_example(algorithm: Algorithm, task: Task) -> None:
 
 CHECKS: tuple[Callable[[Algorithm, Task], None], ...] = (
     check_metadata,
+    check_search_space,
     check_finite_outputs,
     check_deterministic,
     check_state_round_trip,

@@ -39,6 +39,7 @@ def register_algorithms(register):
                 "code_lr": ("log-uniform", 1e-2, 3.0),
                 "mu": ("log-uniform", 1e-3, 1.0),
                 "code_steps": ("choice", [1, 3, 5, 10]),
+                "weight_steps": ("choice", [1, 2, 5]),
             },
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.49},

@@ -45,6 +45,14 @@ OPTIMISERS = {
         CITATION + " Kingma & Ba (2015). Adam: a method for stochastic optimization. ICLR.",
     ),
 }
+LR_SPACE = {"lr": ("log-uniform", 1e-4, 1.0)}
+SEARCH_SPACES = {
+    "bp-sgd": LR_SPACE,
+    "bp-momentum": {**LR_SPACE, "momentum": ("uniform", 0.5, 0.99)},
+    "bp-adam": LR_SPACE,
+}
+# Adam's betas and epsilon are torch's defaults, which the rule's citation uses: not settings of the rule.
+FIXED = {"optimizer": "the optimiser names the rule: each one is its own baseline (bp-sgd, bp-momentum, bp-adam)"}
 
 
 CROSSLIP_CITATION = (
@@ -84,7 +92,8 @@ def register_algorithms(register):
                 task_defaults=TASK_DEFAULTS.get(name, {}),
                 published=PUBLISHED.get(name, {}),
                 floors=FLOORS[name],
-                search_space={"lr": ("log-uniform", 1e-4, 1.0)},
+                search_space=SEARCH_SPACES[name],
+                fixed=FIXED,
                 task_kinds=("classification", "regression"),
             )
         )
@@ -105,7 +114,12 @@ def register_algorithms(register):
             defaults=CROSSLIP_DEFAULTS,
             floors=FLOORS["bp-crosslip"],
             slow_tasks={"mnist5k": "a double backward through every logit pair's input gradients per step"},
-            search_space={"lr": ("log-uniform", 1e-4, 1.0), "crosslip": ("log-uniform", 1e-3, 10.0)},
+            search_space={**LR_SPACE, "crosslip": ("log-uniform", 1e-3, 10.0)},
+            fixed={
+                **FIXED,
+                "hidden": "None keeps the task's reference architecture; set it to reproduce the paper's certificate",
+                "activation": "as hidden: an alternative architecture on request, not a setting to tune",
+            },
         )
     )
 

@@ -54,6 +54,12 @@ def register_algorithms(register):
                 "lr": ("log-uniform", 1e-4, 1.0),
                 "k": ("choice", [1, 3, 10]),
                 "batch_size": ("choice", [10, 20, 50, 100]),
+                "momentum": ("uniform", 0.5, 0.95),
+                "weight_decay": ("log-uniform", 1e-5, 1e-2),
+            },
+            fixed={
+                "visible": "the data's kind: Bernoulli units for pixels in [0, 1], Gaussian ones for real signals",
+                "momentum_warmup": "the guide's schedule: momentum 0.5 for the first 5,000 examples, then momentum",
             },
         )
     )

@@ -76,7 +76,15 @@ def register_algorithms(register):
             # Trained by BPTT; the fast weights themselves are a local Hebbian rule.
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
             defaults=DEFAULTS,
-            search_space={"lr": ("log-uniform", 1e-4, 1e-1)},
+            search_space={
+                "lr": ("log-uniform", 1e-4, 1e-1),
+                "decay": ("uniform", 0.5, 0.99),
+                "fast_rate": ("log-uniform", 0.05, 1.0),
+            },
+            fixed={
+                "hidden": "None: the task's reference width; another width is another architecture",
+                "inner_steps": "the paper's S = 1; each inner step is another pass per time step, outside the budget",
+            },
             uses_reference_architecture=False,
             declines=declines,
             floors=FLOORS,

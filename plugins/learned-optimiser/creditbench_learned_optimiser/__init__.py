@@ -83,5 +83,15 @@ def register_algorithms(register):
             # On the task it meta-trains for, chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"quadratics": 0.96},
             search_space={"meta_lr": ("log-uniform", 1e-3, 1e-1), "output_scale": ("log-uniform", 1e-2, 1.0)},
+            fixed={
+                **dict.fromkeys(
+                    ("hidden", "preprocessing", "truncation"), "the paper's optimiser for quadratics (its section 3.1)"
+                ),
+                **dict.fromkeys(
+                    META_TRAINING_KEYS, "the declared pre-training budget: tuned, it would buy presentations"
+                ),
+                "odd": "a form of the update (README): odd where l2l must transfer, the paper's on quadratics",
+                "max_parameters": "a limit on the compute l2l agrees to spend, not a setting of its update",
+            },
         )
     )

@@ -59,6 +59,11 @@ def register_algorithms(register):
                 plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
                 defaults={**DEFAULTS, "loss": loss},
                 search_space={"lr": ("log-uniform", 1e-4, 1e-2)},
+                fixed={
+                    "stack": "the architecture (channels per layer), sized for 16×16 frames and 2 cores",
+                    "r_stack": "the architecture (representation channels per layer), as stack",
+                    "loss": "names the rule: prednet trains on L_0, prednet-lall on L_all",
+                },
                 uses_reference_architecture=False,
                 slow_tasks={"moving-balls": "a convolutional LSTM stack unrolled over every 12-frame clip"},
                 declines=declines,

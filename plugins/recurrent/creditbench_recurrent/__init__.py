@@ -46,6 +46,13 @@ ADDING = {f"adding-{length}": {"lr": 0.01} for length in (10, 100, 1000)}
 # large estimates, and clipped at norm 10 (lr 1e-4) it drifted the wrong way.
 TASK_DEFAULTS = {**ADDING, "influence-balancing": {"optimizer": "sgd", "lr": 3e-5, "clip": 0.0, "batch_size": 10}}
 SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1e-1)}
+# The four share these, so that they differ only in their gradient estimate.
+FIXED = {
+    "optimizer": "the same optimiser for the four rules (plain SGD on influence balancing)",
+    "clip": "the same clipping for the four rules (none on influence balancing, where UORO's mean needs its tails)",
+    "cell": "None: the task's reference cell; another cell is another architecture (e.g. --set cell=lstm)",
+    "hidden": "None: the task's reference width; another width is another architecture",
+}
 # Floors, which `pytest --benchmark` checks on every reported run (otherwise it asks for a score above chance):
 # chosen by scripts/choose_floors.py on the selection suite (seeds 1000-1004, quick budgets): the least score less
 # 3 sd or 0.03, whichever is more.  Within the quick budgets nothing learns the adding problem at lengths 100 and
@@ -118,6 +125,7 @@ def rule(name: str, learner: str, family: str, citation: str, description: str, 
         build=builder(learner),
         plausibility=plausibility,
         search_space=SEARCH_SPACE,
+        fixed={**FIXED, **fields.pop("fixed", {})},
         **fields,
     )
 
@@ -144,6 +152,10 @@ def register_algorithms(register):
             "Truncated backprop through time: gradients flow back `truncation` steps, the state is carried on "
             "without them; one update per batch (per chunk on a stream).",
             defaults={**DEFAULTS, "truncation": 10},
+            fixed={
+                "truncation": "the rule's trade of bias for memory, compared at its declared value: tuned, it would "
+                "grow to the sequence length and become bptt"
+            },
             declines=tbptt_declines,
         )
     )
@@ -156,6 +168,7 @@ def register_algorithms(register):
             "Real-time recurrent learning: the exact gradient carried forward in time through the influence "
             "matrix d state / d parameters; small networks only (config max_macs).",
             defaults={**DEFAULTS, "max_macs": MAX_MACS},
+            fixed={"max_macs": "a limit on the compute rtrl agrees to spend, not a setting of its update"},
             declines=rtrl_declines,
             slow_tasks=dict.fromkeys(
                 ("adding-10", "assoc-retrieval"), "an influence-matrix update (state × parameters) every time step"

@@ -29,6 +29,9 @@ SEARCH_SPACE = {
 #            x auxiliary_units {256, 512};
 #   digits, mnist1d  sdtp lr {3e-4, 1e-3, 2e-3} (3e-4, best on mnist5k, is too slow for their budgets).
 DEFAULTS = {"optimizer": "adam", "lr": 1e-3, "inverse_lr": 1e-3, "sigma": 0.1, "batch_size": 64}
+FIXED = {
+    "optimizer": "Adam for sdtp and ao-sdtp as in Bartunov et al.; SGD for dtp, whose step is then backprop's at the top"
+}
 # Floors, which `pytest --benchmark` checks on every reported run: chosen by scripts/choose_floors.py on the
 # selection suite (seeds 1000-1004, quick budgets): the least score less 3 sd or 0.03, whichever is more.
 FLOORS = {
@@ -97,6 +100,7 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=True),
             defaults={**DEFAULTS, "optimizer": "sgd", "lr": 0.2, "alpha": 1.0},
             search_space={**SEARCH_SPACE, "lr": ("log-uniform", 1e-2, 1.0), "alpha": ("log-uniform", 0.1, 3.0)},
+            fixed=FIXED,
             floors=FLOORS["dtp"],
             published=PUBLISHED["dtp"],
         )
@@ -117,6 +121,7 @@ def register_algorithms(register):
             defaults={**DEFAULTS, "sigma": 0.03},
             task_defaults={"mnist5k": {"lr": 3e-4}},
             search_space=SEARCH_SPACE,
+            fixed=FIXED,
             floors=FLOORS["sdtp"],
             published=PUBLISHED["sdtp"],
         )
@@ -135,6 +140,7 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=True),
             defaults={**DEFAULTS, "auxiliary_units": 256},
             search_space={**SEARCH_SPACE, "auxiliary_units": ("choice", [64, 256, 512, 1024])},
+            fixed=FIXED,
             floors=FLOORS["ao-sdtp"],
             published=PUBLISHED["ao-sdtp"],
         )
