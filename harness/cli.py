@@ -249,7 +249,10 @@ def _executor(name, jobs, threads, memory_limit, scheduler, submitit_folder, clu
 
 @cli.command()
 @click.option(
-    "--suite", default="quick", show_default=True, help="quick, extended, ladder, standard, scale or selection."
+    "--suite",
+    default="quick",
+    show_default=True,
+    help="quick, extended, ladder, standard, scale, selection, or tuned (each study's best configuration).",
 )
 @click.option("--task", "tasks", multiple=True, help="Only this task (repeatable).")
 @click.option("--algorithm", "algorithms", multiple=True, help="Only this algorithm (repeatable).")
@@ -317,14 +320,20 @@ def run(
     from harness.report.text import to_markdown
     from harness.results.store import Store
     from harness.tasks import data_folder
+    from harness.tuning.tuned import TUNED_SUITE, plan_tuned
 
     if data_dir:
         data_folder.use(data_dir)  # workers inherit it with the environment
     registry = _registry()
     device, setting = _device_and_numerics(device, native_numerics)
-    specs = suites.plan(
-        registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed, time_limit
-    )
+    if suite == TUNED_SUITE:
+        if settings or first_seed is not None or lean:
+            raise click.UsageError("--suite tuned runs each study's best configuration: no --set, --first-seed, --lean")
+        specs = plan_tuned(registry, db, tasks, algorithms, seeds, device, time_limit)
+    else:
+        specs = suites.plan(
+            registry, suite, tasks, algorithms, seeds, _parse_settings(settings), device, first_seed, time_limit
+        )
     specs = [dataclasses.replace(spec, numerics=setting, lean=lean) for spec in specs]
     executor = _executor(
         executor_name, jobs, threads, memory_limit, scheduler, submitit_folder, cluster, partition, runs_per_job

@@ -27,7 +27,7 @@ class Summary:
 
 def store_row(registry, spec: RunSpec, result: dict) -> dict:
     """The store's row for a run, from the worker's result (which may be a bare failure); ``metrics["lean"]`` is
-    True for a lean run."""
+    True for a lean run, ``metrics["tuned"]`` a tuned run's provenance (``RunSpec.tuning``)."""
     from harness.results import environment
 
     algorithm = registry.algorithm(spec.algorithm)
@@ -45,7 +45,11 @@ def store_row(registry, spec: RunSpec, result: dict) -> dict:
         "status": result["status"],
         "reason": result.get("reason"),
         # failed or not, a lean run is marked as one, so that reports leave it out
-        "metrics": {**result.get("metrics", {}), **({"lean": True} if spec.lean else {})},
+        "metrics": {
+            **result.get("metrics", {}),
+            **({"lean": True} if spec.lean else {}),
+            **({"tuned": spec.tuning} if spec.tuning is not None else {}),
+        },
         "curve": result.get("curve", []),
         "environment": result.get("environment") or environment.describe(spec.device, plugin_version),
         "wall_seconds": result.get("wall_seconds", 0.0),

@@ -191,7 +191,7 @@ def plan(
     replaces the suite's time limit per run.
     """
     chosen = suite(suite_name)
-    seed_range = _seed_range(chosen, seeds, first_seed)
+    seeds_planned = seed_range(chosen, seeds, first_seed)
     task_list = [registry.task(name) for name in tasks] or [t for t in registry.tasks.values() if chosen.includes(t)]
     for task in task_list:
         if not chosen.includes(task):
@@ -232,7 +232,7 @@ def plan(
             time_limit=chosen.time_limit if time_limit is None else time_limit,
         )
         for task, algorithm in pairs
-        for seed in seed_range
+        for seed in seeds_planned
     ]
 
 
@@ -256,24 +256,25 @@ def _with_their_files(chosen: Suite, task_list: list, named: bool) -> list:
     return present
 
 
-def _seed_range(chosen: Suite, seeds: int | None, first_seed: int | None) -> range:
+def seed_range(chosen: Suite, seeds: int | None, first_seed: int | None) -> range:
+    """The seeds a run of ``chosen`` plans (default: its own), checked against the selection/reported split."""
     if seeds is not None and seeds < 1:
         raise HarnessError(f"--seeds must be at least 1, got {seeds}")
     start = chosen.first_seed if first_seed is None else first_seed
     if start < 0:
         raise HarnessError(f"--first-seed must be at least 0, got {start}")
-    seed_range = range(start, start + (chosen.seeds if seeds is None else seeds))
-    if chosen.selection and seed_range.start < SELECTION_SEEDS:
+    planned = range(start, start + (chosen.seeds if seeds is None else seeds))
+    if chosen.selection and planned.start < SELECTION_SEEDS:
         raise HarnessError(
             f"the {chosen.name} suite picks defaults, floors and thresholds on seeds from {SELECTION_SEEDS} on; "
-            f"seed {seed_range.start} is a reported seed"
+            f"seed {planned.start} is a reported seed"
         )
-    if not chosen.selection and seed_range.stop > SELECTION_SEEDS:
+    if not chosen.selection and planned.stop > SELECTION_SEEDS:
         raise HarnessError(
-            f"the {chosen.name} suite reports seeds below {SELECTION_SEEDS}; seeds {seed_range.start}-"
-            f"{seed_range.stop - 1} reach the selection seeds (use --suite selection to choose on them)"
+            f"the {chosen.name} suite reports seeds below {SELECTION_SEEDS}; seeds {planned.start}-"
+            f"{planned.stop - 1} reach the selection seeds (use --suite selection to choose on them)"
         )
-    return seed_range
+    return planned
 
 
 def setting_problem(key: str, value, default) -> str | None:

@@ -61,12 +61,19 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
     started = time.perf_counter()
     phases = Phases() if phases is None else phases
     plugin_version = registry.versions.get(spec.algorithm, "unknown")
-    run = train(spec, registry, phases)
+    on_evaluation = None
+    if spec.trial is not None:
+        from harness.tuning.pruning import reporter
+
+        on_evaluation = reporter(spec.trial)
+    run = train(spec, registry, phases, on_evaluation)
     metrics: dict = {
         "presentations": run.presentations,
         "steps": run.steps,
         "train_seconds": run.train_seconds,
     }
+    if run.stopped_at is not None:
+        metrics["pruned_at"] = run.stopped_at
     for metric in registry.metrics.values():
         if spec.lean and metric.name not in LEAN_METRICS:
             continue

@@ -80,9 +80,11 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
         if (row.get("metrics") or {}).get("lean"):
             continue  # a lean run (validation score only) is not a result to report
         settings = {**(row.get("overrides") or {}), **_native_numerics(row)}
-        groups[(row["suite"], row["task"], row["algorithm"], json.dumps(settings, sort_keys=True))].append(row)
+        tuned = json.dumps((row.get("metrics") or {}).get("tuned"), sort_keys=True)
+        groups[(row["suite"], row["task"], row["algorithm"], json.dumps(settings, sort_keys=True), tuned)].append(row)
     entries = []
-    for (suite, task, algorithm, overrides), runs in groups.items():
+    for (suite, task, algorithm, overrides, tuned), runs in groups.items():
+        tuning = json.loads(tuned)
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
         by_seed = {run["seed"]: _score(run["metrics"]) for run in runs if run["status"] == "finished"}
         targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)
@@ -95,7 +97,8 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "task": task,
                 "algorithm": algorithm,
                 "overrides": json.loads(overrides),
-                "label": label(algorithm, json.loads(overrides)),
+                "tuned": tuning,
+                "label": label(algorithm, json.loads(overrides), tuning),
                 "n_seeds": len(finished),
                 "failed_runs": len(runs) - len(finished),
                 # stores written while a training-time cap stopped runs early (creditbench 0.2) mark those runs
@@ -192,8 +195,11 @@ def _robustness(finished: list[dict]) -> dict:
     return entry
 
 
-def label(algorithm: str, overrides: dict) -> str:
-    """The algorithm's name, with the settings it was run with when they are not its defaults."""
+def label(algorithm: str, overrides: dict, tuning: dict | None = None) -> str:
+    """The algorithm's name, with the settings it was run with when they are not its defaults; a tuned run's
+    "tuned (N trials, sampler, budget)" instead (its settings are the study's best, in the entry's overrides)."""
+    if tuning is not None:
+        return f"{algorithm} · tuned ({tuning['trials']} trials, {tuning['sampler']}, {tuning['budget']})"
     if not overrides:
         return algorithm
     return f"{algorithm} [{', '.join(f'{key}={value}' for key, value in sorted(overrides.items()))}]"

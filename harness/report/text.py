@@ -38,6 +38,15 @@ def to_markdown(entries: list[dict]) -> str:
                 + _escape_markdown("; ".join(pretrained))
                 + "."
             )
+        tuned = [
+            f"{e['label']}: {', '.join(f'{k}={v}' for k, v in sorted(e['overrides'].items()))}"
+            for e in group
+            if e.get("tuned")
+        ]
+        if tuned:
+            out.append(
+                "\nEach study's best configuration (creditbench tune): " + _escape_markdown("; ".join(tuned)) + "."
+            )
         failed = [
             f"{e['label']}: {e['failed_runs']} ({'; '.join(e['failure_reasons'])})" for e in group if e["failed_runs"]
         ]

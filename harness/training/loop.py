@@ -5,12 +5,14 @@ time limit, a safety limit against hangs, fails a run instead).  Time spent eval
 excluded from training time.  Cost probes (FLOPs, activation and peak memory) each instrument one real training step,
 on the steps after the evaluations in ``COST_PROBES_AFTER``; those steps are left out of the clock.  A lean
 run (``RunSpec.lean``) loads no test split, evaluates on the validation split only and runs no probes:
-its steps are all timed, and the same steps as a full run's.
+its steps are all timed, and the same steps as a full run's.  A run given ``on_evaluation`` (tuning's pruning)
+stops at the first evaluation it returns True for: ``FinishedRun.stopped_at`` holds the presentations then.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +46,7 @@ class FinishedRun:
     setup_seconds: float
     cost_counters: dict = field(default_factory=dict)
     phases: Phases = field(default_factory=Phases)
+    stopped_at: int | None = None  # presentations, if on_evaluation stopped the run before its budget
 
 
 def synchronize(device) -> None:
@@ -54,8 +57,16 @@ def synchronize(device) -> None:
         torch.cuda.synchronize(device)
 
 
-def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
-    """Run one (task, algorithm, config, seed) to its budget and return the trajectory."""
+def train(
+    spec: RunSpec,
+    registry,
+    phases: Phases | None = None,
+    on_evaluation: Callable[[int, dict], bool] | None = None,
+) -> FinishedRun:
+    """Run one (task, algorithm, config, seed) to its budget and return the trajectory.
+
+    ``on_evaluation(index, point)`` is called with each evaluation's curve point; True stops the run there.
+    """
     import torch
 
     phases = Phases() if phases is None else phases
@@ -78,7 +89,7 @@ def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
     with device, phases("build"):
         learner = algorithm.build(task, config, spec.seed)
     setup_seconds = time.perf_counter() - setup_started
-    loop = _Loop(spec, task, algorithm, batch_size, data, task_loss(task), learner, device, phases)
+    loop = _Loop(spec, task, algorithm, batch_size, data, task_loss(task), learner, device, phases, on_evaluation)
     loop.run()
     phases.add("train", loop.train_seconds)
     return FinishedRun(
@@ -96,15 +107,19 @@ def train(spec: RunSpec, registry, phases: Phases | None = None) -> FinishedRun:
         setup_seconds=setup_seconds,
         cost_counters=dict(learner.cost_counters()) if hasattr(learner, "cost_counters") else {},
         phases=phases,
+        stopped_at=loop.stopped_at,
     )
 
 
 class _Loop:
     """One run as it trains: presentations so far, the clock, the curve, the probes that are due."""
 
-    def __init__(self, spec: RunSpec, task, algorithm, batch_size: int, data: dict, loss, learner, device, phases):
+    def __init__(
+        self, spec: RunSpec, task, algorithm, batch_size: int, data: dict, loss, learner, device, phases, on_evaluation
+    ):
         self.spec, self.data, self.loss, self.learner, self.device = spec, data, loss, learner, device
-        self.phases = phases
+        self.phases, self.on_evaluation = phases, on_evaluation
+        self.stopped_at: int | None = None
         self.batch_size = batch_size
         self.evaluate = Evaluator(task, algorithm, data, loss, [split for split in spec.splits() if split != "train"])
         n_train = len(data["y_train"])
@@ -133,7 +148,7 @@ class _Loop:
         check_batch = (
             True  # on the first timed step after each evaluation: cheap, and catches a learner that always mutates
         )
-        while self.presentations < budget.presentations:
+        while self.presentations < budget.presentations and self.stopped_at is None:
             indices = self.order.take(min(self.batch_size, budget.presentations - self.presentations)).to(self.device)
             x, y = self.data["x_train"][indices], self.data["y_train"][indices]
             if self.instruments_due:
@@ -181,6 +196,8 @@ class _Loop:
             if measured is not None:
                 point["gradient_cosine"] = measured
         self.curve.append(point)
+        if self.on_evaluation is not None and self.on_evaluation(len(self.curve) - 1, point):
+            self.stopped_at = self.presentations
 
 
 def _check_batch_unchanged(originals: tuple, batch: tuple, presentations: int) -> None:

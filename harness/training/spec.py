@@ -26,6 +26,13 @@ class RunSpec:
     only ``score`` (``LEAN_METRICS``), which then holds the final validation score and loss.  Its
     validation curve is the full run's, bit for bit.  It is a run of its own in the store (lean is part of
     the key) and never an entry of the leaderboard (``harness.report.aggregate``).
+
+    ``trial`` (tuning's, lean runs only) names the Optuna trial the run reports its validation evaluations to
+    while it trains, which may stop it early (``harness.tuning.pruning``).  It is not part of the run's identity:
+    the run is the configuration's, whichever trial asked for it.
+
+    ``tuning`` is the provenance of a run of the ``tuned`` suite (``harness.tuning.tuned``): the study whose best
+    configuration it runs, with the study's counted trials, sampler and budget.  It is part of the identity.
     """
 
     task: str
@@ -38,6 +45,12 @@ class RunSpec:
     numerics: str = PINNED  # pinned to the AVX2 baseline, or "native" (harness.execution.numerics)
     time_limit: float = FULL_BUDGET_TIME_LIMIT
     lean: bool = False
+    trial: dict | None = None
+    tuning: dict | None = None
+
+    def __post_init__(self):
+        if self.trial is not None and not self.lean:
+            raise ValueError("only a lean run reports to a tuning trial (it may be stopped early)")
 
     def key(self, code_version: str, resolved_config: dict) -> str:
         """Identity for resuming: same suite, task, algorithm, overrides, resolved config, seed, budget, numerics and
@@ -61,6 +74,8 @@ class RunSpec:
         }
         if self.lean:  # only then: the keys of full runs stay what they were before lean runs existed
             identity["lean"] = True
+        if self.tuning is not None:
+            identity["tuning"] = self.tuning
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
     def label(self) -> str:

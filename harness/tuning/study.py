@@ -9,12 +9,11 @@ What a trial is, and why:
 * **Runs.**  A trial's runs are lean runs (``RunSpec.lean``: validation evaluations only, the test split never
   loaded) of suite ``tune``, with the trial's configuration as overrides, executed by the same executors and
   saved in the same store as ``creditbench run``'s; lean rows are never on the leaderboard.
-* **Pruning.**  Optuna's ``MedianPruner`` (after ``PRUNER_STARTUP_TRIALS`` trials, from the second evaluation on)
-  reads the trial's validation curve (the mean over its seeds at each evaluation of the schedule, step = the
-  evaluation's index), replayed into ``trial.report`` once the trial's runs have ended: the worker reports
-  nothing while it trains, so a pruned trial has cost its whole budget, and pruning only decides, by the same
-  rule for every rule, that a trial whose curve fell below the median is not a candidate.  A pruned trial counts
-  as one of the ``--trials``, as does a failed one (a run failed: diverged, raised, timed out).
+* **Pruning.**  Optuna's ``MedianPruner`` (``harness.tuning.pruning``: after its first trials, from the second
+  evaluation on) reads the trial's validation curve, step = the evaluation's index.  A trial of one run reports
+  from the worker as it trains and is stopped there; a trial of several seeds is pruned on the mean of its runs'
+  curves, replayed once they end (its runs cost their whole budget).  The same rule for every rule.  A pruned
+  trial counts as one of the ``--trials``, as does a failed one (a run failed: diverged, raised, timed out).
 * **Storage.**  Studies live in Optuna's RDB storage in an SQLite file beside the store (``storage_path``:
   ``<db>.optuna.sqlite``), so that the store's own schema stays creditbench's alone.  A trial is told as soon as
   its runs end.  A trial left running by a killed process is marked failed (not counted: it has no
@@ -41,13 +40,13 @@ from harness.errors import HarnessError, unknown_name
 from harness.execution import matrix, suites
 from harness.execution.numerics import PINNED
 from harness.training.spec import RunSpec, run_key
+from harness.tuning import pruning
 from harness.tuning.space import decode, suggest
 
 SAMPLERS = ("qmc", "tpe", "random")
 BUDGETS = ("quick", "standard")
 TUNING_SUITE = "tune"  # the suite of tuning runs in the store
 FAILED_RUN = "failed_run"  # user attribute of a trial that failed because a run failed: the run's reason
-PRUNER_STARTUP_TRIALS = 5
 
 
 def storage_path(db: str | Path) -> Path:
@@ -107,13 +106,14 @@ def tune(
         raise HarnessError(f"--trials must be at least 1, got {trials}")
     pairs = _pairs(registry, tasks, algorithms, seeds)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    rdb = optuna.storages.RDBStorage(f"sqlite:///{storage}", engine_kwargs={"connect_args": {"timeout": 60}})
+    url = f"sqlite:///{Path(storage).resolve()}"
+    rdb = pruning.storage(optuna, url)
     results = []
     for task, algorithm in pairs:
         name = study_name(task.name, algorithm.name, budget)
         study = _open_study(optuna, rdb, name, sampler, seeds)
         _requeue_abandoned(study)
-        while (missing := trials - _counted(study)) > 0:
+        while (missing := trials - counted_trials(study)) > 0:
             study.sampler = _sampler(optuna, sampler, name, len(study.trials))
             batch = [study.ask() for _ in range(min(parallel, missing))]
             specs = {
@@ -127,6 +127,7 @@ def tune(
                     device,
                     numerics,
                     time_limit,
+                    pruning.trial_address(url, name, trial.number) if seeds == 1 else None,
                 )
                 for trial in batch
             }
@@ -152,8 +153,9 @@ def _pairs(registry, tasks, algorithms, seeds: int) -> list[tuple]:
     return pairs
 
 
-def _specs(registry, task, algorithm, config, seeds, budget, device, numerics, time_limit) -> list[RunSpec]:
-    """A trial's lean runs: the selection seeds, with the trial's configuration as overrides."""
+def _specs(registry, task, algorithm, config, seeds, budget, device, numerics, time_limit, trial) -> list[RunSpec]:
+    """A trial's lean runs: the selection seeds, with the trial's configuration as overrides (``trial``: the
+    address a single run reports to as it trains, or None)."""
     specs = suites.plan(
         registry, "selection", [task.name], [algorithm.name], seeds, config, device, time_limit=time_limit
     )
@@ -163,6 +165,7 @@ def _specs(registry, task, algorithm, config, seeds, budget, device, numerics, t
             spec,
             suite=TUNING_SUITE,
             lean=True,
+            trial=trial,
             numerics=numerics,
             budget=task.budget if full else spec.budget,
             time_limit=suites.FULL_BUDGET_TIME_LIMIT if full and time_limit is None else spec.time_limit,
@@ -177,7 +180,7 @@ def _open_study(optuna, rdb, name: str, sampler: str, seeds: int):
         study_name=name,
         direction="maximize",
         load_if_exists=True,
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=1),
+        pruner=pruning.pruner(optuna),
     )
     settings = {"sampler": sampler, "seeds": seeds}
     found = {key: study.user_attrs.get(key) for key in settings}
@@ -206,7 +209,7 @@ def _sampler(optuna, kind: str, name: str, told: int):
         )
 
 
-def _counted(study) -> int:
+def counted_trials(study) -> int:
     from optuna.trial import TrialState
 
     return sum(
@@ -231,7 +234,12 @@ def _requeue_abandoned(study) -> None:
 
 
 def tell(study, trial, rows: list[dict]) -> None:
-    """Tell the study what a trial's runs (store rows, one per seed) scored, replaying their curve to the pruner."""
+    """Tell the study what a trial's runs (store rows, one per seed) scored.
+
+    A run that reported to this trial as it trained was pruned there or not; otherwise (several seeds, or runs
+    found in the store, finished for an earlier trial of the same configuration) their mean curve is replayed to
+    the pruner.  A run pruned for an earlier trial prunes this one.
+    """
     from optuna.trial import TrialState
 
     trial.set_user_attr("run_keys", [row["run_key"] for row in rows])
@@ -239,6 +247,12 @@ def tell(study, trial, rows: list[dict]) -> None:
     if failed:
         trial.set_user_attr(FAILED_RUN, failed[0]["reason"] or "unknown")
         study.tell(trial, state=TrialState.FAIL)
+        return
+    if any("pruned_at" in row["metrics"] for row in rows):
+        study.tell(trial, state=TrialState.PRUNED)
+        return
+    if study.trials[trial.number].intermediate_values:  # reported while it trained, and not pruned
+        study.tell(trial, statistics.fmean(row["metrics"]["val_score"] for row in rows))
         return
     curves = [[point["val_score"] for point in row["curve"]] for row in rows]
     for step, scores in enumerate(zip(*curves)):
@@ -262,7 +276,7 @@ def _result(study, task: str, algorithm, budget: str) -> StudyResult:
         budget=budget,
         complete=len(complete),
         pruned=states.count(TrialState.PRUNED),
-        failed=_counted(study) - len(complete) - states.count(TrialState.PRUNED),
+        failed=counted_trials(study) - len(complete) - states.count(TrialState.PRUNED),
         best_score=best.value if best else None,
         best_config=decode(algorithm.search_space, best.params) if best else None,
     )

@@ -3,6 +3,7 @@
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -23,6 +24,14 @@ def _finished(trials: dict) -> dict:
     }
 
 
+def _stored(db) -> int:
+    """Runs in the store so far (0 while the process is still creating it)."""
+    try:
+        return len(stored_rows(db)) if db.exists() else 0
+    except sqlite3.OperationalError:  # the file exists, its tables not yet
+        return 0
+
+
 def test_sigkill_loses_no_trial_and_repeats_none(tunable_plugin, tmp_path):
     db = tmp_path / "tune.sqlite"
     args = [*CLI, "tune", *ARGS, "--jobs", "1", "--algorithm", "tunable", "--trials", str(TRIALS), "--db", str(db)]
@@ -33,7 +42,7 @@ def test_sigkill_loses_no_trial_and_repeats_none(tunable_plugin, tmp_path):
         target = len(kept_rows) + rng.randint(1, 2)
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
-            if db.exists() and len(stored_rows(db)) >= target:
+            if _stored(db) >= target:
                 break
             time.sleep(0.05)
         time.sleep(rng.uniform(0, 0.3))  # land around the moment a run is saved and its trial told

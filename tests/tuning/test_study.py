@@ -5,7 +5,7 @@ import pytest
 from optuna.trial import TrialState
 
 from harness.errors import HarnessError
-from harness.tuning import study
+from harness.tuning import pruning, study
 
 
 def _row(curve, key="k", status="finished"):
@@ -34,20 +34,20 @@ def test_the_objective_is_the_mean_final_validation_score_over_the_seeds(memory_
 
 
 def test_a_curve_below_the_median_is_pruned_and_counts_as_a_trial(memory_study):
-    for _ in range(study.PRUNER_STARTUP_TRIALS):
+    for _ in range(pruning.STARTUP_TRIALS):
         study.tell(memory_study, memory_study.ask(), [_row([0.3, 0.8, 0.9])])
     study.tell(memory_study, memory_study.ask(), [_row([0.3, 0.2, 0.95])])  # below the median at evaluation 1
     study.tell(memory_study, memory_study.ask(), [_row([0.3, 0.85, 0.95])])  # never below it: complete
     states = [t.state for t in memory_study.trials]
     assert states[-2:] == [TrialState.PRUNED, TrialState.COMPLETE]
-    assert study._counted(memory_study) == study.PRUNER_STARTUP_TRIALS + 2
+    assert study.counted_trials(memory_study) == pruning.STARTUP_TRIALS + 2
 
 
 def test_a_failed_run_fails_the_trial_and_counts(memory_study):
     study.tell(memory_study, memory_study.ask(), [_row([0.5]), _row([], status="failed")])
     (told,) = memory_study.trials
     assert told.state == TrialState.FAIL and told.user_attrs[study.FAILED_RUN] == "plugin raised ValueError"
-    assert study._counted(memory_study) == 1
+    assert study.counted_trials(memory_study) == 1
 
 
 def test_a_trial_left_running_is_not_counted_and_its_parameters_run_next(memory_study):
@@ -56,7 +56,7 @@ def test_a_trial_left_running_is_not_counted_and_its_parameters_run_next(memory_
     study._requeue_abandoned(memory_study)
     study._requeue_abandoned(memory_study)  # a second resume queues them once
     states = [t.state for t in memory_study.trials]
-    assert states == [TrialState.FAIL, TrialState.WAITING] and study._counted(memory_study) == 0
+    assert states == [TrialState.FAIL, TrialState.WAITING] and study.counted_trials(memory_study) == 0
     again = memory_study.ask()
     assert again.suggest_float("lr", 1e-3, 1.0, log=True) == abandoned.params["lr"]
 
@@ -66,3 +66,20 @@ def test_a_study_refuses_another_sampler():
     study.tell(s := study._open_study(optuna, storage, "t::a::quick", "qmc", 1), s.ask(), [_row([0.5])])
     with pytest.raises(HarnessError, match="was run with --sampler qmc --seeds 1"):
         study._open_study(optuna, storage, "t::a::quick", "tpe", 1)
+
+
+def test_a_trial_its_run_reported_to_is_told_its_final_score_without_a_replay(memory_study):
+    trial = memory_study.ask()
+    trial.report(0.2, 0)  # as the worker does, through the storage (harness.tuning.pruning)
+    study.tell(memory_study, trial, [_row([0.2, 0.9, 0.7])])
+    (told,) = memory_study.trials
+    assert told.state == TrialState.COMPLETE and told.value == pytest.approx(0.7)
+    assert told.intermediate_values == {0: pytest.approx(0.2)}
+
+
+def test_a_run_pruned_while_it_trained_prunes_its_trial_and_counts(memory_study):
+    row = _row([0.3, 0.1])
+    row["metrics"]["pruned_at"] = 10
+    study.tell(memory_study, memory_study.ask(), [row])
+    (told,) = memory_study.trials
+    assert told.state == TrialState.PRUNED and study.counted_trials(memory_study) == 1

@@ -103,3 +103,64 @@ def test_the_studies_file_is_optunas_sqlite_beside_the_store(tunable_plugin, tmp
         assert connection.execute("SELECT count(*) FROM trials").fetchone()[0] == 1
     finally:
         connection.close()
+
+
+def _best_params(db, name):
+    storage = f"sqlite:///{study.storage_path(db)}"
+    return optuna.load_study(study_name=name, storage=storage).best_trial.params
+
+
+def test_the_tuned_suite_runs_each_best_configuration_on_reported_seeds_apart_from_the_defaults(
+    tunable_plugin, tmp_path
+):
+    db = tmp_path / "tune.sqlite"
+    open_task = ("--task", "conformance-open", "--algorithm", "tunable", "--jobs", "2", "--memory-limit", "2")
+    creditbench("tune", *open_task, "--trials", "3", "--db", str(db))
+    best = _best_params(db, "conformance-open::tunable::quick")
+    creditbench("run", "--suite", "tuned", *open_task, "--db", str(db))
+    creditbench("run", *open_task, "--db", str(db))  # the defaults, in the quick suite
+    creditbench("tune", *open_task, "--trials", "4", "--db", str(db))
+    creditbench("run", "--suite", "tuned", *open_task, "--db", str(db))
+    tuned = [row for row in stored_rows(db).values() if row["suite"] == "tuned"]
+    assert {row["seed"] for row in tuned} == {0, 1, 2} and not any(row["metrics"].get("lean") for row in tuned)
+    assert all("test_score" in row["metrics"] for row in tuned)
+    first = [row for row in tuned if row["metrics"]["tuned"]["trials"] == 3]
+    assert len(first) == 3 and all(row["overrides"] == best for row in first)
+    assert first[0]["metrics"]["tuned"] == {
+        "study": "conformance-open::tunable::quick", "trials": 3, "sampler": "qmc", "budget": "quick",
+    }  # fmt: skip
+    entries = json.loads(creditbench("report", "--db", str(db), "--format", "json").stdout)
+    labels = sorted((e["suite"], e["label"], e["n_seeds"]) for e in entries)
+    assert labels == [
+        ("quick", "tunable", 3),
+        ("tuned", "tunable · tuned (3 trials, qmc, quick)", 3),
+        ("tuned", "tunable · tuned (4 trials, qmc, quick)", 3),
+    ]
+
+
+def test_the_tuned_suite_needs_studies(tunable_plugin, tmp_path):
+    result = creditbench("run", "--suite", "tuned", "--db", str(tmp_path / "none.sqlite"), check=False)
+    assert result.returncode == 2 and "run creditbench tune" in result.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_trial_below_the_median_stops_while_it_trains(tunable_plugin, tmp_path):
+    db = tmp_path / "tune.sqlite"
+    creditbench(
+        "tune", "--task", "conformance-open", "--algorithm", "tunable-dud", "--trials", "10", "--sampler", "random",
+        "--jobs", "1", "--memory-limit", "2", "--db", str(db),
+    )  # fmt: skip
+    (trials,) = _trials(db).values()
+    rows = {row["run_key"]: row for row in stored_rows(db).values()}
+    storage = f"sqlite:///{study.storage_path(db)}"
+    told = optuna.load_study(study_name="conformance-open::tunable-dud::quick", storage=storage).trials
+    pruned = [t for t in told if t.state.name == "PRUNED"]
+    assert pruned and all(t.params["lr"] == 0.0 for t in pruned)
+    for trial in told:
+        (row,) = [rows[key] for key in trial.user_attrs["run_keys"]]
+        budget = row["budget"]["presentations"]
+        if trial.state.name == "PRUNED":
+            stopped = row["metrics"]["pruned_at"]
+            assert stopped < budget and row["curve"][-1]["presentations"] == stopped
+        else:
+            assert "pruned_at" not in row["metrics"] and row["curve"][-1]["presentations"] == budget
