@@ -150,7 +150,7 @@ def test_a_trial_below_the_median_stops_while_it_trains(tunable_plugin, tmp_path
         "tune", "--task", "conformance-open", "--algorithm", "tunable-dud", "--trials", "10", "--sampler", "random",
         "--jobs", "1", "--memory-limit", "2", "--db", str(db),
     )  # fmt: skip
-    (trials,) = _trials(db).values()
+    assert len(_trials(db)) == 1
     rows = {row["run_key"]: row for row in stored_rows(db).values()}
     storage = f"sqlite:///{study.storage_path(db)}"
     told = optuna.load_study(study_name="conformance-open::tunable-dud::quick", storage=storage).trials
