@@ -477,8 +477,9 @@ def report(db, fmt, suite, out, across_tasks):
         rows = store.runs(suite)
     if fmt == "html":
         from harness.report import html_page
+        from harness.tuning.sensitivity import sensitivities
 
-        for path in html_page.write(rows, out, _registry()):
+        for path in html_page.write(rows, out, _registry(), sensitivities(db)):
             click.echo(f"wrote {path}")
         return
     text = (render_across_tasks if across_tasks else render)(aggregate(rows, _registry()), fmt)

@@ -136,6 +136,9 @@ def test_the_tuned_suite_runs_each_best_configuration_on_reported_seeds_apart_fr
         ("tuned", "tunable · tuned (3 trials, qmc, quick)", 3),
         ("tuned", "tunable · tuned (4 trials, qmc, quick)", 3),
     ]
+    creditbench("report", "--db", str(db), "--format", "html", "--out", str(tmp_path / "html"))
+    page = (tmp_path / "html" / "tuning.html").read_text()
+    assert "conformance-open" in page and "4 scored trials" in page and "data:image/png" in page
 
 
 def test_the_tuned_suite_needs_studies(tunable_plugin, tmp_path):
