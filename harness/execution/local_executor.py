@@ -26,6 +26,7 @@ import signal
 import sys
 import tempfile
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,6 +103,19 @@ class LocalExecutor:
         # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
         self.threads = max(1, threads)
         self.memory_limit = memory_limit
+        # One shared folder for every run() of this executor: `creditbench tune` calls run() once per batch of
+        # trials, and each call would otherwise generate its task's data again (MNIST-1D: seconds per trial).
+        self._shared_folder: str | None = None
+
+    def shared_folder(self, setting: str) -> str:
+        """The folder this executor's workers of numerics ``setting`` share values through (one per setting: the
+        robustness reference model is trained under it); all are removed when the executor is collected."""
+        if self._shared_folder is None:
+            self._shared_folder = tempfile.mkdtemp(prefix="creditbench-shared-")
+            weakref.finalize(self, shutil.rmtree, self._shared_folder, True)
+        folder = os.path.join(self._shared_folder, setting)
+        os.makedirs(folder, exist_ok=True)
+        return folder
 
     def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
         settings = dict.fromkeys(spec.numerics for spec in specs)
@@ -115,8 +129,7 @@ class LocalExecutor:
         pending = deque(specs)
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
-        shared_folder = os.path.join(log_dir, "shared")  # apart from the logs, which are named by their count
-        os.mkdir(shared_folder)
+        shared_folder = self.shared_folder(setting)
         try:
             while pending or running:
                 while pending and len(running) < self.jobs:
@@ -139,7 +152,7 @@ class LocalExecutor:
     def _start(self, context, spec: RunSpec, log_dir: str, shared_folder: str) -> _Running:
         dispatched = time.monotonic()
         receiver, sender = context.Pipe(duplex=False)
-        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir)) - 1}.log")  # the shared folder is not a log
+        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
         process = context.Process(
             target=worker.main,
             args=(spec.fields(), sender, log_path, shared_folder, self.memory_limit, self.threads, list(sys.path)),
