@@ -35,6 +35,7 @@ from multiprocessing.connection import wait
 from harness.execution import numerics, worker
 from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, failed_result, timed_out
 from harness.training.spec import RunSpec
+from harness.tuning import pruning
 
 KILL_GRACE_SECONDS = 5
 
@@ -58,7 +59,7 @@ PRELOAD = ["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harnes
 PLUGIN_PRELOAD = "harness.execution.preload"  # the plugins and the entry script; CPU suites only (its docstring)
 
 
-def _context(setting: str, cpu_only: bool):
+def _context(setting: str, cpu_only: bool, trials: bool = False):
     """A process context whose new processes start with ``setting``'s numerics and the current environment.
 
     Workers fork from the fork server, so they inherit the environment it started in, not the coordinator's
@@ -67,7 +68,9 @@ def _context(setting: str, cpu_only: bool):
     """
     global _forkserver_started_under
     if "forkserver" in multiprocessing.get_all_start_methods():
-        preload = [*PRELOAD, PLUGIN_PRELOAD] if cpu_only else PRELOAD
+        preload = [*PRELOAD, PLUGIN_PRELOAD] if cpu_only else list(PRELOAD)
+        if trials:  # tuning runs report to their trials through Optuna's storage
+            preload.extend(pruning.WORKER_IMPORTS)
         wanted = (setting, tuple(sorted(os.environ.items())), tuple(preload))
         if _forkserver_started_under not in (None, wanted):  # no worker is running: the previous ones have ended
             multiprocessing.forkserver._forkserver._stop()  # the next start launches a new one in the new environment
@@ -125,7 +128,11 @@ class LocalExecutor:
             self._run_setting(setting, [spec for spec in specs if spec.numerics == setting], on_result)
 
     def _run_setting(self, setting: str, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        context = _context(setting, cpu_only=all(spec.device.startswith("cpu") for spec in specs))
+        context = _context(
+            setting,
+            cpu_only=all(spec.device.startswith("cpu") for spec in specs),
+            trials=any(spec.trial for spec in specs),
+        )
         pending = deque(specs)
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
