@@ -161,6 +161,7 @@ def test_a_trial_below_the_median_stops_while_it_trains(tunable_plugin, tmp_path
     assert pruned and all(t.params["lr"] == 0.0 for t in pruned)
     for trial in told:
         (row,) = [rows[key] for key in trial.user_attrs["run_keys"]]
+        assert row["metrics"]["phase_seconds"]["trial"] > 0  # reporting to the trial is its own phase
         budget = row["budget"]["presentations"]
         if trial.state.name == "PRUNED":
             stopped = row["metrics"]["pruned_at"]
