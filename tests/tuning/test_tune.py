@@ -2,11 +2,14 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import optuna
 import pytest
 
 from harness.tuning import study
+from tests.conftest import REPO
 from tests.reliability.helpers import stored_rows
 from tests.test_cli import creditbench
 
@@ -136,6 +139,13 @@ def test_the_tuned_suite_runs_each_best_configuration_on_reported_seeds_apart_fr
         ("tuned", "tunable · tuned (3 trials, qmc, quick)", 3),
         ("tuned", "tunable · tuned (4 trials, qmc, quick)", 3),
     ]
+    gain = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "tuning_gain.py"), str(db), "--task", "conformance-open"],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout.splitlines()  # fmt: skip
+    (row,) = [line for line in gain if line.startswith("| tunable |")]
+    tuned = next(e for e in entries if e["label"] == "tunable · tuned (4 trials, qmc, quick)")
+    assert f"{tuned['test_score_mean']:.3f} ± " in row.split("|")[3] and "| 1 → 1 |" in row  # the latest tuning
     creditbench("report", "--db", str(db), "--format", "html", "--out", str(tmp_path / "html"))
     page = (tmp_path / "html" / "tuning.html").read_text()
     assert "conformance-open" in page and "4 scored trials" in page and "data:image/png" in page
