@@ -68,10 +68,18 @@ def _conditions(row: dict) -> dict:
 
 
 def _entry_key(row: dict) -> tuple:
-    """What makes runs one entry, code version aside: (suite, task, algorithm, settings, tuning)."""
+    """What makes runs one entry, code version aside: (suite, task, algorithm, settings, tuning, lean)."""
+    metrics = row.get("metrics") or {}
     settings = {**(row.get("overrides") or {}), **_conditions(row)}
-    tuned = json.dumps((row.get("metrics") or {}).get("tuned"), sort_keys=True)
-    return row["suite"], row["task"], row["algorithm"], json.dumps(settings, sort_keys=True), tuned
+    tuned = json.dumps(metrics.get("tuned"), sort_keys=True)
+    return (
+        row["suite"],
+        row["task"],
+        row["algorithm"],
+        json.dumps(settings, sort_keys=True),
+        tuned,
+        bool(metrics.get("lean")),
+    )
 
 
 def latest_versions(rows: list[dict]) -> dict[tuple, str]:
@@ -79,25 +87,32 @@ def latest_versions(rows: list[dict]) -> dict[tuple, str]:
     newest: dict[tuple, tuple[str, str]] = {}
     for row in rows:
         key = _entry_key(row)
-        if key not in newest or row["finished_at"] > newest[key][0]:
-            newest[key] = (row["finished_at"], row["code_version"])
+        finished_at, version = row.get("finished_at", ""), row.get("code_version", "")
+        if key not in newest or finished_at > newest[key][0]:
+            newest[key] = (finished_at, version)
     return {key: version for key, (_, version) in newest.items()}
+
+
+def superseded(rows: list[dict]) -> list[dict]:
+    """The runs of an older code version than their entry's latest: those the leaderboard leaves out by default."""
+    latest = latest_versions(rows)
+    return [row for row in rows if row.get("code_version", "") != latest[_entry_key(row)]]
 
 
 def aggregate(rows: list[dict], registry=None, all_versions: bool = False) -> list[dict]:
     """One entry per (suite, task, algorithm, settings overridden with ``--set``); runs with native numerics are
-    entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones, and so are runs on a GPU
-(``[device=cuda]``).  Lean runs
-    (``RunSpec.lean``: validation score only, no test split) are left out.
+        entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones, and so are runs on a GPU
+    (``[device=cuda]``).  Lean runs
+        (``RunSpec.lean``: validation score only, no test split) are left out.
 
-    Code versions are never pooled: by default only the runs of each entry's latest code version (that of its most
-    recently finished run) count, so that bumping a plugin's version starts its rows afresh; ``all_versions``
-    shows the runs of older versions too, as entries of their own labelled with their version
-    (``latest_version`` False).
+        Code versions are never pooled: by default only the runs of each entry's latest code version (that of its most
+        recently finished run) count, so that bumping a plugin's version starts its rows afresh; ``all_versions``
+        shows the runs of older versions too, as entries of their own labelled with their version
+        (``latest_version`` False).
 
-    With the registry, entries also carry what the installed algorithm and
-    task declare: the paper's published figure for the task, whether the
-    algorithm is a control (family ``"control"``), and the name of the task's score.
+        With the registry, entries also carry what the installed algorithm and
+        task declare: the paper's published figure for the task, whether the
+        algorithm is a control (family ``"control"``), and the name of the task's score.
     """
     published = registry.published() if registry else {}
     score_names = {task.name: task.score_name for task in registry.tasks.values()} if registry else {}
@@ -109,12 +124,14 @@ def aggregate(rows: list[dict], registry=None, all_versions: bool = False) -> li
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:  # runs with other settings (--set, native numerics) or code are entries of their own
         key = _entry_key(row)
-        if all_versions or row["code_version"] == latest[key]:
-            groups[(*key, row["code_version"])].append(row)
+        version = row.get("code_version", "")
+        if all_versions or version == latest[key]:
+            groups[(key, version)].append(row)
     entries = []
-    for (suite, task, algorithm, overrides, tuned, version), runs in groups.items():
+    for (key, version), runs in groups.items():
+        suite, task, algorithm, overrides, tuned, _ = key
         tuning = json.loads(tuned)
-        is_latest = version == latest[(suite, task, algorithm, overrides, tuned)]
+        is_latest = version == latest[key]
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
         by_seed = {run["seed"]: _score(run["metrics"]) for run in runs if run["status"] == "finished"}
         targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)

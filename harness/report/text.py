@@ -15,15 +15,15 @@ from harness.report.columns import ACROSS_TASKS_COLUMNS, COLUMNS, LADDER_CELL, a
 FORMATS = ("md", "csv", "json")
 
 
-def to_markdown(entries: list[dict]) -> str:
+def to_markdown(entries: list[dict], columns=COLUMNS) -> str:
     out = []
     for (suite, task), group in grouped(entries):
         targets = ", ".join(group[0]["presentations_to_target"]) if group[0]["presentations_to_target"] else ""
         out.append(f"### {task} ({suite} suite; score: {group[0]['score_name']}; targets {targets})\n")
-        out.append("| " + " | ".join(name for name, _, _ in COLUMNS) + " |")
-        out.append("|" + "|".join("---" for _ in COLUMNS) + "|")
+        out.append("| " + " | ".join(name for name, _, _ in columns) + " |")
+        out.append("|" + "|".join("---" for _ in columns) + "|")
         for entry in group:
-            out.append("| " + " | ".join(_escape_markdown(text(entry)) for _, text, _ in COLUMNS) + " |")
+            out.append("| " + " | ".join(_escape_markdown(text(entry)) for _, text, _ in columns) + " |")
         sources = [f"{e['label']}: {e['published_source']}" for e in group if e["published_source"]]
         if sources:
             out.append("\nPaper figures: " + _escape_markdown("; ".join(sources)) + ".")
