@@ -9,24 +9,41 @@ commands that train.
 
 from __future__ import annotations
 
-import json
-import math
 import signal
 import sys
 import threading
-import warnings
-from pathlib import Path
 
-import click
+INTERRUPTED = "creditbench: interrupted; completed runs are saved"
 
-from harness.errors import HarnessError
-from harness.execution.executors import EXECUTORS
-from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
-from harness.execution.suites import SELECTION_SEEDS
-from harness.report.text import FORMATS as REPORT_FORMATS
-from harness.results.exchange import FORMATS as EXPORT_FORMATS
-from harness.results.store import DEFAULT_PATH
-from harness.tuning.study import BUDGETS, SAMPLERS
+
+def _interrupted_while_importing(signum, frame):
+    """Ctrl-C while this module imports what it needs (half a second on a busy machine): nothing has started yet,
+    so the command ends as an interrupted one does, in one line, not in a KeyboardInterrupt traceback."""
+    sys.stderr.write(INTERRUPTED + "\n")
+    raise SystemExit(130)
+
+
+_IMPORTING = threading.current_thread() is threading.main_thread() and (
+    signal.getsignal(signal.SIGINT) is signal.default_int_handler
+)
+if _IMPORTING:  # restored at the end of the module
+    signal.signal(signal.SIGINT, _interrupted_while_importing)
+
+import json  # noqa: E402 (after the handler: these imports are the slow part)
+import math  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import click  # noqa: E402
+
+from harness.errors import HarnessError  # noqa: E402
+from harness.execution.executors import EXECUTORS  # noqa: E402
+from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER  # noqa: E402
+from harness.execution.suites import SELECTION_SEEDS  # noqa: E402
+from harness.report.text import FORMATS as REPORT_FORMATS  # noqa: E402
+from harness.results.exchange import FORMATS as EXPORT_FORMATS  # noqa: E402
+from harness.results.store import DEFAULT_PATH  # noqa: E402
+from harness.tuning.study import BUDGETS, SAMPLERS  # noqa: E402
 
 
 class FiniteRange(click.FloatRange):
@@ -721,13 +738,13 @@ def main(argv=None):
         click.echo(f"creditbench: error: {printable(str(error))}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
-        click.echo("creditbench: interrupted; completed runs are saved", err=True)
+        click.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except click.ClickException as error:
         click.echo(f"creditbench: error: {printable(error.format_message())}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo("creditbench: interrupted; completed runs are saved", err=True)
+        click.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except Terminated:
         click.echo("creditbench: terminated; completed runs are saved", err=True)
@@ -735,3 +752,7 @@ def main(argv=None):
     finally:
         if on_main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+if _IMPORTING:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -149,7 +149,7 @@ def _escape_markdown(text: str) -> str:
 
 def to_csv(entries: list[dict]) -> str:
     buffer = io.StringIO()
-    flat = [_flatten(entry) for entry in entries]
+    flat = [flatten(entry) for entry in entries]
     names = list(dict.fromkeys(name for row in flat for name in row))
     writer = csv.DictWriter(buffer, fieldnames=names)
     writer.writeheader()
@@ -157,12 +157,12 @@ def to_csv(entries: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _flatten(entry: dict, prefix: str = "") -> dict:
+def flatten(entry: dict, prefix: str = "") -> dict:
     """Nested dicts become ``outer:inner`` columns; lists (seeds, an interval's bounds) one "; "-joined cell."""
     flat = {}
     for key, value in entry.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}:"))
+            flat.update(flatten(value, f"{prefix}{key}:"))
         elif isinstance(value, list):
             flat[f"{prefix}{key}"] = "; ".join(map(str, value))
         else:
