@@ -111,10 +111,10 @@ class Store:
         if fresh and not create:
             raise HarnessError(f"{self.path} is an empty file, not a creditbench store")
         try:
-            if read_only:
-                self.connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-                return
             self.connection = sqlite3.connect(self.path, isolation_level=None)
+            if read_only:  # not mode=ro: that would leave the WAL's files behind, which the last connection removes
+                self.connection.execute("PRAGMA query_only=ON")
+                return
             if fresh:
                 self._create_schema()
             elif self.schema < SCHEMA_VERSION:
