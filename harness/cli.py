@@ -552,8 +552,9 @@ def report(db, fmt, suite, out, across_tasks, columns, all_versions):
         rows = store.runs(suite)
     if fmt == "html":
         from harness.report import html_page
+        from harness.tuning.sensitivity import sensitivities
 
-        for path in html_page.write(rows, out, _registry()):
+        for path in html_page.write(rows, out, _registry(), sensitivities(db)):
             click.echo(f"wrote {path}")
         return
     entries = aggregate(rows, _registry(), all_versions)

@@ -118,8 +118,24 @@ def suite_page(suite: str, rows: list[dict], registry) -> str:
     )
 
 
-def write(rows: list[dict], out: str | Path, registry) -> list[Path]:
-    """Write ``<suite>.html`` per suite and ``index.html``; return the paths written."""
+def tuning_page(studies) -> str:
+    """The sensitivity of every study (``harness.tuning.sensitivity``), grouped by task."""
+    by_task = defaultdict(list)
+    for study in studies:
+        figure = plots.sensitivity(study)
+        by_task[study.task].append(
+            {"study": study, "figure": figure and _data_uri(figure), "why": "no trial has a score yet"}
+        )
+    return (
+        _environment()
+        .get_template("tuning.html")
+        .render(tasks=sorted(by_task.items()), generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    )
+
+
+def write(rows: list[dict], out: str | Path, registry, studies=()) -> list[Path]:
+    """Write ``<suite>.html`` per suite, ``tuning.html`` when there are ``studies`` (sensitivities), and
+    ``index.html``; return the paths written."""
     by_suite = defaultdict(list)
     for row in rows:
         by_suite[row["suite"]].append(row)
@@ -135,8 +151,14 @@ def write(rows: list[dict], out: str | Path, registry) -> list[Path]:
             path.write_text(suite_page(suite, suite_rows, registry), encoding="utf-8")
             written.append(path)
             pages.append((suite, path.name, len(suite_rows)))
+        if studies:
+            path = directory / "tuning.html"
+            path.write_text(tuning_page(studies), encoding="utf-8")
+            written.append(path)
         index = directory / "index.html"
-        index.write_text(_environment().get_template("index.html").render(pages=pages), encoding="utf-8")
+        index.write_text(
+            _environment().get_template("index.html").render(pages=pages, studies=len(studies)), encoding="utf-8"
+        )
     except OSError as error:
         raise HarnessError(f"cannot write the report into {out}: {error.strerror}") from None
     return [index, *written]

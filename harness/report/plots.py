@@ -320,3 +320,31 @@ def performance_profiles(view: dict) -> bytes | None:
     )
     _legend(axes)
     return _png(figure)
+
+
+def sensitivity(study) -> bytes | None:
+    """DeepOBS-style sensitivity of one study (``harness.tuning.sensitivity.Sensitivity``): the validation score of
+    every scored trial against each searched setting, completed trials filled, pruned ones hollow (their last
+    reported score), the best completed trial starred."""
+    if not study.trials:
+        return None
+    figure, all_axes = _figure(width=3.6, height=3.0, columns=len(study.settings))
+    for axes, (name, points) in zip(all_axes, sorted(study.settings.items())):
+        numeric = all(isinstance(p.value, (int, float)) and not isinstance(p.value, bool) for p in points)
+        xs = [p.value if numeric else str(p.value) for p in points]
+        for pruned, style in ((False, {"color": "tab:blue"}), (True, {"facecolors": "none", "edgecolors": "grey"})):
+            shown = [(x, p.score) for x, p in zip(xs, points) if p.pruned == pruned]
+            if shown:
+                axes.scatter(*zip(*shown), s=18, label="pruned (last report)" if pruned else "completed", **style)
+        if study.best is not None:
+            axes.scatter([xs[study.best]], [points[study.best].score], marker="*", s=120, color="tab:red", label="best")
+        axes.set(
+            xscale="log" if name in study.log_scale else "linear",
+            xlabel=name,
+            ylabel="validation score",
+            title=f"{study.algorithm} on {study.task}: {name}",
+        )
+        if not numeric:
+            axes.tick_params(axis="x", labelrotation=30, labelsize="x-small")
+    _legend(all_axes[-1])
+    return _png(figure)

@@ -136,6 +136,9 @@ def test_the_tuned_suite_runs_each_best_configuration_on_reported_seeds_apart_fr
         ("tuned", "tunable · tuned (3 trials, qmc, quick)", 3),
         ("tuned", "tunable · tuned (4 trials, qmc, quick)", 3),
     ]
+    creditbench("report", "--db", str(db), "--format", "html", "--out", str(tmp_path / "html"))
+    page = (tmp_path / "html" / "tuning.html").read_text()
+    assert "conformance-open" in page and "4 scored trials" in page and "data:image/png" in page
 
 
 def test_the_tuned_suite_needs_studies(tunable_plugin, tmp_path):
@@ -158,6 +161,7 @@ def test_a_trial_below_the_median_stops_while_it_trains(tunable_plugin, tmp_path
     assert pruned and all(t.params["lr"] == 0.0 for t in pruned)
     for trial in told:
         (row,) = [rows[key] for key in trial.user_attrs["run_keys"]]
+        assert row["metrics"]["phase_seconds"]["trial"] > 0  # reporting to the trial is its own phase
         budget = row["budget"]["presentations"]
         if trial.state.name == "PRUNED":
             stopped = row["metrics"]["pruned_at"]
