@@ -1,8 +1,8 @@
 """The ``creditbench`` command line.
 
 Exit codes: 0 success; 1 from ``run`` when any of its runs failed (all of them are saved, and the failures
-are listed with the key ``creditbench show`` takes); 2 a user error (unknown name, bad option, unusable store: one line on stderr, nothing
-written); 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (``kill``, a scheduler's time limit): either
+are listed with the key ``creditbench show`` takes); 2 a user error (unknown name, bad option, unusable store:
+one line on stderr, nothing written); 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (``kill``, a scheduler's time limit): either
 way the running workers are stopped and the completed runs are saved.  torch is imported only by the
 commands that train.
 """
@@ -29,21 +29,21 @@ _IMPORTING = threading.current_thread() is threading.main_thread() and (
 if _IMPORTING:  # restored at the end of the module
     signal.signal(signal.SIGINT, _interrupted_while_importing)
 
-import json  # noqa: E402 (after the handler: these imports are the slow part)
-import math  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json  # after the handler: these imports are the slow part
+import math
+import warnings
+from pathlib import Path
 
-import click  # noqa: E402
+import click
 
-from harness.errors import HarnessError  # noqa: E402
-from harness.execution.executors import EXECUTORS  # noqa: E402
-from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER  # noqa: E402
-from harness.execution.suites import SELECTION_SEEDS  # noqa: E402
-from harness.report.text import FORMATS as REPORT_FORMATS  # noqa: E402
-from harness.results.exchange import FORMATS as EXPORT_FORMATS  # noqa: E402
-from harness.results.store import DEFAULT_PATH  # noqa: E402
-from harness.tuning.study import BUDGETS, SAMPLERS  # noqa: E402
+from harness.errors import HarnessError
+from harness.execution.executors import EXECUTORS
+from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
+from harness.execution.suites import SELECTION_SEEDS
+from harness.report.text import FORMATS as REPORT_FORMATS
+from harness.results.exchange import FORMATS as EXPORT_FORMATS
+from harness.results.store import DEFAULT_PATH
+from harness.tuning.study import BUDGETS, SAMPLERS
 
 
 class FiniteRange(click.FloatRange):

@@ -238,7 +238,16 @@ class Store:
 
     def find(self, reference: str) -> dict:
         """The one run whose key starts with ``reference`` or whose label (``task::algorithm::seedN``) it is."""
-        rows = [row for row in self.runs() if row["run_key"].startswith(reference) or label(row) == reference]
+        found = self.connection.execute(
+            "SELECT run_key, task, algorithm, seed, json_extract(metrics, '$.lean') FROM runs"
+        )  # without the curves and metrics, which a store of many runs holds megabytes of
+        keys = {
+            key
+            for key, task, algorithm, seed, lean in found
+            if key.startswith(reference)
+            or label({"task": task, "algorithm": algorithm, "seed": seed, "metrics": {"lean": lean}}) == reference
+        }
+        rows = self.runs(keys=keys)
         if not rows:
             raise HarnessError(
                 f"no run {reference!r} in {self.path} (give a run key, or a prefix of one, or task::algorithm::seedN)"
