@@ -634,7 +634,7 @@ def import_command(files, db):
 def show(reference, db):
     """Print one stored run: what it ran, its metrics and, for a failed run, its traceback and captured output.
 
-    RUN is a run key, a prefix of one (``run`` prints it beside each failure), or task::algorithm::seedN.
+    RUN is a run key, a prefix of one (run prints it beside each failure), or task::algorithm::seedN.
     """
     from harness.results.store import Store, label
 
@@ -675,7 +675,7 @@ def show(reference, db):
 @click.option(
     "--stale",
     is_flag=True,
-    help="Remove the runs of older code versions than their entry's latest (the rows --all-versions shows).",
+    help="Remove the runs of older code versions than their entry's latest (the older rows --all-versions adds).",
 )
 @click.option("--suite", help="Only this suite's runs.")
 @click.option("--dry-run", is_flag=True, help="Say what would be removed, remove nothing.")
