@@ -1,19 +1,36 @@
 """The ``creditbench`` command line.
 
 Exit codes: 0 success; 1 from ``run`` when any of its runs failed (all of them are saved, and the failures
-are listed); 2 a user error (unknown name, bad option, unusable store: one line on stderr, nothing
-written); 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (``kill``, a scheduler's time limit): either
+are listed with the key ``creditbench show`` takes); 2 a user error (unknown name, bad option, unusable store:
+one line on stderr, nothing written); 130 interrupted by Ctrl-C, 143 terminated by SIGTERM (``kill``, a scheduler's time limit): either
 way the running workers are stopped and the completed runs are saved.  torch is imported only by the
 commands that train.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import signal
 import sys
 import threading
+
+INTERRUPTED = "creditbench: interrupted; completed runs are saved"
+
+
+def _interrupted_while_importing(signum, frame):
+    """Ctrl-C while this module imports what it needs (half a second on a busy machine): nothing has started yet,
+    so the command ends as an interrupted one does, in one line, not in a KeyboardInterrupt traceback."""
+    sys.stderr.write(INTERRUPTED + "\n")
+    raise SystemExit(130)
+
+
+_IMPORTING = threading.current_thread() is threading.main_thread() and (
+    signal.getsignal(signal.SIGINT) is signal.default_int_handler
+)
+if _IMPORTING:  # restored at the end of the module
+    signal.signal(signal.SIGINT, _interrupted_while_importing)
+
+import json  # after the handler: these imports are the slow part
+import math
 import warnings
 from pathlib import Path
 
@@ -222,6 +239,40 @@ def _executor_options(command):
     return command
 
 
+TERMINAL_FORMATS = ("table", "md")  # the leaderboard on the terminal: a rich table, or the Markdown of the README
+
+
+def _leaderboard_options(command):
+    """How the leaderboard is printed, shared by ``run`` and ``report``."""
+    command = click.option(
+        "--columns",
+        metavar="NAMES",
+        help="Comma-separated columns of the table and the Markdown (headers as printed, e.g. "
+        "'seeds,test score,AULC'; 'all' for every one; default: a compact set).",
+    )(command)
+    return click.option(
+        "--all-versions",
+        is_flag=True,
+        help="Also the runs of older code versions (harness or plugin), as rows of their own; default: the latest.",
+    )(command)
+
+
+def _print_leaderboard(entries: list[dict], fmt: str | None, columns: str | None) -> None:
+    """A rich table on a terminal (``fmt`` None) or when asked, else Markdown: the compact columns on a table,
+    all of them in Markdown, unless ``columns`` names them."""
+    from harness.report.terminal import choose_columns, tables
+    from harness.report.text import to_markdown
+
+    console = _console()
+    if fmt is None:
+        fmt = "table" if console.is_terminal else "md"
+    if fmt == "md":
+        click.echo(to_markdown(entries, choose_columns(columns or "all")))
+        return
+    for renderable in tables(entries, choose_columns(columns)):
+        console.print(renderable)
+
+
 def _device_and_numerics(device: str, native_numerics: bool) -> tuple[str, str]:
     from harness.execution import numerics
     from harness.results import environment
@@ -279,6 +330,13 @@ def _executor(name, jobs, threads, memory_limit, scheduler, submitit_folder, clu
     "never on the leaderboard.",
 )
 @click.option("--no-report", is_flag=True, help="Do not print the leaderboard at the end.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(TERMINAL_FORMATS),
+    help="The leaderboard at the end: a table (default on a terminal) or Markdown (default otherwise).",
+)
+@_leaderboard_options
 @click.option("--profile", "show_profile", is_flag=True, help="Print where this invocation's runs spent their time.")
 @_executor_options
 def run(
@@ -299,6 +357,9 @@ def run(
     retry_failed,
     lean,
     no_report,
+    fmt,
+    columns,
+    all_versions,
     show_profile,
     executor_name,
     scheduler,
@@ -310,20 +371,22 @@ def run(
     """Run a suite (default: quick) into the store, resuming where it stopped, and print the leaderboard.
 
     Runs are pinned to the AVX2 baseline unless --native-numerics is given.  Lean runs (--lean) are not on the
-    leaderboard, which is then not printed.  Exits with 1 when any of the runs it executed failed.
+    leaderboard, which is then not printed.  Exits with 1 when any of the runs it executed failed
+    (``creditbench show RUN`` prints a failed run's traceback and output).
     """
     import dataclasses
 
     from harness.execution import matrix, suites
     from harness.progress import Progress
     from harness.report.aggregate import aggregate
-    from harness.report.text import to_markdown
+    from harness.report.terminal import choose_columns
     from harness.results.store import Store
     from harness.tasks import data_folder
     from harness.tuning.tuned import TUNED_SUITE, plan_tuned
 
     if data_dir:
         data_folder.use(data_dir)  # workers inherit it with the environment
+    choose_columns(columns)  # a misspelt column is refused before anything runs
     registry = _registry()
     device, setting = _device_and_numerics(device, native_numerics)
     if suite == TUNED_SUITE:
@@ -350,10 +413,10 @@ def run(
         f"{summary.finished} finished, {len(summary.failed)} failed",
         markup=False,
     )
-    for label, reason in summary.failed:
-        console.print(f"  failed {label}: {reason}", markup=False)
+    for label, reason, key in summary.failed:
+        console.print(f"  failed {label} (creditbench show {key[:12]}): {reason}", markup=False)
     if not (no_report or lean):
-        click.echo(to_markdown(aggregate(rows, registry)))
+        _print_leaderboard(aggregate(rows, registry, all_versions), fmt, columns)
     if show_profile:
         from harness.report import profile
 
@@ -451,7 +514,12 @@ def tune(
 
 @cli.command()
 @click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
-@click.option("--format", "fmt", type=click.Choice((*REPORT_FORMATS, "html")), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", *REPORT_FORMATS, "html")),
+    help="Default: a table on a terminal, else md.",
+)
 @click.option("--suite", help="Only this suite.")
 @click.option("--out", type=click.Path(), help="Write to this file (a directory for html) instead of stdout.")
 @click.option(
@@ -459,13 +527,15 @@ def tune(
     is_flag=True,
     help="Only the view across tasks: performance profiles, IQM of the normalised score, P(better than bp-sgd).",
 )
-def report(db, fmt, suite, out, across_tasks):
+@_leaderboard_options
+def report(db, fmt, suite, out, across_tasks, columns, all_versions):
     """Print the leaderboard from the store, or write it as HTML pages with plots.
 
-    The Markdown leaderboard and the HTML pages end with the view across tasks; ``--across-tasks`` prints
-    that view alone (md, csv or json).
+    The leaderboard and the HTML pages end with the view across tasks; ``--across-tasks`` prints
+    that view alone (md, csv or json).  The store is only read.
     """
     from harness.report.aggregate import aggregate
+    from harness.report.terminal import choose_columns
     from harness.report.text import render, render_across_tasks
     from harness.results.store import Store
 
@@ -473,7 +543,12 @@ def report(db, fmt, suite, out, across_tasks):
         raise HarnessError("--format html needs --out DIR")
     if fmt == "html" and across_tasks:
         raise HarnessError("--across-tasks is a section of every HTML page; drop it or choose md, csv or json")
-    with Store(db, create=False) as store:
+    if columns and (fmt not in (None, *TERMINAL_FORMATS) or across_tasks):
+        raise HarnessError("--columns chooses the leaderboard's columns in a table or md; drop it")
+    if fmt == "table" and (out or across_tasks):
+        raise HarnessError("--format table is for the terminal; choose md, csv or json")
+    choose_columns(columns)
+    with Store(db, read_only=True) as store:
         rows = store.runs(suite)
     if fmt == "html":
         from harness.report import html_page
@@ -482,7 +557,17 @@ def report(db, fmt, suite, out, across_tasks):
         for path in html_page.write(rows, out, _registry(), sensitivities(db)):
             click.echo(f"wrote {path}")
         return
-    text = (render_across_tasks if across_tasks else render)(aggregate(rows, _registry()), fmt)
+    entries = aggregate(rows, _registry(), all_versions)
+    if not out and not across_tasks and fmt in (None, *TERMINAL_FORMATS):
+        _print_leaderboard(entries, fmt, columns)
+        return
+    fmt = fmt or "md"
+    if fmt == "md" and not across_tasks:
+        from harness.report.text import to_markdown
+
+        text = to_markdown(entries, choose_columns(columns or "all"))
+    else:
+        text = (render_across_tasks if across_tasks else render)(entries, fmt)
     if out:
         try:
             Path(out).write_text(text + "\n", encoding="utf-8")
@@ -503,7 +588,7 @@ def profile_command(db, suite, tasks, algorithms, fmt):
     from harness.report import profile
     from harness.results.store import Store
 
-    with Store(db, create=False) as store:
+    with Store(db, read_only=True) as store:
         rows = store.runs(suite)
     rows = [r for r in rows if (not tasks or r["task"] in tasks) and (not algorithms or r["algorithm"] in algorithms)]
     click.echo(profile.render(profile.profile(rows), fmt))
@@ -521,7 +606,7 @@ def export_command(db, suite, out, fmt):
 
     if Path(out).resolve() == Path(db).resolve():
         raise HarnessError("--out is the store itself")
-    with Store(db, create=False) as store:
+    with Store(db, read_only=True) as store:
         rows = store.runs(suite)
     click.echo(f"exported {exchange.export(rows, out, fmt)} runs to {out}")
 
@@ -541,6 +626,73 @@ def import_command(files, db):
         f"read {len(rows)} runs from {len(files)} file(s): {added} added, {replaced} failed runs replaced by "
         f"finished ones, {len(rows) - added - replaced} already in {db}"
     )
+
+
+@cli.command()
+@click.argument("reference", metavar="RUN")
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+def show(reference, db):
+    """Print one stored run: what it ran, its metrics and, for a failed run, its traceback and captured output.
+
+    RUN is a run key, a prefix of one (run prints it beside each failure), or task::algorithm::seedN.
+    """
+    from harness.results.store import Store, label
+
+    with Store(db, read_only=True) as store:
+        row = store.find(reference)
+        log = store.failure_log(row["run_key"])
+    facts = {
+        "run": row["run_key"],
+        "label": label(row),
+        "suite": row["suite"],
+        "status": row["status"] + (f": {row['reason']}" if row["reason"] else ""),
+        "code": row["code_version"],
+        "device": row["environment"].get("device"),
+        "finished at": row["finished_at"],
+        "wall seconds": f"{row['wall_seconds']:.1f}",
+        "budget": json.dumps(row["budget"]),
+        "overrides": json.dumps(row["overrides"], sort_keys=True),
+        "config": json.dumps(row["config"], sort_keys=True),
+    }
+    for name, value in facts.items():
+        click.echo(f"{name + ':':<14}{value}")
+    if row["metrics"]:
+        click.echo("metrics:")
+        for name, value in sorted(row["metrics"].items()):
+            click.echo(f"  {name}: {json.dumps(value)}")
+    if row["status"] == "failed":
+        if log is None:
+            click.echo(
+                "no traceback or output was kept for this run (it failed outside the plugin, or before creditbench kept them)"
+            )
+        else:
+            click.echo("traceback:\n" + (log["traceback"].rstrip() or "(none: the worker did not raise)"))
+            click.echo("output:\n" + (log["output"].rstrip() or "(nothing printed)"))
+
+
+@cli.command()
+@click.option("--failed", is_flag=True, help="Remove the failed runs (they run again on the next `run`).")
+@click.option(
+    "--stale",
+    is_flag=True,
+    help="Remove the runs of older code versions than their entry's latest (the older rows --all-versions adds).",
+)
+@click.option("--suite", help="Only this suite's runs.")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed, remove nothing.")
+@click.option("--db", default=DEFAULT_PATH, show_default=True, type=click.Path(dir_okay=False), help="Result store.")
+def prune(failed, stale, suite, dry_run, db):
+    """Remove failed or stale runs from the store, on request only (nothing is ever pruned by default)."""
+    from harness.report.aggregate import superseded
+    from harness.results.store import Store
+
+    if not (failed or stale):
+        raise HarnessError("prune needs --failed, --stale or both: nothing is removed by default")
+    with Store(db, create=False) as store:
+        rows = store.runs(suite)
+        chosen = {row["run_key"] for row in rows if failed and row["status"] == "failed"}
+        chosen |= {row["run_key"] for row in superseded(rows)} if stale else set()
+        removed = len(chosen) if dry_run else store.delete(chosen)
+    click.echo(f"{'would remove' if dry_run else 'removed'} {removed} of {len(rows)} runs from {db}")
 
 
 @cli.command("check-plugin")
@@ -587,13 +739,13 @@ def main(argv=None):
         click.echo(f"creditbench: error: {printable(str(error))}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
-        click.echo("creditbench: interrupted; completed runs are saved", err=True)
+        click.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except click.ClickException as error:
         click.echo(f"creditbench: error: {printable(error.format_message())}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo("creditbench: interrupted; completed runs are saved", err=True)
+        click.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except Terminated:
         click.echo("creditbench: terminated; completed runs are saved", err=True)
@@ -601,3 +753,7 @@ def main(argv=None):
     finally:
         if on_main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+if _IMPORTING:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

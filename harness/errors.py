@@ -34,6 +34,10 @@ class PluginWarning(UserWarning):
     """A plugin could not be loaded or registered something invalid."""
 
 
+class SettingWarning(UserWarning):
+    """A ``--set`` value a rule accepts but its search space does not reach (say, a learning rate of 5)."""
+
+
 class DatasetDriftWarning(UserWarning):
     """The arrays a task built differ from those its dataset card describes."""
 

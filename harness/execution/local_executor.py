@@ -34,6 +34,7 @@ from multiprocessing.connection import wait
 
 from harness.execution import numerics, worker
 from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, failed_result, timed_out
+from harness.results.store import FAILURE_LOG_CHARS
 from harness.training.spec import RunSpec
 from harness.tuning import pruning
 
@@ -81,14 +82,19 @@ def _context(setting: str, cpu_only: bool, trials: bool = False):
     return multiprocessing.get_context("spawn")
 
 
-def _log_tail(path: str) -> str:
+def _log_end(path: str, size: int = FAILURE_LOG_CHARS) -> str:
+    """The last ``size`` bytes of a worker's log (its stdout and stderr), as text."""
     try:
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 2000))
-            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+            handle.seek(max(0, handle.tell() - size))
+            return handle.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
     return lines[-1][:200] if lines else ""
 
 
@@ -172,7 +178,14 @@ class LocalExecutor:
         return _Running(spec, process, receiver, started + spec.time_limit, log_path, started, dispatched)
 
     def _poll(self, job: _Running) -> dict | None:
-        """The run's result if it has one (finished, failed, died or timed out), else None."""
+        """The run's result if it has one (finished, failed, died or timed out), else None; a failed run's carries
+        the end of what the plugin printed (``output``)."""
+        result = self._outcome(job)
+        if result is not None and result["status"] == "failed":
+            result["output"] = _log_end(job.log_path)
+        return result
+
+    def _outcome(self, job: _Running) -> dict | None:
         if job.connection.poll():
             try:
                 result = job.connection.recv()
@@ -187,7 +200,7 @@ class LocalExecutor:
             job.process.join()
             code = job.process.exitcode
             cause = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-            tail = _log_tail(job.log_path)
+            tail = _last_line(_log_end(job.log_path, 2000))
             reason = f"worker died ({cause})" + (f": {tail}" if tail else "")
             return failed_result(reason, job.started)
         if time.monotonic() > job.deadline:

@@ -21,7 +21,7 @@ class Summary:
     planned: int = 0
     skipped: int = 0
     finished: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (label, reason)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (label, reason, run key)
     store_seconds: dict[str, float] = field(default_factory=dict)  # run key -> seconds its row took to save
 
 
@@ -82,12 +82,12 @@ def run_matrix(
     def save(spec: RunSpec, result: dict) -> None:
         row = store_row(registry, spec, result)
         started = time.perf_counter()
-        store.save(row)
+        store.save(row, result.get("traceback"), result.get("output"))
         summary.store_seconds[row["run_key"]] = time.perf_counter() - started
         if result["status"] == "finished":
             summary.finished += 1
         else:
-            summary.failed.append((spec.label(), result.get("reason") or "unknown"))
+            summary.failed.append((spec.label(), result.get("reason") or "unknown", row["run_key"]))
         if on_result:
             on_result(spec, result)
 

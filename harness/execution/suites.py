@@ -53,9 +53,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import DatasetFilesError, HarnessError, MissingDatasetWarning, unknown_name
+from harness.errors import DatasetFilesError, HarnessError, MissingDatasetWarning, SettingWarning, unknown_name
 from harness.training.order import DEFAULT_BATCH_SIZE
 from harness.training.spec import FULL_BUDGET_TIME_LIMIT, RunSpec
+from harness.tuning.space import outside, value_problem
 
 QUICK_TIME_LIMIT = 30 * 60.0  # seconds
 
@@ -207,9 +208,14 @@ def plan(
                 raise HarnessError(
                     f"config key {key!r} is not a setting of {algorithm.name} (settings: {', '.join(sorted(known))})"
                 )
-            problem = setting_problem(key, value, algorithm.defaults.get(key, DEFAULT_BATCH_SIZE))
+            entry = algorithm.search_space.get(key)
+            problem = setting_problem(key, value, algorithm.defaults.get(key, DEFAULT_BATCH_SIZE)) or value_problem(
+                entry, value
+            )
             if problem:
                 raise HarnessError(f"--set {key}={json.dumps(value)}: {problem} for {algorithm.name}")
+            if where := outside(entry, value):
+                warnings.warn(f"--set {key}={json.dumps(value)} is {where} for {algorithm.name}", SettingWarning, 2)
     task_list = _with_their_files(chosen, task_list, named=bool(tasks))  # last: it reads the files
     pairs, declined = [], []
     for task in task_list:
@@ -281,8 +287,9 @@ def setting_problem(key: str, value, default) -> str | None:
     """Why ``value`` cannot replace a setting whose default is ``default``, or None.
 
     The type is the default's (an integer is also a float); numbers must be finite, and ``batch_size``,
-    which the harness itself reads, a positive integer.  Ranges are not checked: a search space says where
-    tuning looks, not where a rule is defined.
+    which the harness itself reads, a positive integer.  ``plan`` also checks the value against the rule's search
+    space: outside what the space's form declares (a log range's positive number) is an error, outside the range
+    where tuning looks only a warning (``SettingWarning``), since a search space is not where a rule is defined.
     """
 
     def kind(x) -> str:

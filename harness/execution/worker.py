@@ -134,8 +134,12 @@ def main(
             plugins = registry()
         result = run_spec(spec, plugins, phases)
     except BaseException as error:  # everything a plugin can throw costs only this run
-        traceback.print_exc()
-        result = {"status": "failed", "reason": failure_reason(error), "wall_seconds": time.perf_counter() - started}
+        result = {
+            "status": "failed",
+            "reason": failure_reason(error),
+            "traceback": traceback.format_exc(),  # kept in the store (its failure_logs), with the run's output
+            "wall_seconds": time.perf_counter() - started,
+        }
     result["clock"] = {"entered": entered, "sending": time.monotonic()}  # for the executor's worker_start, return
     try:
         connection.send(result)

@@ -55,36 +55,83 @@ def _score(metrics: dict):
     return metrics.get("test_score", metrics.get("test_accuracy"))
 
 
-def _native_numerics(row: dict) -> dict:
-    """``{"numerics": "native"}`` for a run computed with unpinned numerics (``--native-numerics``), else ``{}``."""
-    numerics = (row.get("environment") or {}).get("numerics") or {}
-    return {"numerics": numerics["setting"]} if numerics.get("setting") == NATIVE else {}
+def _conditions(row: dict) -> dict:
+    """What a run was computed under, when it is not the default: ``{"numerics": "native"}`` for unpinned numerics
+    (``--native-numerics``), ``{"device": "cuda"}`` for a device other than the CPU."""
+    environment = row.get("environment") or {}
+    numerics = environment.get("numerics") or {}
+    device = environment.get("device") or "cpu"
+    return {
+        **({"numerics": numerics["setting"]} if numerics.get("setting") == NATIVE else {}),
+        **({} if device.startswith("cpu") else {"device": device}),
+    }
 
 
-def aggregate(rows: list[dict], registry=None) -> list[dict]:
+def _entry_key(row: dict) -> tuple:
+    """What makes runs one entry, code version aside: (suite, task, algorithm, settings, tuning, lean)."""
+    metrics = row.get("metrics") or {}
+    settings = {**(row.get("overrides") or {}), **_conditions(row)}
+    tuned = json.dumps(metrics.get("tuned"), sort_keys=True)
+    return (
+        row["suite"],
+        row["task"],
+        row["algorithm"],
+        json.dumps(settings, sort_keys=True),
+        tuned,
+        bool(metrics.get("lean")),
+    )
+
+
+def latest_versions(rows: list[dict]) -> dict[tuple, str]:
+    """Per entry (``_entry_key``), the code version (harness and plugin, ``RunSpec.key``) of its most recent run."""
+    newest: dict[tuple, tuple[str, str]] = {}
+    for row in rows:
+        key = _entry_key(row)
+        finished_at, version = row.get("finished_at", ""), row.get("code_version", "")
+        if key not in newest or finished_at > newest[key][0]:
+            newest[key] = (finished_at, version)
+    return {key: version for key, (_, version) in newest.items()}
+
+
+def superseded(rows: list[dict]) -> list[dict]:
+    """The runs of an older code version than their entry's latest: those the leaderboard leaves out by default."""
+    latest = latest_versions(rows)
+    return [row for row in rows if row.get("code_version", "") != latest[_entry_key(row)]]
+
+
+def aggregate(rows: list[dict], registry=None, all_versions: bool = False) -> list[dict]:
     """One entry per (suite, task, algorithm, settings overridden with ``--set``); runs with native numerics are
-    entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones.  Lean runs
-    (``RunSpec.lean``: validation score only, no test split) are left out.
+        entries of their own, labelled ``[numerics=native]``, never averaged with pinned ones, and so are runs on a GPU
+    (``[device=cuda]``).  Lean runs
+        (``RunSpec.lean``: validation score only, no test split) are left out.
 
-    With the registry, entries also carry what the installed algorithm and
-    task declare: the paper's published figure for the task, whether the
-    algorithm is a control (family ``"control"``), and the name of the task's score.
+        Code versions are never pooled: by default only the runs of each entry's latest code version (that of its most
+        recently finished run) count, so that bumping a plugin's version starts its rows afresh; ``all_versions``
+        shows the runs of older versions too, as entries of their own labelled with their version
+        (``latest_version`` False).
+
+        With the registry, entries also carry what the installed algorithm and
+        task declare: the paper's published figure for the task, whether the
+        algorithm is a control (family ``"control"``), and the name of the task's score.
     """
     published = registry.published() if registry else {}
     score_names = {task.name: task.score_name for task in registry.tasks.values()} if registry else {}
     pretraining = {a.name: a.pretraining_presentations for a in registry.algorithms.values()} if registry else {}
     rungs = {task.name: task.ladder for task in registry.tasks.values() if task.ladder} if registry else {}
     controls = {a.name for a in registry.algorithms.values() if a.family == CONTROL} if registry else set()
+    rows = [row for row in rows if not (row.get("metrics") or {}).get("lean")]  # validation scores only: not results
+    latest = latest_versions(rows)
     groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row in rows:  # runs with other settings (--set, native numerics) are entries of their own
-        if (row.get("metrics") or {}).get("lean"):
-            continue  # a lean run (validation score only) is not a result to report
-        settings = {**(row.get("overrides") or {}), **_native_numerics(row)}
-        tuned = json.dumps((row.get("metrics") or {}).get("tuned"), sort_keys=True)
-        groups[(row["suite"], row["task"], row["algorithm"], json.dumps(settings, sort_keys=True), tuned)].append(row)
+    for row in rows:  # runs with other settings (--set, native numerics) or code are entries of their own
+        key = _entry_key(row)
+        version = row.get("code_version", "")
+        if all_versions or version == latest[key]:
+            groups[(key, version)].append(row)
     entries = []
-    for (suite, task, algorithm, overrides, tuned), runs in groups.items():
+    for (key, version), runs in groups.items():
+        suite, task, algorithm, overrides, tuned, _ = key
         tuning = json.loads(tuned)
+        is_latest = version == latest[key]
         finished = [run["metrics"] for run in runs if run["status"] == "finished"]
         by_seed = {run["seed"]: _score(run["metrics"]) for run in runs if run["status"] == "finished"}
         targets = sorted({t for m in finished for t in m.get("presentations_to_target", {})}, key=float)
@@ -98,7 +145,9 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
                 "algorithm": algorithm,
                 "overrides": json.loads(overrides),
                 "tuned": tuning,
-                "label": label(algorithm, json.loads(overrides), tuning),
+                "label": label(algorithm, json.loads(overrides), tuning) + ("" if is_latest else f" @ {version}"),
+                "code_version": version,
+                "latest_version": is_latest,
                 "n_seeds": len(finished),
                 "failed_runs": len(runs) - len(finished),
                 # stores written while a training-time cap stopped runs early (creditbench 0.2) mark those runs
@@ -164,7 +213,11 @@ def aggregate(rows: list[dict], registry=None) -> list[dict]:
 def _pair_with_reference(entries: list[dict]) -> None:
     """Each entry's ``vs_reference``: its paired difference to the reference on its task (None for the
     reference itself, or where the reference has no runs)."""
-    references = {(e["suite"], e["task"]): e for e in entries if e["algorithm"] == REFERENCE and not e["overrides"]}
+    references = {
+        (e["suite"], e["task"]): e
+        for e in entries
+        if e["algorithm"] == REFERENCE and not e["overrides"] and e["latest_version"]
+    }
     for entry in entries:
         reference = references.get((entry["suite"], entry["task"]))
         entry["vs_reference"] = (

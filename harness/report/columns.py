@@ -51,7 +51,7 @@ def interval_text(interval, digits=3) -> str:
 
 def _difference_text(entry) -> str:
     """The mean paired difference to the reference, its interval, and "tied" when the interval holds zero."""
-    if entry["algorithm"] == REFERENCE and not entry["overrides"]:
+    if entry["algorithm"] == REFERENCE and not entry["overrides"] and entry.get("latest_version", True):
         return "reference"
     difference = entry.get("vs_reference")
     if difference is None:

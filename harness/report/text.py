@@ -15,15 +15,15 @@ from harness.report.columns import ACROSS_TASKS_COLUMNS, COLUMNS, LADDER_CELL, a
 FORMATS = ("md", "csv", "json")
 
 
-def to_markdown(entries: list[dict]) -> str:
+def to_markdown(entries: list[dict], columns=COLUMNS) -> str:
     out = []
     for (suite, task), group in grouped(entries):
         targets = ", ".join(group[0]["presentations_to_target"]) if group[0]["presentations_to_target"] else ""
         out.append(f"### {task} ({suite} suite; score: {group[0]['score_name']}; targets {targets})\n")
-        out.append("| " + " | ".join(name for name, _, _ in COLUMNS) + " |")
-        out.append("|" + "|".join("---" for _ in COLUMNS) + "|")
+        out.append("| " + " | ".join(name for name, _, _ in columns) + " |")
+        out.append("|" + "|".join("---" for _ in columns) + "|")
         for entry in group:
-            out.append("| " + " | ".join(_escape_markdown(text(entry)) for _, text, _ in COLUMNS) + " |")
+            out.append("| " + " | ".join(_escape_markdown(text(entry)) for _, text, _ in columns) + " |")
         sources = [f"{e['label']}: {e['published_source']}" for e in group if e["published_source"]]
         if sources:
             out.append("\nPaper figures: " + _escape_markdown("; ".join(sources)) + ".")
@@ -149,7 +149,7 @@ def _escape_markdown(text: str) -> str:
 
 def to_csv(entries: list[dict]) -> str:
     buffer = io.StringIO()
-    flat = [_flatten(entry) for entry in entries]
+    flat = [flatten(entry) for entry in entries]
     names = list(dict.fromkeys(name for row in flat for name in row))
     writer = csv.DictWriter(buffer, fieldnames=names)
     writer.writeheader()
@@ -157,12 +157,12 @@ def to_csv(entries: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _flatten(entry: dict, prefix: str = "") -> dict:
+def flatten(entry: dict, prefix: str = "") -> dict:
     """Nested dicts become ``outer:inner`` columns; lists (seeds, an interval's bounds) one "; "-joined cell."""
     flat = {}
     for key, value in entry.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}:"))
+            flat.update(flatten(value, f"{prefix}{key}:"))
         elif isinstance(value, list):
             flat[f"{prefix}{key}"] = "; ".join(map(str, value))
         else:

@@ -1,7 +1,8 @@
 """The result store: one SQLite file, WAL mode, one transaction per run.
 
 A file is recognised as a creditbench store by its SQLite ``application_id``;
-its schema version is ``user_version``.  Before anything is written, an
+its schema version is ``user_version``; a store of an older schema is migrated when it is opened for
+writing (``MIGRATIONS``: schema 2 added ``failure_logs``), and read as it is otherwise.  Before anything is written, an
 existing file is inspected read-only: a file that is not SQLite, is corrupt,
 belongs to another application or was written by a newer schema is refused
 with a ``HarnessError`` and left byte-for-byte untouched.  Nothing in a store
@@ -17,7 +18,8 @@ from pathlib import Path
 from harness.errors import HarnessError
 
 APPLICATION_ID = 0x43524442  # "CRDB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+FAILURE_LOG_CHARS = 32_000  # of a failed run's traceback, and of its output: the end, where the error is
 DEFAULT_PATH = "creditbench.sqlite"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -42,6 +44,14 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_by_task_algorithm ON runs (suite, task, algorithm);
 """
+FAILURE_LOGS = """
+CREATE TABLE failure_logs (
+    run_key   TEXT PRIMARY KEY,
+    traceback TEXT NOT NULL,
+    output    TEXT NOT NULL
+);
+"""
+MIGRATIONS = {2: FAILURE_LOGS}  # schema version -> what brings a store of the version before to it
 
 JSON_COLUMNS = ("overrides", "config", "budget", "metrics", "curve", "environment")
 
@@ -74,7 +84,9 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
 class Store:
     """Runs keyed by ``run_key``; see ``harness.training.spec.RunSpec.key``."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True):
+    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True, read_only: bool = False):
+        """``read_only`` opens an existing store without writing anything (no migration either)."""
+        create = create and not read_only
         self.path = Path(path)
         if self.path.is_dir():
             raise HarnessError(f"{self.path} is a directory, not a store file")
@@ -91,6 +103,7 @@ class Store:
                     f"{SCHEMA_VERSION}); upgrade creditbench to read it"
                 )
             fresh = not has_tables
+            self.schema = user_version
         else:
             if not self.path.parent.exists():
                 raise HarnessError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
@@ -99,8 +112,13 @@ class Store:
             raise HarnessError(f"{self.path} is an empty file, not a creditbench store")
         try:
             self.connection = sqlite3.connect(self.path, isolation_level=None)
+            if read_only:  # not mode=ro: that would leave the WAL's files behind, which the last connection removes
+                self.connection.execute("PRAGMA query_only=ON")
+                return
             if fresh:
                 self._create_schema()
+            elif self.schema < SCHEMA_VERSION:
+                self._migrate()
             self.connection.execute("PRAGMA journal_mode=WAL")
         except sqlite3.Error as error:
             if not exists:  # leave no half-made store behind (say, the disk is full)
@@ -108,9 +126,16 @@ class Store:
             raise HarnessError(f"cannot open store {self.path}: {error}") from None
 
     def _create_schema(self) -> None:
+        self.schema = SCHEMA_VERSION
         self.connection.executescript(
-            f"BEGIN; {SCHEMA} PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            f"BEGIN; {SCHEMA} {FAILURE_LOGS} PRAGMA application_id={APPLICATION_ID}; "
+            f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
         )
+
+    def _migrate(self) -> None:
+        steps = " ".join(MIGRATIONS[version] for version in range(self.schema + 1, SCHEMA_VERSION + 1))
+        self.connection.executescript(f"BEGIN; {steps} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+        self.schema = SCHEMA_VERSION
 
     def transaction(self):
         return _Transaction(self.connection)
@@ -130,11 +155,18 @@ class Store:
         placeholders = ", ".join(f":{key}" for key in values)
         self.connection.execute(f"INSERT OR REPLACE INTO runs ({columns}) VALUES ({placeholders})", values)
 
-    def save(self, row: dict) -> None:
-        """Insert or replace one run, atomically."""
+    def save(self, row: dict, traceback: str | None = None, output: str | None = None) -> None:
+        """Insert or replace one run, atomically; a failed run with its traceback and captured output (each cut to
+        its last ``FAILURE_LOG_CHARS``), which replace what an earlier attempt left."""
         try:
             with self.transaction():
                 self._insert(row)
+                self.connection.execute("DELETE FROM failure_logs WHERE run_key = ?", (row["run_key"],))
+                if row["status"] == "failed" and (traceback or output):
+                    self.connection.execute(
+                        "INSERT INTO failure_logs VALUES (?, ?, ?)",
+                        (row["run_key"], _tail(traceback or ""), _tail(output or "")),
+                    )
         except sqlite3.Error as error:
             raise HarnessError(f"cannot write to store {self.path}: {error}") from None
 
@@ -156,6 +188,7 @@ class Store:
                         added += 1
                     elif found[0] == "failed" and row["status"] == "finished":
                         replaced += 1
+                        self.connection.execute("DELETE FROM failure_logs WHERE run_key = ?", (row["run_key"],))
                     else:
                         continue
                     self._insert(row)
@@ -192,6 +225,60 @@ class Store:
                 row[key] = json.loads(row[key])
             rows.append(row)
         return rows
+
+    def failure_log(self, run_key: str) -> dict | None:
+        """A failed run's ``traceback`` and captured ``output``, or None (a finished run, a failure outside the
+        plugin that left neither, a store of schema 1)."""
+        if self.schema < 2:
+            return None
+        found = self.connection.execute(
+            "SELECT traceback, output FROM failure_logs WHERE run_key = ?", (run_key,)
+        ).fetchone()
+        return None if found is None else {"traceback": found[0], "output": found[1]}
+
+    def find(self, reference: str) -> dict:
+        """The one run whose key starts with ``reference`` or whose label (``task::algorithm::seedN``) it is."""
+        found = self.connection.execute(
+            "SELECT run_key, task, algorithm, seed, json_extract(metrics, '$.lean') FROM runs"
+        )  # without the curves and metrics, which a store of many runs holds megabytes of
+        keys = {
+            key
+            for key, task, algorithm, seed, lean in found
+            if key.startswith(reference)
+            or label({"task": task, "algorithm": algorithm, "seed": seed, "metrics": {"lean": lean}}) == reference
+        }
+        rows = self.runs(keys=keys)
+        if not rows:
+            raise HarnessError(
+                f"no run {reference!r} in {self.path} (give a run key, or a prefix of one, or task::algorithm::seedN)"
+            )
+        if len(rows) > 1:
+            choices = ", ".join(f"{row['run_key'][:12]} ({row['suite']} {label(row)})" for row in rows[:5])
+            raise HarnessError(f"{reference!r} names {len(rows)} runs in {self.path}: {choices}; give more of the key")
+        return rows[0]
+
+    def delete(self, keys: set[str]) -> int:
+        """Remove the runs with these keys (and their failure logs), in one transaction; how many were removed."""
+        try:
+            with self.transaction():
+                removed = 0
+                for key in keys:
+                    self.connection.execute("DELETE FROM failure_logs WHERE run_key = ?", (key,))
+                    removed += self.connection.execute("DELETE FROM runs WHERE run_key = ?", (key,)).rowcount
+        except sqlite3.Error as error:
+            raise HarnessError(f"cannot write to store {self.path}: {error}") from None
+        return removed
+
+
+def label(row: dict) -> str:
+    """How a stored run is named on the terminal: ``task::algorithm::seedN`` (``RunSpec.label``)."""
+    return f"{row['task']}::{row['algorithm']}::seed{row['seed']}" + ("::lean" if row["metrics"].get("lean") else "")
+
+
+def _tail(text: str) -> str:
+    if len(text) <= FAILURE_LOG_CHARS:
+        return text
+    return f"[... {len(text) - FAILURE_LOG_CHARS} characters cut ...]\n" + text[-FAILURE_LOG_CHARS:]
 
 
 class _Transaction:

@@ -53,8 +53,8 @@ class RunSpec:
             raise ValueError("only a lean run reports to a tuning trial (it may be stopped early)")
 
     def key(self, code_version: str, resolved_config: dict) -> str:
-        """Identity for resuming: same suite, task, algorithm, overrides, resolved config, seed, budget, numerics and
-        code version.
+        """Identity for resuming: same suite, task, algorithm, overrides, resolved config, seed, budget, numerics,
+        device (a GPU's result is not the CPU's) and code version.
 
         The suite is part of it because a stored run belongs to one suite: a run that two suites plan alike (the
         adding-10 rung is in the quick and the ladder suites) is run and stored in each.  The time limit is not:
@@ -72,6 +72,8 @@ class RunSpec:
             "numerics": self.numerics,
             "code": code_version,
         }
+        if not self.device.startswith("cpu"):  # only then: the keys of CPU runs stay what they were before
+            identity["device"] = self.device
         if self.lean:  # only then: the keys of full runs stay what they were before lean runs existed
             identity["lean"] = True
         if self.tuning is not None:

@@ -52,6 +52,31 @@ def entry_problem(name: str, entry) -> str | None:
     return None
 
 
+def value_problem(entry, value) -> str | None:
+    """Why ``value`` is outside what the entry declares the setting to be (a log range's positive number, an int
+    range's integer), or None.  Where tuning looks is narrower than that: see ``outside``."""
+    if entry is None or entry[0] == "choice" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if entry[0].startswith("log") and value <= 0:
+        return f"expected a positive number (its search space is {entry[0]})"
+    if entry[0].endswith("int") and not float(value).is_integer():
+        return f"expected an integer (its search space is {entry[0]})"
+    return None
+
+
+def outside(entry, value) -> str | None:
+    """Where ``value`` lies outside the entry's range or choices, in words, or None (inside, or no entry)."""
+    if entry is None:
+        return None
+    if entry[0] == "choice":
+        return (
+            None if value in list(entry[1]) else f"not one of the choices tuning tries ({json.dumps(list(entry[1]))})"
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or entry[1] <= value <= entry[2]:
+        return None
+    return f"outside the range tuning searches ({entry[0]} {entry[1]:g} to {entry[2]:g})"
+
+
 def space_problems(algorithm) -> list[str]:
     """Everything wrong with the form of an algorithm's search space, as sentences (empty if nothing)."""
     settings = set(algorithm.defaults) | set(TUNABLE_HARNESS_SETTINGS)

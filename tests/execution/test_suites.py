@@ -1,10 +1,11 @@
 """Suites: what a plan holds, and which --set values it refuses before anything runs."""
 
 import math
+import warnings
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, SettingWarning
 from harness.execution.suites import plan, setting_problem
 from harness.registry import build_registry
 
@@ -36,6 +37,20 @@ def test_plan_refuses_a_bad_value_before_planning_anything():
     assert len(plan(registry, tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 0.05})) == 3
     with pytest.raises(HarnessError, match=r'--set lr="fast": expected a number .* for bp-sgd'):
         plan(registry, tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": "fast"})
+
+
+@pytest.mark.parametrize("value", [-1, 0])
+def test_plan_refuses_a_value_outside_what_the_search_space_declares_the_setting_to_be(value):
+    with pytest.raises(HarnessError, match=rf"--set lr={value}: expected a positive number .*log-uniform"):
+        plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": value})
+
+
+def test_a_value_outside_the_range_tuning_searches_runs_with_a_one_line_warning():
+    with pytest.warns(SettingWarning, match=r"--set lr=5 is outside the range tuning searches \(log-uniform"):
+        assert len(plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 5})) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inside the range: no warning
+        plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 0.5})
 
 
 def test_reporting_suites_run_seeds_from_zero_and_the_selection_suite_from_1000():

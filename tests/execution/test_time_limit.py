@@ -64,7 +64,7 @@ def test_a_run_past_its_time_limit_is_failed_shown_failed_and_not_scored(fixture
         rows = {row["algorithm"]: row for row in store.runs()}
 
     reason = "timed out: exceeded the safety time limit of 3 s"
-    assert summary.finished == 1 and summary.failed == [("conformance::hangs::seed0", reason)]
+    assert summary.finished == 1 and summary.failed == [("conformance::hangs::seed0", reason, rows["hangs"]["run_key"])]
     hung = rows["hangs"]
     assert (hung["status"], hung["reason"], hung["metrics"], hung["curve"]) == (
         "failed",

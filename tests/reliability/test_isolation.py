@@ -13,6 +13,7 @@ import pytest
 
 from harness.contract import Budget
 from harness.registry import registry
+from harness.results.store import Store
 from harness.training.spec import RunSpec
 from tests.reliability.helpers import REPORT, stored_rows, without_timings
 
@@ -85,7 +86,12 @@ def test_faults_are_contained_named_and_nothing_is_lost(faulty_plugins, tmp_path
         assert without_timings(rows[name]["metrics"]) == reference, name
     for name, reason in FAULTS.items():
         assert rows[name]["status"] == "failed" and reason in rows[name]["reason"], (name, rows[name]["reason"])
-        assert f"failed conformance::{name}::seed0: {reason}" in result.stderr
+        key = rows[name]["run_key"]
+        assert f"failed conformance::{name}::seed0 (creditbench show {key[:12]}): {reason}" in result.stderr
+    with Store(db, read_only=True) as store:  # what `creditbench show` prints, under every executor
+        assert (
+            "ValueError: deliberate failure in train_step" in store.failure_log(rows["raises"]["run_key"])["traceback"]
+        )
     REPORT.append(
         f"fault suite under {executor}: {len(FAULTS)} faults injected, {len(GOOD)} good runs completed "
         f"with their numbers, {len(FAULTS)} failed runs recorded with the fault named, "

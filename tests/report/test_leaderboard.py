@@ -157,3 +157,25 @@ def test_a_rule_read_by_the_probe_is_ranked_against_its_matched_controls_not_the
         "rbm is read out by the harness's probe; the same probe scores 0.820 on the untrained network and 0.950 "
         "on random ReLU features of the same width: rbm is +0.020 above the stronger." in text
     )
+
+
+def _versioned(seed, accuracy, version, finished_at):
+    return {**_row(seed, accuracy, 100), "code_version": version, "finished_at": finished_at}
+
+
+def test_plugin_versions_are_never_pooled_the_latest_by_default_the_older_on_request():
+    """The issue's case: seeds 0 and 1 run under 0.1, then again after a bump to 0.2; no "4 seeds" row."""
+    old = [_versioned(seed, 0.5, "creditbench==0.3.0;rule==0.1", "2026-01-01T00:00:0{seed}Z") for seed in (0, 1)]
+    new = [_versioned(seed, 0.9, "creditbench==0.3.0;rule==0.2", "2026-02-01T00:00:0{seed}Z") for seed in (0, 1)]
+    [entry] = aggregate(old + new)
+    assert entry["n_seeds"] == 2 and entry["test_score_mean"] == pytest.approx(0.9) and entry["latest_version"]
+    entries = {e["label"]: e for e in aggregate(old + new, all_versions=True)}
+    assert set(entries) == {"<script>x</script>", "<script>x</script> @ creditbench==0.3.0;rule==0.1"}
+    assert [e["n_seeds"] for e in entries.values()] == [2, 2]
+    assert entries["<script>x</script> @ creditbench==0.3.0;rule==0.1"]["test_score_mean"] == pytest.approx(0.5)
+
+
+def test_runs_on_a_gpu_are_entries_of_their_own():
+    rows = [_row(0, 0.8, 100), {**_row(1, 0.6, 100), "environment": {"device": "cuda:0"}}]
+    entries = {e["label"]: e["n_seeds"] for e in aggregate(rows)}
+    assert entries == {"<script>x</script>": 1, "<script>x</script> [device=cuda:0]": 1}

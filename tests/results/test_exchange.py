@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from harness.errors import HarnessError
 from harness.results import exchange
-from harness.results.store import SCHEMA_VERSION, Store
+from harness.results.exchange import SCHEMA_VERSION
+from harness.results.store import Store
 from tests.results.test_store import ROW
 
 ROWS = [
