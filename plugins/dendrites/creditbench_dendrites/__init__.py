@@ -33,7 +33,9 @@ def register_algorithms(register):
             "input; local updates only, no backward pass.",
             build=build_dendrites,
             plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=True),
-            defaults={"lr": 0.5, "hidden_lr": 0.5, "teaching": 0.5, "batch_size": 32},
+            # lr and hidden_lr picked by validation accuracy on digits (selection seeds 1000-1001, 1,000 steps of
+            # 32) from {0.5, 1, 2} x {1, 3, 10}: 1 and 3 (0.969; lr 0.5 ties, hidden_lr 10 is as good but less stable)
+            defaults={"lr": 1.0, "hidden_lr": 3.0, "teaching": 0.5, "batch_size": 32},
             search_space={
                 "lr": ("log-uniform", 1e-3, 10.0),
                 "hidden_lr": ("log-uniform", 1e-3, 10.0),
