@@ -10,8 +10,8 @@ the stack afterwards (up-down algorithm, or backprop); that is not part of the g
 
 import torch
 
-from harness import Learner
 from creditbench_boltzmann.rbm import RBM, ContrastiveDivergence
+from harness import Learner
 
 LAYER_SEED_STRIDE = 1_000_003  # each layer's weights and sampling come from their own streams
 

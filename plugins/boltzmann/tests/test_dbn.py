@@ -54,14 +54,21 @@ def dbn_is_at_least_as_good_as_one_rbm(dbn_entry_of, rbm_entry_of) -> dict:
     return differences
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured on the reported seeds 0-2: on digits the stack's probe is 0.957 against one RBM's 0.969, "
+    "-1.2 points, beyond the 1-point tolerance fixed on the selection seeds (where it was -0.6 on validation)",
+)
 @pytest.mark.creditbench_claim
 def test_the_top_layer_of_a_greedy_stack_is_at_least_as_good_as_one_rbm(creditbench_results):
     """Hinton, Osindero & Teh (2006): greedily adding a layer improves a variational bound on the data's
     log-probability, so the top layer's features should be no worse than one RBM's.  The paper's setting is
     not ours: full MNIST, a 784-500-500-2000 net with the labels joined to the top RBM, fine-tuned by the
     up-down algorithm to 1.25% test error (Table 1).  Ours: two RBMs as wide as rbm-cd's one, no labels, no
-    fine-tuning, the harness's probe on the top layer; quick suite, seeds 0-2 (see the lead's report for the
-    measured numbers: ``pytest plugins/boltzmann --benchmark -k greedy_stack``)."""
+    fine-tuning, the harness's probe on the top layer; quick suite, seeds 0-2, measured: digits 0.957 (probe
+    gain +0.021 over random ReLU features' 0.936) against rbm-cd's 0.969, so the claim fails there; mnist5k 0.935
+    (+0.050), mnist1d 0.507 (+0.083).  On the selection seeds (validation) the stack was at or above one RBM on
+    mnist5k (0.935 against 0.928) and mnist1d (0.502 against 0.491) and 0.6 points below on digits."""
     dbn_is_at_least_as_good_as_one_rbm(
         lambda name: creditbench_results.entry(name, "dbn"), lambda name: creditbench_results.entry(name, "rbm-cd")
     )
@@ -69,11 +76,10 @@ def test_the_top_layer_of_a_greedy_stack_is_at_least_as_good_as_one_rbm(creditbe
 
 @pytest.mark.creditbench_claim
 def test_the_check_fails_for_a_stack_that_does_not_learn(creditbench_results):
-    """Negative control: ``lr = upper_lr = 0`` freezes every RBM at its initialisation."""
-    with pytest.raises(AssertionError, match="over the matched control"):
+    """Negative control: ``lr = upper_lr = 0`` freezes every RBM at its initialisation (measured: 0.103 on digits,
+    chance: the frozen top layer's probabilities hardly vary)."""
+    with pytest.raises(AssertionError, match="digits"):
         dbn_is_at_least_as_good_as_one_rbm(
             lambda name: creditbench_results.entry(name, "dbn", {"lr": 0.0, "upper_lr": 0.0}),
             lambda name: creditbench_results.entry(name, "rbm-cd"),
         )
-
-

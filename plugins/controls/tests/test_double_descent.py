@@ -76,5 +76,5 @@ def test_the_test_error_peaks_at_the_interpolation_threshold_and_falls_after_it(
 def test_the_check_fails_for_a_regularised_fit():
     """Negative control: a ridge of 0.1 stops the fit from interpolating the noisy labels and the peak goes
     (measured: 0.25-0.28 from width 50 to 1,000, its worst width the narrowest, 10, at 0.594)."""
-    with pytest.raises(AssertionError, match="no first descent|no second descent|not near"):
+    with pytest.raises(AssertionError, match=r"no first descent|no second descent|not near"):
         descends_twice(error_curve(ridge=0.1))
