@@ -23,6 +23,9 @@
   there or not the official ones, one named with ``--task`` whose files are absent, and a suite with no dataset
   present are one-line errors (``DatasetFilesError``) before any run starts.  No other suite runs these tasks,
   so "every task" below means every task whose data creditbench ships or generates.
+* ``double-descent``: the rungs of the double-descent ladder (``harness.tasks.double_descent``: digits-sized
+  MLPs 64-W-10 on 100 training images with noisy labels, W from 10 to 1,000), seeds 0, 1, 2; no other suite runs
+  them (a rung's test error is what it is for, not a rule's score).
 * ``selection``: the quick budgets on seeds 1000..1004, every task of the quick, extended and ladder suites, for whoever
   picks a default, a floor or a threshold: a number chosen on the seeds it is then reported on would be tested
   on its own training data.
@@ -54,6 +57,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import DatasetFilesError, HarnessError, MissingDatasetWarning, SettingWarning, unknown_name
+from harness.tasks import double_descent
 from harness.training.order import DEFAULT_BATCH_SIZE
 from harness.training.spec import FULL_BUDGET_TIME_LIMIT, RunSpec
 from harness.tuning.space import outside, value_problem
@@ -70,7 +74,7 @@ def _on_disk_task(task) -> bool:
 
 
 def _quick_budget_task(task) -> bool:
-    return _shipped_task(task) and not task.standard_only
+    return _shipped_task(task) and not task.standard_only and not double_descent.on_the_ladder(task)
 
 
 def _learning_task(task) -> bool:
@@ -78,7 +82,11 @@ def _learning_task(task) -> bool:
 
 
 def _ladder_rung(task) -> bool:
-    return task.ladder is not None and not task.standard_only
+    return task.ladder is not None and not task.standard_only and not double_descent.on_the_ladder(task)
+
+
+def _standard_task(task) -> bool:
+    return _shipped_task(task) and not double_descent.on_the_ladder(task)
 
 
 def _every_pair(task, algorithm) -> str | None:
@@ -145,7 +153,21 @@ SUITES = {
         includes=_ladder_rung,
         time_limit=QUICK_TIME_LIMIT,
     ),
-    "standard": Suite("standard", "every algorithm on every task, full budgets, seeds 0-4 (for publication)", 5, False),
+    "standard": Suite(
+        "standard",
+        "every algorithm on every task, full budgets, seeds 0-4 (for publication)",
+        5,
+        False,
+        includes=_standard_task,
+    ),
+    "double-descent": Suite(
+        "double-descent",
+        "the double-descent ladder's rungs (test error against hidden width on a small noisy-label set), seeds 0-2",
+        3,
+        True,
+        includes=double_descent.on_the_ladder,
+        time_limit=QUICK_TIME_LIMIT,
+    ),
     "scale": Suite(
         "scale",
         "every algorithm on the datasets in the data folder (--data-dir: mnist, fashion-mnist), full budgets, seeds 0-4",

@@ -7,9 +7,12 @@
   has not shown that it learned its hidden layers.  On a CNN every convolution and
   hidden Linear layer is frozen: random convolutional features (Jarrett et al. 2009
   found them a strong baseline), read out linearly.
+* ``random-features-min-norm``: random ReLU features of one hidden layer read out by the minimum-norm least-squares
+  fit, which interpolates the training set once the layer is wide enough: the model of the double-descent ladder
+  (``harness.tasks.double_descent``).
 """
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -21,6 +24,12 @@ def build_linear(task, config, seed):
     from creditbench_controls.learners import build_linear_learner
 
     return build_linear_learner(task, config, seed)
+
+
+def build_min_norm(task, config, seed):
+    from creditbench_controls.learners import build_min_norm_learner
+
+    return build_min_norm_learner(task, config, seed)
 
 
 def build_random_features(task, config, seed):
@@ -58,5 +67,23 @@ def register_algorithms(register):
             search_space=SEARCH_SPACE,
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.75, "mnist5k": 0.66, "mnist1d": 0.27},
+        )
+    )
+    register(
+        Algorithm(
+            name="random-features-min-norm",
+            family="control",
+            citation="Belkin, Hsu, Ma & Mandal (2019). Reconciling modern machine-learning practice and the "
+            "classical bias-variance trade-off. PNAS 116(32). Rahimi & Recht (2008).",
+            description="One hidden layer frozen at its initialisation (random ReLU features); the readout is the "
+            "minimum-norm least-squares fit to the one-hot labels of every example presented.",
+            build=build_min_norm,
+            plausibility=LOCAL,
+            declines=declines_convolutions("its random features are one fully connected layer"),
+            defaults={"ridge": 0.0, "batch_size": 32},
+            fixed={
+                "ridge": "the claim's model: the interpolating, minimum-norm fit (ridge > 0 is its negative control)",
+                "batch_size": "the fit sums the batches, so it is the same for every batch size",
+            },
         )
     )
