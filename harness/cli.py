@@ -476,10 +476,10 @@ def report(db, fmt, suite, out, across_tasks):
     with Store(db, create=False) as store:
         rows = store.runs(suite)
     if fmt == "html":
-        from harness.report import html_page
+        from harness.report import site
 
-        for path in html_page.write(rows, out, _registry()):
-            click.echo(f"wrote {path}")
+        pages = site.write(rows, out, _registry(), site.asv_dashboard())
+        click.echo(f"wrote {len(pages)} pages into {out}: open {pages[0]}")
         return
     text = (render_across_tasks if across_tasks else render)(aggregate(rows, _registry()), fmt)
     if out:
