@@ -490,27 +490,29 @@ def profile_name(plausibility) -> str:
 
 def rule_scores(entries: list[dict], references: dict, palette: Palette):
     """One rule's mean test score with its 95% interval on each (suite, task), the reference's beside it."""
-    rows = []
+    shown = {}  # factor -> entry, the reference once per task
     for entry in entries:
-        if entry["test_score_mean"] is None:
-            continue
-        factor = (entry["suite"], entry["task"])
-        for shown in (entry, references.get(factor)):
-            if shown is None or (shown is not entry and shown["label"] == entry["label"]):
-                continue
-            mean = shown["test_score_mean"]
-            low, high = shown.get("test_score_interval") or (mean, mean)
-            rows.append(
-                {
-                    "factor": (*factor, shown["label"]),
-                    "value": mean,
-                    "low": low,
-                    "high": high,
-                    "rule": shown["label"],
-                    "colour": palette.colour(shown["label"]),
-                    "text": shown["score_name"],
-                }
-            )
+        if entry["test_score_mean"] is not None:
+            task = (entry["suite"], entry["task"])
+            shown[(*task, entry["label"])] = entry
+            reference = references.get(task)
+            if reference is not None and reference["test_score_mean"] is not None:
+                shown[(*task, reference["label"])] = reference
+    rows = []
+    for factor, entry in shown.items():
+        mean = entry["test_score_mean"]
+        low, high = entry.get("test_score_interval") or (mean, mean)
+        rows.append(
+            {
+                "factor": factor,
+                "value": mean,
+                "low": low,
+                "high": high,
+                "rule": entry["label"],
+                "colour": palette.colour(entry["label"]),
+                "text": entry["score_name"],
+            }
+        )
     if not rows:
         return None
     plot = _dot_plot(

@@ -154,7 +154,7 @@ class Site:
             suite=suite,
             task=task_name,
             targets=", ".join(f"{t:g}" for t in view.targets) or "none",
-            table=_table(group, COLUMNS, lambda e: self.rule_page(e["algorithm"])),
+            leaderboard=_table(group, COLUMNS, lambda e: self.rule_page(e["algorithm"])),
             sources=[(e["label"], e["published_source"]) for e in group if e["published_source"]],
             against_controls=against_controls(group),
             robustness_notes=robustness_notes(group),
