@@ -41,6 +41,7 @@ TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 PANEL_WIDTH, PANEL_HEIGHT = 620, 300
 COLUMNS = 2  # panels per row of a grid of small multiples
 GREY = "#c8c8c8"
+MAX_TICKS = 7
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,28 @@ def _panel(title: str, x_label: str, y_label: str, x_log=True, y_log=False, **ra
     legend = Legend(items=[], click_policy="hide", label_text_font_size="9pt", spacing=0, location="top_left")
     plot.add_layout(legend, "right")
     return plot
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Ticks for a log axis from ``low`` to ``high``: 1, 2 and 5 times powers of ten, or powers of ten alone when
+    those would be more than ``MAX_TICKS`` (Bokeh's own ticker crowds its labels on an axis under two decades)."""
+    if low <= 0 or high <= low:
+        return [low, high] if low > 0 else [high]
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for mantissas in ((1, 2, 5), (1,)):
+        ticks = [m * 10.0**k for k in range(first, last + 1) for m in mantissas if low <= m * 10.0**k <= high]
+        if len(ticks) <= MAX_TICKS:
+            return ticks
+    return ticks[:: math.ceil(len(ticks) / MAX_TICKS)]
+
+
+def _log_x_ticks(plot, xs) -> None:
+    from bokeh.models import FixedTicker, NumeralTickFormatter
+
+    xs = [x for x in xs if x > 0]
+    if xs:
+        plot.xaxis.ticker = FixedTicker(ticks=log_ticks(min(xs), max(xs)), minor_ticks=[])
+        plot.xaxis.formatter = NumeralTickFormatter(format="0.[0]a")
 
 
 def _add_legend_item(plot, name: str, renderers: list) -> None:
@@ -132,6 +155,7 @@ def _banded_lines(series: dict[str, dict], palette: Palette, title: str, x_label
             line = plot.line(x="x", y="mean", source=source, line_color=colour, line_width=2)
             lines.append(line)
             _add_legend_item(plot, name, [line, band])
+        _log_x_ticks(plot, [x for name in labels for x in series[name]["x"]])
         _hover(
             plot,
             lines,
@@ -193,6 +217,7 @@ def target_ecdf(runs: list[dict], task: TaskView, palette: Palette):
             step = plot.step(x="x", y="y", source=source, mode="after", line_color=palette.colour(name), line_width=2)
             steps.append(step)
             _add_legend_item(plot, name, [step])
+        _log_x_ticks(plot, [1, budget])
         _hover(plot, steps, [("rule", "@rule"), ("presentations", "@x{0,0}"), ("fraction reached", "@y{0.00}")])
         panels.append(plot)
     return _grid(panels)
@@ -259,6 +284,8 @@ def cost_fronts(entries: list[dict], task: TaskView, palette: Palette):
                 f"test {task.score_name}",
                 x_log=log_scale,
             )
+            if log_scale:
+                _log_x_ticks(plot, [c for c, _ in points.values()])
             everyone = ColumnDataSource(
                 {"x": [c for c, _ in points.values()], "y": [s for _, s in points.values()], "rule": list(points)}
             )
@@ -417,6 +444,7 @@ def performance_profiles(view: dict, palette: Palette):
             step = plot.step(x="x", y="y", source=source, mode="after", line_color=palette.colour(name), line_width=2)
             steps.append(step)
             _add_legend_item(plot, name, [step])
+        _log_x_ticks(plot, [1, tau_max])
         _hover(plot, steps, [("rule", "@rule"), ("τ", "@x{0.00}"), ("fraction of tasks", "@y{0.00}")])
         panels.append(plot)
     return _grid(panels)
