@@ -140,13 +140,13 @@ def _series_over_seeds(runs: list[dict], value) -> dict[str, list]:
     }
 
 
-def _banded_lines(series: dict[str, dict], palette: Palette, title: str, x_label: str, y_label: str, **ranges):
+def _banded_lines(series: dict[str, dict], palette: Palette, x_label: str, y_label: str, **ranges):
     """Small multiples of mean lines with min–max bands; ``series`` maps a label to ``_series_over_seeds``."""
     from bokeh.models import ColumnDataSource
 
     panels = []
     for heading, labels in palette.panels(series):
-        plot = _panel(f"{title} — {heading}", x_label, y_label, **ranges)
+        plot = _panel(heading, x_label, y_label, **ranges)
         lines = []
         for name in labels:
             source = ColumnDataSource({**series[name], "rule": [name] * len(series[name]["x"])})
@@ -178,7 +178,7 @@ def learning_curves(runs: list[dict], task: TaskView, palette: Palette):
     series = {name: s for name, s in series.items() if s["x"]}
     if not series:
         return None
-    grid = _banded_lines(series, palette, f"{task.name}: learning curves", "presentations", f"test {task.score_name}")
+    grid = _banded_lines(series, palette, "presentations", f"test {task.score_name}")
     if task.chance is not None:
         from bokeh.models import Span
 
@@ -194,13 +194,12 @@ def target_ecdf(runs: list[dict], task: TaskView, palette: Palette):
 
     budget = max(run["budget"]["presentations"] for run in runs)
     groups = _by_label(runs)
-    targets = ", ".join(f"{t:g}" for t in task.targets)
     panels = []
     for heading, labels in palette.panels(groups):
         plot = _panel(
-            f"{task.name}: targets {targets} (ECDF) — {heading}",
+            heading,
             "presentations",
-            "fraction of (target, seed) pairs reached",
+            f"fraction of (target, seed) pairs reached, targets {', '.join(f'{t:g}' for t in task.targets)}",
             y_range=(0, 1.02),
         )
         steps = []
@@ -236,7 +235,6 @@ def gradient_fidelity(runs: list[dict], task: TaskView, palette: Palette):
     return _banded_lines(
         series,
         palette,
-        f"{task.name}: gradient fidelity (hidden weight matrices)",
         "presentations",
         "cosine with backprop gradient",
         y_range=(-1.02, 1.02),
@@ -262,7 +260,7 @@ COSTS = (
 def cost_fronts(entries: list[dict], task: TaskView, palette: Palette):
     """Per cost, one row of panels (a panel per group of families), each with every rule in grey behind."""
     from bokeh.layouts import gridplot
-    from bokeh.models import ColumnDataSource
+    from bokeh.models import ColumnDataSource, NumeralTickFormatter
 
     costs = [(key, name) for key, name in COSTS if any(e.get(key) for e in entries)]
     if not costs:
@@ -277,23 +275,27 @@ def cost_fronts(entries: list[dict], task: TaskView, palette: Palette):
         front = pareto_front([(cost, score, name) for name, (cost, score) in points.items()])
         log_scale = len(points) > 1 and max(c for c, _ in points.values()) / min(c for c, _ in points.values()) > 10
         row = []
-        for heading, labels in palette.panels(points):
+        panels = palette.panels(points)
+        for heading, labels in panels:
             plot = _panel(
-                f"{task.name}: {task.score_name} vs {cost_name} — {heading}",
+                heading,
                 cost_name,
                 f"test {task.score_name}",
                 x_log=log_scale,
             )
             if log_scale:
                 _log_x_ticks(plot, [c for c, _ in points.values()])
+            else:
+                plot.xaxis.formatter = NumeralTickFormatter(format="0.[00]a")
             everyone = ColumnDataSource(
                 {"x": [c for c, _ in points.values()], "y": [s for _, s in points.values()], "rule": list(points)}
             )
-            background = plot.scatter(x="x", y="y", source=everyone, size=7, color=GREY)
+            background = plot.scatter(x="x", y="y", source=everyone, size=7, color=GREY, visible=len(panels) > 1)
             line = plot.step(
                 x=[p[0] for p in front], y=[p[1] for p in front], mode="after", line_color="#d62728", line_dash="dashed"
             )
-            _add_legend_item(plot, "other rules", [background])
+            if len(panels) > 1:
+                _add_legend_item(plot, "other rules", [background])
             _add_legend_item(plot, "Pareto front (all rules)", [line])
             markers = []
             for name in labels:
@@ -395,9 +397,7 @@ def scaling_ladder(ladder: dict, palette: Palette):
     panels = []
     for quantity, measure, logarithmic in LADDER_PANELS:
         for heading, labels in palette.panels(series):
-            plot = _panel(
-                f"{ladder['family']}: {quantity} — {heading}", ladder["parameter"], quantity, y_log=logarithmic
-            )
+            plot = _panel(heading, ladder["parameter"], quantity, y_log=logarithmic)
             plot.xaxis.ticker = FixedTicker(ticks=list(ladder["values"]))
             lines = []
             for name in labels:
@@ -429,9 +429,9 @@ def performance_profiles(view: dict, palette: Palette):
     panels = []
     for heading, labels in palette.panels(rules):
         plot = _panel(
-            f"performance profiles over {n_tasks} tasks ({view['suite']} suite) — {heading}",
+            heading,
             "τ (presentations to the profile target / the fastest rule's)",
-            "fraction of tasks",
+            f"fraction of the {n_tasks} tasks",
             y_range=(0, 1.02),
         )
         plot.add_layout(Span(location=view["r_max"], dimension="height", line_dash="dotted", line_color="grey"))

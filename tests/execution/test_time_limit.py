@@ -8,8 +8,8 @@ import pytest
 from harness.execution.local_executor import LocalExecutor
 from harness.execution.matrix import run_matrix
 from harness.execution.suites import plan
-from harness.report.site import Site
 from harness.report.aggregate import aggregate
+from harness.report.site import Site
 from harness.report.text import to_markdown
 from harness.results.store import Store
 from harness.training.spec import run_key
