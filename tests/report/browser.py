@@ -49,11 +49,16 @@ def chromium():
 
 
 def open_page(driver, path: Path) -> list[dict]:
-    """Load ``path``, wait until every Bokeh figure is drawn; return the console's messages of that load."""
+    """Load ``path``, wait until every Bokeh figure is drawn; return the console's messages of that load.  A page
+    that opens an alert fails (the driver dismisses it): some string ran as script."""
+    from selenium.common.exceptions import UnexpectedAlertPresentException
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(path.resolve().as_uri())
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script(DRAWN) == "drawn")
+    try:
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(DRAWN) == "drawn")
+    except UnexpectedAlertPresentException as alert:
+        raise AssertionError(f"{path.name} opened an alert ({alert.alert_text!r}): a string ran as script") from None
     return driver.get_log("browser")
 
 
