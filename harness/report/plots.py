@@ -187,10 +187,22 @@ def learning_curves(runs: list[dict], task: TaskView, palette: Palette):
     return grid
 
 
+def _cumulative_steps(plot, name: str, reached: list[float], total: int, end: float, palette: Palette):
+    """The fraction of ``total`` reached by x, from 1 to ``end``, as a step line with its legend entry."""
+    from bokeh.models import ColumnDataSource
+
+    reached = sorted(reached)
+    xs = [1, *reached, end]
+    ys = [0.0, *[(i + 1) / total for i in range(len(reached))], len(reached) / total]
+    source = ColumnDataSource({"x": xs, "y": ys, "rule": [name] * len(xs)})
+    step = plot.step(x="x", y="y", source=source, mode="after", line_color=palette.colour(name), line_width=2)
+    _add_legend_item(plot, name, [step])
+    return step
+
+
 def target_ecdf(runs: list[dict], task: TaskView, palette: Palette):
     if not runs or not task.targets:
         return None
-    from bokeh.models import ColumnDataSource
 
     budget = max(run["budget"]["presentations"] for run in runs)
     groups = _by_label(runs)
@@ -209,13 +221,9 @@ def target_ecdf(runs: list[dict], task: TaskView, palette: Palette):
                 for run in groups[name]
                 for target in task.targets
             ]
-            times = sorted(p for p in reached if p is not None)
-            xs = [1, *times, budget]
-            ys = [0.0, *[(i + 1) / len(reached) for i in range(len(times))], len(times) / len(reached)]
-            source = ColumnDataSource({"x": xs, "y": ys, "rule": [name] * len(xs)})
-            step = plot.step(x="x", y="y", source=source, mode="after", line_color=palette.colour(name), line_width=2)
-            steps.append(step)
-            _add_legend_item(plot, name, [step])
+            steps.append(
+                _cumulative_steps(plot, name, [p for p in reached if p is not None], len(reached), budget, palette)
+            )
         _log_x_ticks(plot, [1, budget])
         _hover(plot, steps, [("rule", "@rule"), ("presentations", "@x{0,0}"), ("fraction reached", "@y{0.00}")])
         panels.append(plot)
@@ -418,7 +426,7 @@ def scaling_ladder(ladder: dict, palette: Palette):
 
 def performance_profiles(view: dict, palette: Palette):
     """Dolan–Moré profiles of a view across tasks, τ on a log axis up to past the largest finite ratio."""
-    from bokeh.models import ColumnDataSource, Span
+    from bokeh.models import Span
 
     ratios = [r for rule in view["rules"] for r in rule["ratios"].values() if r is not None]
     if not ratios:
@@ -437,13 +445,8 @@ def performance_profiles(view: dict, palette: Palette):
         plot.add_layout(Span(location=view["r_max"], dimension="height", line_dash="dotted", line_color="grey"))
         steps = []
         for name in labels:
-            reached = sorted(r for r in rules[name]["ratios"].values() if r is not None)
-            xs = [1, *reached, tau_max]
-            ys = [0.0, *[(i + 1) / n_tasks for i in range(len(reached))], len(reached) / n_tasks]
-            source = ColumnDataSource({"x": xs, "y": ys, "rule": [name] * len(xs)})
-            step = plot.step(x="x", y="y", source=source, mode="after", line_color=palette.colour(name), line_width=2)
-            steps.append(step)
-            _add_legend_item(plot, name, [step])
+            reached = [r for r in rules[name]["ratios"].values() if r is not None]
+            steps.append(_cumulative_steps(plot, name, reached, n_tasks, tau_max, palette))
         _log_x_ticks(plot, [1, tau_max])
         _hover(plot, steps, [("rule", "@rule"), ("τ", "@x{0.00}"), ("fraction of tasks", "@y{0.00}")])
         panels.append(plot)

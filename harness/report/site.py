@@ -213,28 +213,16 @@ class Site:
         for task, floor in sorted(declared.floors.items()):
             entry = measured.get(("quick", task))
             mean = entry and entry["test_score_mean"]
+            held = None if mean is None else mean >= floor
             claims.append(
-                {
-                    "claim": f"test score at least {floor:.3f} on {task} in the quick suite (its floor)",
-                    "measured": "not run"
-                    if mean is None
-                    else f"{mean:.3f} {interval_text(entry.get('test_score_interval'))}",
-                    "held": None if mean is None else mean >= floor,
-                }
+                _claim(f"test score at least {floor:.3f} on {task} in the quick suite (its floor)", entry, held)
             )
         for task, (accuracy, source) in sorted(declared.published.items()):
-            runs = [e for (suite, name), e in measured.items() if name == task and e["test_score_mean"] is not None]
+            runs = [e for (_, name), e in measured.items() if name == task and e["test_score_mean"] is not None]
             entry = max(runs, key=lambda e: e["n_seeds"], default=None)
             high = entry and (entry.get("test_score_interval") or [None, entry["test_score_mean"]])[1]
-            claims.append(
-                {
-                    "claim": f"{accuracy:.3f} on {task}, as published ({source})",
-                    "measured": "not run"
-                    if entry is None
-                    else f"{entry['test_score_mean']:.3f} {interval_text(entry.get('test_score_interval'))} ({entry['suite']} suite)",
-                    "held": None if entry is None else high >= accuracy,
-                }
-            )
+            held = None if entry is None else high >= accuracy
+            claims.append(_claim(f"{accuracy:.3f} on {task}, as published ({source})", entry, held))
         return claims
 
     def summary_page(self) -> str:
@@ -310,6 +298,15 @@ class Site:
             yield page_name("task", suite, task_name), self.task_page(suite, task_name, group)
         for algorithm in self.algorithms:
             yield self.rule_page(algorithm), self.rule_page_html(algorithm)
+
+
+def _claim(text: str, entry: dict | None, held: bool | None) -> dict:
+    measured = (
+        "not run"
+        if entry is None or entry["test_score_mean"] is None
+        else f"{entry['test_score_mean']:.3f} {interval_text(entry.get('test_score_interval'))} ({entry['suite']} suite)"
+    )
+    return {"claim": text, "measured": measured, "held": held}
 
 
 def _bokeh_js_name() -> str:
