@@ -111,7 +111,7 @@ class Site:
     def _render(self, template: str, title: str, figures: dict, **context) -> str:
         from bokeh.embed import components
 
-        shown = {name: model for name, model in figures.items() if model is not None}
+        shown = {name: _lean(model) for name, model in figures.items() if model is not None}
         script, divs = components(shown) if shown else ("", {})
         return (
             _environment()
@@ -129,7 +129,7 @@ class Site:
             )
         )
 
-    def _view(self, task_name: str, runs: list[dict]) -> plots.TaskView:
+    def task_view(self, task_name: str, runs: list[dict]) -> plots.TaskView:
         """From the installed task when there is one, else from what the stored runs recorded."""
         if task_name in self.registry.tasks:
             task = self.registry.tasks[task_name]
@@ -140,7 +140,7 @@ class Site:
     def task_page(self, suite: str, task_name: str, group: list[dict]) -> str:
         runs = [r for r in self.rows if r["suite"] == suite and r["task"] == task_name]
         finished = [r for r in runs if r["status"] == "finished"]
-        view = self._view(task_name, finished)
+        view = self.task_view(task_name, finished)
         figures, missing = {}, []
         for figure_list, data in ((TASK_FIGURES, finished), (ENTRY_FIGURES, group)):
             for caption, draw, why in figure_list:
@@ -298,6 +298,16 @@ class Site:
             yield page_name("task", suite, task_name), self.task_page(suite, task_name, group)
         for algorithm in self.algorithms:
             yield self.rule_page(algorithm), self.rule_page_html(algorithm)
+
+
+def _lean(model):
+    """``model`` with its renderers' selection, non-selection and muted glyphs left to BokehJS to derive: Bokeh
+    writes a copy of each glyph for each otherwise, a quarter of a page's bytes."""
+    from bokeh.models import GlyphRenderer
+
+    for renderer in model.select({"type": GlyphRenderer}):
+        renderer.selection_glyph = renderer.nonselection_glyph = renderer.muted_glyph = "auto"
+    return model
 
 
 def _claim(text: str, entry: dict | None, held: bool | None) -> dict:

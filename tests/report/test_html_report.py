@@ -119,3 +119,59 @@ def test_pareto_front_keeps_exactly_the_points_nothing_beats():
         (9.0, 0.95, "best"),
     ]
     assert [name for _, _, name in pareto_front(points)] == ["cheap", "mid", "best"]
+
+
+def _every_rule_on_one_task(report):
+    """The fixture's bp-sgd runs cloned under every installed rule's name, three seeds each, scores spread: a
+    task page as full as the quick suite's (real curve lengths, cost probes, robustness)."""
+    from harness.registry import registry
+    from harness.results.store import Store
+
+    with Store(report.parent / "r.sqlite", create=False) as store:
+        template = next(r for r in store.runs() if r["algorithm"] == "bp-sgd" and r["status"] == "finished")
+    rules = sorted(registry().algorithms)
+    rows = []
+    for index, rule in enumerate(rules):
+        for seed in range(3):
+            score = 0.5 + 0.4 * index / len(rules) + 0.01 * seed
+            curve = [
+                {**point, "test_score": score * (i + 1) / len(template["curve"])}
+                for i, point in enumerate(template["curve"])
+            ]
+            metrics = {**template["metrics"], "test_score": score}
+            rows.append(
+                {
+                    **template,
+                    "algorithm": rule,
+                    "seed": seed,
+                    "run_key": f"{rule}-{seed}",
+                    "metrics": metrics,
+                    "curve": curve,
+                }
+            )
+    return rows, registry()
+
+
+def test_a_task_page_with_every_installed_rule_stays_under_2_mb_with_at_most_8_rules_a_panel(report):
+    from harness.report import plots
+    from harness.report.aggregate import grouped
+    from harness.report.palette import MAX_SERIES
+    from harness.report.site import Site
+
+    rows, registry = _every_rule_on_one_task(report)
+    site = Site(rows, registry)
+    assert len(site.algorithms) > 2 * MAX_SERIES  # enough rules that one panel could not hold them
+    [(_, group)] = grouped(site.entries)
+    html = site.task_page("quick", "blobs", group)
+    shared = sum(p.stat().st_size for p in (report / "static").iterdir())
+    print(f"a task page of {len(site.algorithms)} rules: {len(html.encode()):,} bytes + {shared:,} shared")
+    assert len(html.encode()) + shared < MAX_PAGE_BYTES
+    view = site.task_view("blobs", rows)
+    grid = plots.learning_curves(rows, view, site.palette)
+    panels = [plot for plot, _, _ in grid.children]
+    assert len(panels) >= 3
+    for plot in panels:
+        names = [item.label.value for item in plot.legend[0].items]
+        assert len(names) <= MAX_SERIES and names[0] == "bp-sgd"
+    shown = [item.label.value for plot in panels for item in plot.legend[0].items[1:]]
+    assert sorted(shown) == sorted(set(site.algorithms) - {"bp-sgd"})
