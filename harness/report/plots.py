@@ -266,14 +266,13 @@ COSTS = (
 
 
 def cost_fronts(entries: list[dict], task: TaskView, palette: Palette):
-    """Per cost, one row of panels (a panel per group of families), each with every rule in grey behind."""
-    from bokeh.layouts import gridplot
+    """Per cost, a panel per group of families, each with every rule in grey behind (when there are several)."""
     from bokeh.models import ColumnDataSource, NumeralTickFormatter
 
     costs = [(key, name) for key, name in COSTS if any(e.get(key) for e in entries)]
     if not costs:
         return None
-    rows = []
+    plots = []
     for key, cost_name in costs:
         points = {
             e["label"]: (e[key], e["test_score_mean"])
@@ -282,7 +281,6 @@ def cost_fronts(entries: list[dict], task: TaskView, palette: Palette):
         }
         front = pareto_front([(cost, score, name) for name, (cost, score) in points.items()])
         log_scale = len(points) > 1 and max(c for c, _ in points.values()) / min(c for c, _ in points.values()) > 10
-        row = []
         panels = palette.panels(points)
         for heading, labels in panels:
             plot = _panel(
@@ -313,9 +311,8 @@ def cost_fronts(entries: list[dict], task: TaskView, palette: Palette):
                 markers.append(marker)
                 _add_legend_item(plot, name, [marker])
             _hover(plot, [background, *markers], [("rule", "@rule"), (cost_name, "@x{0.000a}"), ("score", "@y{0.000}")])
-            row.append(plot)
-        rows.append(row)
-    return gridplot(rows, toolbar_location="right", merge_tools=True)
+            plots.append(plot)
+    return _grid(plots)
 
 
 def _dot_plot(title: str, factors: list, x_label: str, **ranges):
