@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Regenerate the README's leaderboard from a fresh quick-suite run and the ladder suite's scaling ladders.
+# Regenerate LEADERBOARD.md and the README's summary of it from fresh quick-, extended- and ladder-suite runs.
 readme: install
 	rm -f readme.sqlite
 	$(BIN)/creditbench run --db readme.sqlite --no-report

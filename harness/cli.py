@@ -477,8 +477,9 @@ def report(db, fmt, suite, out, across_tasks):
         rows = store.runs(suite)
     if fmt == "html":
         from harness.report import site
+        from harness.tuning.sensitivity import sensitivities
 
-        pages = site.write(rows, out, _registry(), site.asv_dashboard())
+        pages = site.write(rows, out, _registry(), site.asv_dashboard(), sensitivities(db))
         click.echo(f"wrote {len(pages)} pages into {out}: open {pages[0]}")
         return
     text = (render_across_tasks if across_tasks else render)(aggregate(rows, _registry()), fmt)

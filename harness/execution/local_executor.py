@@ -26,6 +26,7 @@ import signal
 import sys
 import tempfile
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from multiprocessing.connection import wait
 from harness.execution import numerics, worker
 from harness.execution.protocol import DEFAULT_MEMORY_LIMIT, failed_result, timed_out
 from harness.training.spec import RunSpec
+from harness.tuning import pruning
 
 KILL_GRACE_SECONDS = 5
 
@@ -57,7 +59,7 @@ PRELOAD = ["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harnes
 PLUGIN_PRELOAD = "harness.execution.preload"  # the plugins and the entry script; CPU suites only (its docstring)
 
 
-def _context(setting: str, cpu_only: bool):
+def _context(setting: str, cpu_only: bool, trials: bool = False):
     """A process context whose new processes start with ``setting``'s numerics and the current environment.
 
     Workers fork from the fork server, so they inherit the environment it started in, not the coordinator's
@@ -66,7 +68,9 @@ def _context(setting: str, cpu_only: bool):
     """
     global _forkserver_started_under
     if "forkserver" in multiprocessing.get_all_start_methods():
-        preload = [*PRELOAD, PLUGIN_PRELOAD] if cpu_only else PRELOAD
+        preload = [*PRELOAD, PLUGIN_PRELOAD] if cpu_only else list(PRELOAD)
+        if trials:  # tuning runs report to their trials through Optuna's storage
+            preload.extend(pruning.WORKER_IMPORTS)
         wanted = (setting, tuple(sorted(os.environ.items())), tuple(preload))
         if _forkserver_started_under not in (None, wanted):  # no worker is running: the previous ones have ended
             multiprocessing.forkserver._forkserver._stop()  # the next start launches a new one in the new environment
@@ -102,6 +106,19 @@ class LocalExecutor:
         # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
         self.threads = max(1, threads)
         self.memory_limit = memory_limit
+        # One shared folder for every run() of this executor: `creditbench tune` calls run() once per batch of
+        # trials, and each call would otherwise generate its task's data again (MNIST-1D: seconds per trial).
+        self._shared_folder: str | None = None
+
+    def shared_folder(self, setting: str) -> str:
+        """The folder this executor's workers of numerics ``setting`` share values through (one per setting: the
+        robustness reference model is trained under it); all are removed when the executor is collected."""
+        if self._shared_folder is None:
+            self._shared_folder = tempfile.mkdtemp(prefix="creditbench-shared-")
+            weakref.finalize(self, shutil.rmtree, self._shared_folder, True)
+        folder = os.path.join(self._shared_folder, setting)
+        os.makedirs(folder, exist_ok=True)
+        return folder
 
     def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
         settings = dict.fromkeys(spec.numerics for spec in specs)
@@ -111,12 +128,15 @@ class LocalExecutor:
             self._run_setting(setting, [spec for spec in specs if spec.numerics == setting], on_result)
 
     def _run_setting(self, setting: str, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        context = _context(setting, cpu_only=all(spec.device.startswith("cpu") for spec in specs))
+        context = _context(
+            setting,
+            cpu_only=all(spec.device.startswith("cpu") for spec in specs),
+            trials=any(spec.trial for spec in specs),
+        )
         pending = deque(specs)
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
-        shared_folder = os.path.join(log_dir, "shared")  # apart from the logs, which are named by their count
-        os.mkdir(shared_folder)
+        shared_folder = self.shared_folder(setting)
         try:
             while pending or running:
                 while pending and len(running) < self.jobs:
@@ -139,7 +159,7 @@ class LocalExecutor:
     def _start(self, context, spec: RunSpec, log_dir: str, shared_folder: str) -> _Running:
         dispatched = time.monotonic()
         receiver, sender = context.Pipe(duplex=False)
-        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir)) - 1}.log")  # the shared folder is not a log
+        log_path = os.path.join(log_dir, f"{len(os.listdir(log_dir))}.log")
         process = context.Process(
             target=worker.main,
             args=(spec.fields(), sender, log_path, shared_folder, self.memory_limit, self.threads, list(sys.path)),

@@ -65,7 +65,8 @@ def run_spec(spec: RunSpec, registry, phases: Phases | None = None) -> dict:
     if spec.trial is not None:
         from harness.tuning.pruning import reporter
 
-        on_evaluation = reporter(spec.trial)
+        with phases("trial"):
+            on_evaluation = reporter(spec.trial)
     run = train(spec, registry, phases, on_evaluation)
     metrics: dict = {
         "presentations": run.presentations,

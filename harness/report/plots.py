@@ -550,3 +550,61 @@ def rule_scores(entries: list[dict], references: dict, palette: Palette):
     plot.yaxis.subgroup_label_orientation = "horizontal"
     _dots_with_intervals(plot, rows, [("rule", "@rule"), ("@text", "@value{0.000} [@low{0.000}, @high{0.000}]")])
     return plot
+
+
+def sensitivity(study):
+    """DeepOBS-style sensitivity of one study (``harness.tuning.sensitivity.Sensitivity``): the validation score of
+    every scored trial against each searched setting, completed trials filled, pruned ones hollow (their last
+    reported score), the best completed trial starred; a panel per setting."""
+    if not study.trials:
+        return None
+    from bokeh.models import ColumnDataSource
+    from bokeh.plotting import figure
+
+    panels = []
+    for name, points in sorted(study.settings.items()):
+        numeric = all(isinstance(p.value, (int, float)) and not isinstance(p.value, bool) for p in points)
+        xs = [p.value if numeric else str(p.value) for p in points]
+        axis = (
+            {"x_axis_type": "log" if name in study.log_scale else "linear"} if numeric else {"x_range": sorted(set(xs))}
+        )
+        plot = figure(
+            title=f"{study.algorithm} on {study.task}: {name}",
+            width=420,
+            height=300,
+            tools=TOOLS,
+            x_axis_label=name,
+            y_axis_label="validation score",
+            **axis,
+        )
+        renderers = []
+        for pruned, style in ((False, {"color": "#1f77b4"}), (True, {"fill_color": None, "line_color": "grey"})):
+            shown = [(x, p.score) for x, p in zip(xs, points, strict=True) if p.pruned == pruned]
+            if shown:
+                source = ColumnDataSource({"x": [x for x, _ in shown], "y": [y for _, y in shown]})
+                renderers.append(
+                    plot.scatter(
+                        x="x",
+                        y="y",
+                        source=source,
+                        size=8,
+                        legend_label="pruned (last report)" if pruned else "completed",
+                        **style,
+                    )
+                )
+        if study.best is not None:
+            plot.scatter(
+                [xs[study.best]],
+                [points[study.best].score],
+                marker="star",
+                size=16,
+                color="#d62728",
+                legend_label="best",
+            )
+        plot.legend.click_policy = "hide"
+        plot.legend.location = "bottom_right"
+        _hover(plot, renderers, [(name, "@x"), ("validation score", "@y{0.000}")])
+        panels.append(plot)
+    from bokeh.layouts import row
+
+    return row(panels)

@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from harness.errors import HarnessError
@@ -34,6 +35,7 @@ from harness.report.palette import UNKNOWN_FAMILY, Palette
 from harness.report.text import against_controls, robustness_notes
 
 STATIC = "static"
+TUNING_PAGE = "tuning.html"
 ASV_DASHBOARD = Path(".asv/html/index.html")  # where ``make asv`` publishes (asv.conf.json's html_dir)
 SORTER = "sort.js"
 TASK_FIGURES = (  # (caption, draw(finished runs, view, palette), why a figure may be missing)
@@ -85,8 +87,9 @@ def _table(rows: list[dict], columns, link=None) -> dict:
 class Site:
     """The pages of one report: built from the store's rows and the installed plugins (``registry``)."""
 
-    def __init__(self, rows: list[dict], registry, asv_dashboard: str | None = None):
+    def __init__(self, rows: list[dict], registry, asv_dashboard: str | None = None, studies=()):
         self.rows = rows
+        self.studies = list(studies)
         self.registry = registry
         self.asv_dashboard = asv_dashboard
         self.entries = aggregate(rows, registry)
@@ -96,10 +99,6 @@ class Site:
             | {a: self.family(a) for a in self.algorithms}
         )
         self.views = {view["suite"]: view for view in across_tasks(self.entries)}
-        self.generated = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        import bokeh
-
-        self.bokeh_version = bokeh.__version__
 
     def family(self, algorithm: str) -> str:
         known = self.registry.algorithms.get(algorithm)
@@ -109,25 +108,7 @@ class Site:
         return page_name("rule", algorithm)
 
     def _render(self, template: str, title: str, figures: dict, **context) -> str:
-        from bokeh.embed import components
-
-        shown = {name: _lean(model) for name, model in figures.items() if model is not None}
-        script, divs = components(shown) if shown else ("", {})
-        return (
-            _environment()
-            .get_template(template)
-            .render(
-                title=title,
-                script=script,
-                divs=divs,
-                bokeh_js=f"{STATIC}/{_bokeh_js_name()}",
-                sorter=f"{STATIC}/{SORTER}",
-                bokeh_version=self.bokeh_version,
-                asv_dashboard=self.asv_dashboard,
-                generated=self.generated,
-                **context,
-            )
-        )
+        return render(template, title, figures, asv_dashboard=self.asv_dashboard, tuning=bool(self.studies), **context)
 
     def task_view(self, task_name: str, runs: list[dict]) -> plots.TaskView:
         """From the installed task when there is one, else from what the stored runs recorded."""
@@ -294,10 +275,48 @@ class Site:
     def pages(self):
         """(file name, HTML) of every page."""
         yield "index.html", self.summary_page()
+        if self.studies:
+            yield TUNING_PAGE, tuning_page(self.studies, self.asv_dashboard)
         for (suite, task_name), group in grouped(self.entries):
             yield page_name("task", suite, task_name), self.task_page(suite, task_name, group)
         for algorithm in self.algorithms:
             yield self.rule_page(algorithm), self.rule_page_html(algorithm)
+
+
+def render(template: str, title: str, figures: dict, asv_dashboard=None, tuning=False, **context) -> str:
+    """A page from ``templates/``: its Bokeh ``figures`` (name -> layout or None) embedded, the shared scripts
+    linked, the navigation (summary, tuning when there are studies, the asv dashboard when there is one)."""
+    import bokeh
+    from bokeh.embed import components
+
+    shown = {name: _lean(model) for name, model in figures.items() if model is not None}
+    script, divs = components(shown) if shown else ("", {})
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            title=title,
+            script=script,
+            divs=divs,
+            bokeh_js=f"{STATIC}/{_bokeh_js_name()}",
+            sorter=f"{STATIC}/{SORTER}",
+            bokeh_version=bokeh.__version__,
+            asv_dashboard=asv_dashboard,
+            tuning=tuning,
+            generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            **context,
+        )
+    )
+
+
+def tuning_page(studies, asv_dashboard=None) -> str:
+    """The sensitivity of every study (``harness.tuning.sensitivity``), grouped by task."""
+    by_task = defaultdict(list)
+    figures = {}
+    for index, study in enumerate(studies):
+        figures[f"study-{index}"] = plots.sensitivity(study)
+        by_task[study.task].append({"study": study, "figure": f"study-{index}", "why": "no trial has a score yet"})
+    return render("tuning.html", "tuning", figures, asv_dashboard, tuning=True, tasks=sorted(by_task.items()))
 
 
 def _lean(model):
@@ -337,14 +356,17 @@ def _copy_static(directory: Path) -> None:
         shutil.copyfile(Path(__file__).parent / STATIC / name, static / name)
 
 
-def write(rows: list[dict], out: str | Path, registry, asv_dashboard: str | Path | None = None) -> list[Path]:
+def write(
+    rows: list[dict], out: str | Path, registry, asv_dashboard: str | Path | None = None, studies=()
+) -> list[Path]:
     """Write the site into ``out``; return the pages written, the summary first.  ``asv_dashboard`` is the
-    asv dashboard's ``index.html`` to link to, when there is one."""
+    asv dashboard's ``index.html`` to link to, when there is one; ``studies`` (``harness.tuning.sensitivity``)
+    get a tuning page when there are any."""
     if not rows:
         raise HarnessError("no runs in the store to report")
     directory = Path(out)
     link = asv_dashboard and os.path.relpath(Path(asv_dashboard).resolve(), directory.resolve())
-    site = Site(rows, registry, link)
+    site = Site(rows, registry, link, studies)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         _copy_static(directory)

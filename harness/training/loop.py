@@ -196,8 +196,11 @@ class _Loop:
             if measured is not None:
                 point["gradient_cosine"] = measured
         self.curve.append(point)
-        if self.on_evaluation is not None and self.on_evaluation(len(self.curve) - 1, point):
-            self.stopped_at = self.presentations
+        if self.on_evaluation is not None:
+            with self.phases("trial"):
+                stop = self.on_evaluation(len(self.curve) - 1, point)
+            if stop:
+                self.stopped_at = self.presentations
 
 
 def _check_batch_unchanged(originals: tuple, batch: tuple, presentations: int) -> None:

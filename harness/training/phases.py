@@ -3,8 +3,8 @@
 The phases a run records (``metrics["phase_seconds"]``; ``creditbench profile`` sums them):
 ``worker_start`` (the coordinator starting the process until the worker runs), ``registry`` (loading the
 plugins), ``data_load``, ``build``, ``train`` (timed steps only), ``evaluation``, ``fidelity_probe``, one
-``cost_probe:<instrument>`` per instrument, one ``metric:<name>`` per metric, ``return`` (sending the result
-back); ``other`` is the rest of the worker's time.  The local executor measures ``worker_start`` and
+``cost_probe:<instrument>`` per instrument, one ``metric:<name>`` per metric, ``trial`` (a tuning run opening
+its trial and reporting each evaluation to it), ``return`` (sending the result back); ``other`` is the rest of the worker's time.  The local executor measures ``worker_start`` and
 ``return``; others leave them out.
 """
 

@@ -159,3 +159,27 @@ def test_workers_see_the_environment_of_their_batch_not_the_one_the_fork_server_
         assert summary.finished == 0 and "unknown algorithm 'bp-sgd'" in summary.failed[0][1]
         monkeypatch.delenv("CREDITBENCH_PLUGINS")
         assert matrix.run_matrix([spec], store, LocalExecutor(jobs=1), plugins, retry_failed=True).finished == 1
+
+
+def test_the_local_executors_runs_share_one_folder_across_calls_and_it_goes_with_the_executor(faulty_plugins, tmp_path):
+    """``creditbench tune`` hands the executor one batch of trials at a time: the task's splits computed for the
+    first batch are read by the next, not computed again; the folder is removed with the executor."""
+    import gc
+    import os
+
+    from harness.execution.numerics import PINNED
+
+    executor = LocalExecutor(jobs=1)
+    with Store(tmp_path / "store.sqlite") as store:
+        for seed in (0, 1):
+            spec = RunSpec("conformance", "bp-sgd", seed, Budget(64), suite="quick")
+            assert matrix.run_matrix([spec], store, executor, registry()).finished == 1
+            folder = executor.shared_folder(PINNED)
+            saved = {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(folder) if "." not in entry.name}
+            if seed == 0:
+                first = saved
+    assert len(first) >= 1 and saved == first  # nothing computed again, nothing rewritten
+    root = os.path.dirname(folder)
+    del executor
+    gc.collect()
+    assert not os.path.exists(root)

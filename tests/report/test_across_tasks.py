@@ -218,6 +218,9 @@ def test_the_readme_generator_emits_the_new_columns_and_the_view(tiny_store, tmp
         capture_output=True,
         timeout=120,
     )
-    text = readme.read_text()
+    text, full = readme.read_text(), (tmp_path / "LEADERBOARD.md").read_text()
     assert text.startswith("before\n<!-- leaderboard:start -->\nGenerated from") and text.endswith("after\n")
-    assert "old" not in text and "| 95% CI | vs bp-sgd (paired) |" in text and "### Across tasks (quick suite)" in text
+    assert "old" not in text and "### Across tasks (quick suite)" in text and "[LEADERBOARD.md](LEADERBOARD.md)" in text
+    assert "| 95% CI | vs bp-sgd (paired) |" not in text  # the tasks' tables are in LEADERBOARD.md only
+    assert full.startswith("# creditbench leaderboard\n\nGenerated from") and "| 95% CI | vs bp-sgd (paired) |" in full
+    assert "### Across tasks (quick suite)" in full

@@ -2,11 +2,14 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import optuna
 import pytest
 
 from harness.tuning import study
+from tests.conftest import REPO
 from tests.reliability.helpers import stored_rows
 from tests.test_cli import creditbench
 
@@ -136,6 +139,16 @@ def test_the_tuned_suite_runs_each_best_configuration_on_reported_seeds_apart_fr
         ("tuned", "tunable · tuned (3 trials, qmc, quick)", 3),
         ("tuned", "tunable · tuned (4 trials, qmc, quick)", 3),
     ]
+    gain = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "tuning_gain.py"), str(db), "--task", "conformance-open"],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout.splitlines()  # fmt: skip
+    (row,) = [line for line in gain if line.startswith("| tunable |")]
+    tuned = next(e for e in entries if e["label"] == "tunable · tuned (4 trials, qmc, quick)")
+    assert f"{tuned['test_score_mean']:.3f} ± " in row.split("|")[3] and "| 1 → 1 |" in row  # the latest tuning
+    creditbench("report", "--db", str(db), "--format", "html", "--out", str(tmp_path / "html"))
+    page = (tmp_path / "html" / "tuning.html").read_text()
+    assert "conformance-open" in page and "4 scored trials" in page and "<figure>" in page
 
 
 def test_the_tuned_suite_needs_studies(tunable_plugin, tmp_path):
@@ -158,6 +171,7 @@ def test_a_trial_below_the_median_stops_while_it_trains(tunable_plugin, tmp_path
     assert pruned and all(t.params["lr"] == 0.0 for t in pruned)
     for trial in told:
         (row,) = [rows[key] for key in trial.user_attrs["run_keys"]]
+        assert row["metrics"]["phase_seconds"]["trial"] > 0  # reporting to the trial is its own phase
         budget = row["budget"]["presentations"]
         if trial.state.name == "PRUNED":
             stopped = row["metrics"]["pruned_at"]
