@@ -551,11 +551,11 @@ def report(db, fmt, suite, out, across_tasks, columns, all_versions):
     with Store(db, read_only=True) as store:
         rows = store.runs(suite)
     if fmt == "html":
-        from harness.report import html_page
+        from harness.report import site
         from harness.tuning.sensitivity import sensitivities
 
-        for path in html_page.write(rows, out, _registry(), sensitivities(db)):
-            click.echo(f"wrote {path}")
+        pages = site.write(rows, out, _registry(), site.asv_dashboard(), sensitivities(db))
+        click.echo(f"wrote {len(pages)} pages into {out}: open {pages[0]}")
         return
     entries = aggregate(rows, _registry(), all_versions)
     if not out and not across_tasks and fmt in (None, *TERMINAL_FORMATS):

@@ -1,2 +1,3 @@
 """The report: stored runs ``aggregate``d into leaderboard entries, written by ``columns`` into cells, as
-Markdown, CSV or JSON (``text``) or as HTML pages (``html_page``, from ``templates/``) with ``plots``."""
+Markdown, CSV or JSON (``text``) or as a static site (``site``, from ``templates/`` and ``static/``) with the
+Bokeh figures of ``plots``, coloured by ``palette``."""

@@ -8,8 +8,8 @@ import pytest
 from harness.execution.local_executor import LocalExecutor
 from harness.execution.matrix import run_matrix
 from harness.execution.suites import plan
-from harness.report import html_page
 from harness.report.aggregate import aggregate
+from harness.report.site import Site
 from harness.report.text import to_markdown
 from harness.results.store import Store
 from harness.training.spec import run_key
@@ -80,7 +80,9 @@ def test_a_run_past_its_time_limit_is_failed_shown_failed_and_not_scored(fixture
     markdown = to_markdown(list(entries.values()))
     assert "| hangs | 0 (1 failed) | – | – |" in markdown
     assert f"Failed runs, not scored: hangs: 1 ({reason})." in markdown
-    assert f"conformance · hangs · seed 0: {reason}" in html_page.suite_page("quick", list(rows.values()), registry)
+    assert f"conformance · hangs · seed 0: {reason}" in "".join(
+        html for _, html in Site(list(rows.values()), registry).pages()
+    )
 
     # the run within its limit: finished, with the numbers it has when no limit is anywhere near
     plain = rows["plain"]

@@ -193,13 +193,15 @@ def test_the_cli_prints_the_view_alone_and_refuses_it_for_html(tiny_store):
 
 
 def test_the_html_page_has_the_view_and_its_profile_figure(tiny_store, tmp_path):
+    from harness.report.site import page_name
     from tests.test_cli import creditbench
 
     creditbench("report", "--db", str(tiny_store), "--format", "html", "--out", str(tmp_path / "html"))
-    page = (tmp_path / "html" / "quick.html").read_text()
-    assert "<h2>Across tasks</h2>" in page and "IQM normalised score [95% CI]" in page
-    assert "<figcaption>performance profiles on presentations to target</figcaption>" in page
-    assert '<th scope="col">vs bp-sgd (paired)</th>' in page and "reference" in page
+    summary = (tmp_path / "html" / "index.html").read_text()
+    assert "<h3>Across tasks</h3>" in summary and "IQM normalised score [95% CI]" in summary
+    assert "<figcaption>performance profiles on presentations to target</figcaption>" in summary
+    task = (tmp_path / "html" / page_name("task", "quick", "digits")).read_text()
+    assert '<th scope="col">vs bp-sgd (paired)</th>' in task and "reference" in task
 
 
 def test_the_readme_generator_emits_the_new_columns_and_the_view(tiny_store, tmp_path):
