@@ -1,6 +1,6 @@
 """Results: the SQLite ``store`` (one file, one transaction per run), ``exchange`` (export and import between
 stores), the ``environment`` a run was computed with, and the ``reader`` a notebook uses (``open_store``)."""
 
-from harness.results.reader import Figure, Results, open_store
+from harness.results.reader import Results, open_store
 
-__all__ = ["Figure", "Results", "open_store"]
+__all__ = ["Results", "open_store"]

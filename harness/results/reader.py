@@ -17,19 +17,6 @@ RUN_COLUMNS = ("run_key", "suite", "task", "algorithm", "seed", "status", "reaso
 FIGURES = ("learning_curves", "target_ecdf", "gradient_fidelity", "cost_fronts", "robustness_brackets")
 
 
-class Figure:
-    """One of the report's figures: ``png`` holds its bytes; a notebook shows it as it is."""
-
-    def __init__(self, png: bytes):
-        self.png = png
-
-    def _repr_png_(self) -> bytes:
-        return self.png
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_bytes(self.png)
-
-
 class Results:
     """A store's contents, read-only.  Use as a context manager, or call ``close``."""
 
@@ -93,24 +80,24 @@ class Results:
         """A failed run's ``traceback`` and captured ``output`` (``run_key`` or a prefix of it), or None."""
         return self.store.failure_log(self.store.find(run_key)["run_key"])
 
-    def figure(self, name: str, task: str, suite: str = "quick", registry=None) -> Figure | None:
-        """The report's figure ``name`` (one of ``FIGURES``) for a task of a suite, or None when there is nothing
-        to draw (no finished runs, no targets, no surrogate, ...)."""
+    def figure(self, name: str, task: str, suite: str = "quick", registry=None):
+        """The report's figure ``name`` (one of ``FIGURES``) for a task of a suite, as the HTML report draws it: a
+        Bokeh layout (``bokeh.io.show`` in a notebook after ``bokeh.io.output_notebook()``, ``bokeh.io.save`` to a
+        file), or None when there is nothing to draw (no finished runs, no targets, no surrogate, ...)."""
         from harness.errors import HarnessError, unknown_name
-        from harness.report import html_page, plots
-        from harness.report.aggregate import aggregate
+        from harness.report import plots
+        from harness.report.site import Site
 
         if name not in FIGURES:
             raise HarnessError(unknown_name("figure", name, FIGURES))
         rows = [row for row in self._rows(suite) if row["task"] == task]
+        site = Site(rows, _installed(registry))
         finished = [row for row in rows if row["status"] == "finished"]
-        view = html_page._task_view(task, finished, _installed(registry))
+        view = site.task_view(task, finished)
         draw = getattr(plots, name)
         if name in ("cost_fronts", "robustness_brackets"):
-            png = draw(aggregate(rows, _installed(registry)), view)
-        else:
-            png = draw(finished, view)
-        return None if png is None else Figure(png)
+            return draw(site.entries, view, site.palette)
+        return draw(finished, view, site.palette)
 
 
 def open_store(path: str | Path) -> Results:
