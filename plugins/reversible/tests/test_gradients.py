@@ -1,0 +1,49 @@
+"""revnet's gradient is backprop's on the same reversible network (Gomez et al. 2017, section 3: the reconstruction
+is exact up to float error), at every depth of the RevNet ladder; so is bp-checkpoint's."""
+
+import pytest
+import torch
+
+from creditbench_reversible import reversible
+from creditbench_reversible.agreement import gradient_agreement
+from creditbench_reversible.learners import checkpointed_backprop, reversible_backprop
+from harness.registry import registry
+from harness.tasks.digits import REVNET_BLOCKS
+
+LEAST_COSINE = 0.9999  # per parameter tensor; measured 1 - 5e-7 at worst over the ladder (float32)
+
+
+def batch():
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(32, 40, generator=generator), torch.randint(0, 10, (32,), generator=generator)
+
+
+def least_cosine(blocks: int, direction) -> float:
+    return gradient_agreement(registry().task(f"mnist1d-revnet-{blocks}"), direction, *batch())["least_cosine"]
+
+
+@pytest.mark.parametrize("blocks", REVNET_BLOCKS)
+@pytest.mark.parametrize("direction", [reversible_backprop, checkpointed_backprop], ids=["revnet", "bp-checkpoint"])
+def test_gradient_is_backprops(blocks, direction):
+    assert least_cosine(blocks, direction) >= LEAST_COSINE
+
+
+def wrong_reconstruction(block, y, grad_y):
+    """Reverses each block from a slightly wrong output, so every input below it is reconstructed wrong."""
+    return REVERSE_BLOCK(block, y * 1.1, grad_y)
+
+
+def without_g_gradient(block, y, grad_y):
+    """Drops the gradient of G's parameters."""
+    x, grad_x, parameter_gradients = REVERSE_BLOCK(block, y, grad_y)
+    g_count = len(list(block.g.parameters()))
+    return x, grad_x, parameter_gradients[:-g_count] + [torch.zeros_like(g) for g in parameter_gradients[-g_count:]]
+
+
+REVERSE_BLOCK = reversible.reverse_block
+
+
+@pytest.mark.parametrize("broken", [wrong_reconstruction, without_g_gradient])
+def test_broken_revnets_fail_the_check(monkeypatch, broken):
+    monkeypatch.setattr(reversible, "reverse_block", broken)
+    assert least_cosine(8, reversible_backprop) < LEAST_COSINE
