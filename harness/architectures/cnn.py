@@ -109,6 +109,7 @@ def declines_convolutions(why: str):
     reference architecture is a ``CNN``, giving ``why`` (one clause, e.g. "pc's inference is defined here on
     fully connected layers"), and every task whose architecture is a ``ReversibleResidual`` network (such rules read
     a network as a chain of layers, which a residual block is not), and no other."""
+
     def declines(task, config) -> str | None:
         if isinstance(task.architecture, CNN):
             return f"{why}; {task.name} asks for a {task.architecture}"

@@ -13,7 +13,8 @@ returns one figure, or None when there is nothing to draw:
   activation bytes per step, with the Pareto front (no cheaper run is more
   accurate) drawn through the non-dominated algorithms;
 * ``scaling_ladder`` (one per ladder of tasks, from ``harness.report.aggregate.ladders``):
-  test score, paired difference to bp-sgd, memory and time per training step against the parameter the tasks vary.
+  test score, paired difference to bp-sgd, memory, time per training step, and FLOPs and time relative to bp-sgd's
+  on the same rung, against the parameter the tasks vary.
 * ``gradient_fidelity``: cosine between the rule's update direction and backprop's gradient (hidden layers)
   (mean over weight matrices) against presentations.
 
@@ -42,11 +43,11 @@ class TaskView:
     score_name: str = "score"  # "accuracy", or "skill" (regression, against the task's baseline)
 
 
-def _figure(width=6.4, height=4.0, columns=1):
+def _figure(width=6.4, height=4.0, columns=1, rows=1):
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width * columns, height), layout="constrained")
-    axes = figure.subplots(1, columns, squeeze=False)[0]
+    figure = Figure(figsize=(width * columns, height * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).flatten()
     return figure, axes
 
 
@@ -259,26 +260,41 @@ def _gap_to_reference(entry):
     return difference["mean"] if difference else (0.0 if entry["algorithm"] == REFERENCE else None)
 
 
+def _relative(key: str):
+    """An entry's ``key`` over the reference's on the same rung, or None."""
+
+    def measure(entry, reference):
+        value, by = entry.get(key), (reference or {}).get(key)
+        return value / by if value is not None and by else None
+
+    return measure
+
+
 def scaling_ladder(ladder: dict) -> bytes | None:
-    """Test score, paired difference to the reference, peak bytes, activation + state bytes and wall time per step
-    against the ladder's parameter, per algorithm."""
-    panels = (  # (quantity, its value for an entry, whether the y axis is logarithmic)
-        ("test score", lambda e: e.get("test_score_mean"), False),
-        (f"paired difference to {REFERENCE}", _gap_to_reference, False),
-        ("peak bytes per step", lambda e: e.get("peak_bytes"), True),
-        ("activation + state bytes per step", carried_bytes, True),
-        ("seconds per step", lambda e: e.get("step_seconds"), True),
+    """Test score, paired difference to the reference, peak bytes, activation bytes, activation + state bytes, wall
+    time per step, and FLOPs and wall time per step relative to the reference's on the same rung, against the
+    ladder's parameter, per algorithm."""
+    panels = (  # (quantity, its value for an entry and the reference's entry on its rung, whether the y axis is log)
+        ("test score", lambda e, _: e.get("test_score_mean"), False),
+        (f"paired difference to {REFERENCE}", lambda e, _: _gap_to_reference(e), False),
+        ("peak bytes per step", lambda e, _: e.get("peak_bytes"), True),
+        ("activation bytes per step", lambda e, _: e.get("activation_bytes"), True),
+        ("activation + state bytes per step", lambda e, _: carried_bytes(e), True),
+        ("seconds per step", lambda e, _: e.get("step_seconds"), True),
+        (f"FLOPs per step / {REFERENCE}'s", _relative("flops_per_step"), False),
+        (f"seconds per step / {REFERENCE}'s", _relative("step_seconds"), False),
     )
+    reference = ladder["rows"].get(REFERENCE, {})
     series = {
-        algorithm: [(value, by_value[value]) for value in ladder["values"] if value in by_value]
+        algorithm: [(value, by_value[value], reference.get(value)) for value in ladder["values"] if value in by_value]
         for algorithm, by_value in sorted(ladder["rows"].items())
     }
-    if not any(carried_bytes(entry) for points in series.values() for _, entry in points):
+    if not any(carried_bytes(entry) for points in series.values() for _, entry, _ in points):
         return None
-    figure, all_axes = _figure(columns=len(panels))
+    figure, all_axes = _figure(columns=len(panels) // 2, rows=2)
     for axes, (panel, measure, logarithmic) in zip(all_axes, panels):
         for algorithm, points in series.items():
-            shown = [(value, measure(entry)) for value, entry in points]
+            shown = [(value, measure(entry, on_rung)) for value, entry, on_rung in points]
             shown = [(x, y) for x, y in shown if y is not None and (y > 0 or not logarithmic)]
             axes.plot([x for x, _ in shown], [y for _, y in shown], marker="o", label=algorithm)
         axes.set(

@@ -23,8 +23,9 @@ def gradient_agreement(task, direction, x, y, seed: int = 0) -> dict:
     measured = gradients(model, direction, x, y, loss)
     cosines, errors = {}, {}
     for name, true in reference.items():
-        cosines[name] = torch.nn.functional.cosine_similarity(measured[name].flatten(), true.flatten(), dim=0).item()
-        errors[name] = ((measured[name] - true).norm() / true.norm()).item()
+        rule, true = measured[name].double().flatten(), true.double().flatten()  # the cosine itself in float64
+        cosines[name] = torch.nn.functional.cosine_similarity(rule, true, dim=0).item()
+        errors[name] = ((rule - true).norm() / true.norm()).item()
     return {
         "cosine": cosines,
         "relative_error": errors,

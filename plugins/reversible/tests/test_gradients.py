@@ -3,10 +3,10 @@ is exact up to float error), at every depth of the RevNet ladder; so is bp-check
 
 import pytest
 import torch
-
 from creditbench_reversible import reversible
 from creditbench_reversible.agreement import gradient_agreement
 from creditbench_reversible.learners import checkpointed_backprop, reversible_backprop
+
 from harness.registry import registry
 from harness.tasks.digits import REVNET_BLOCKS
 
