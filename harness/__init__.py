@@ -7,12 +7,22 @@ The import package is ``harness``.  This module is the public API: plugins impor
   the hooks' marker ``hookimpl`` and ``CONTRACT_VERSION``;
 * reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``),
   ``ReversibleResidual`` (of ``ReversibleBlock`` modules), ``activation_module``; ``declines_convolutions``, the
-  ``Algorithm.declines`` of a rule defined on chains of layers only (it declines CNNs and residual networks);
+  ``Algorithm.declines`` of a rule defined on chains of fully connected layers only (it declines CNNs and residual
+  networks), ``declines_residual`` that of a rule defined on chains of layers (it declines residual networks);
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
 """
 
-from harness.architectures import CNN, MLP, RNN, Conv, ReversibleResidual, activation_module, declines_convolutions
+from harness.architectures import (
+    CNN,
+    MLP,
+    RNN,
+    Conv,
+    ReversibleResidual,
+    activation_module,
+    declines_convolutions,
+    declines_residual,
+)
 from harness.contract import Algorithm, Budget, Learner, Metric, Plausibility, Splits, Task
 from harness.hookspecs import CONTRACT_VERSION, hookimpl
 from harness.learners import (
@@ -49,6 +59,7 @@ __all__ = [
     "activation_module",
     "cross_entropy",
     "declines_convolutions",
+    "declines_residual",
     "hookimpl",
     "mean_squared_error",
     "one_hot_squared_error",

@@ -6,7 +6,7 @@ A spec is a frozen dataclass with ``build(seed)``, returning a torch module init
 from harness.architectures.cnn import CNN, Conv, declines_convolutions
 from harness.architectures.linear_dynamics import LinearDynamics
 from harness.architectures.mlp import ACTIVATIONS, MLP, activation_module
-from harness.architectures.reversible import ReversibleResidual
+from harness.architectures.reversible import ReversibleResidual, declines_residual
 from harness.architectures.rnn import CELLS, READOUTS, RNN
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "ReversibleResidual",
     "activation_module",
     "declines_convolutions",
+    "declines_residual",
 ]

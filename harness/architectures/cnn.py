@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from harness.architectures.mlp import activation_module, seeded_default_init
-from harness.architectures.reversible import ReversibleResidual
+from harness.architectures.reversible import declines_residual
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,11 @@ def declines_convolutions(why: str):
     fully connected layers"), and every task whose architecture is a ``ReversibleResidual`` network (such rules read
     a network as a chain of layers, which a residual block is not), and no other."""
 
+    on_residual = declines_residual(f"{why}, nor on residual networks")
+
     def declines(task, config) -> str | None:
         if isinstance(task.architecture, CNN):
             return f"{why}; {task.name} asks for a {task.architecture}"
-        if isinstance(task.architecture, ReversibleResidual):
-            return f"{why}, nor on residual networks; {task.name} asks for a {task.architecture}"
-        return None
+        return on_residual(task, config)
 
     return declines

@@ -56,3 +56,15 @@ class ReversibleResidual:
         stem = linear(self.input_size, 2 * self.width)
         blocks = nn.Sequential(*(ReversibleBlock(residual_function(), residual_function()) for _ in range(self.blocks)))
         return nn.Sequential(stem, blocks, linear(2 * self.width, self.outputs))
+
+
+def declines_residual(why: str):
+    """An ``Algorithm.declines`` for a rule that reads a network as a chain of layers: it declines every task whose
+    reference architecture is a ``ReversibleResidual`` network, giving ``why`` (one clause), and no other."""
+
+    def declines(task, config) -> str | None:
+        if isinstance(task.architecture, ReversibleResidual):
+            return f"{why}; {task.name} asks for a {task.architecture}"
+        return None
+
+    return declines
