@@ -48,33 +48,35 @@ def build_checkpoint(task, config, seed):
     return build_learner(task, config, seed, checkpointed_backprop)
 
 
+RULES = {  # name -> (citation, description, build)
+    "revnet": (
+        GOMEZ_2017,
+        "Backprop through reversible blocks whose backward pass reconstructs each block's input from its output, "
+        "x2 = y2 - G(y1), x1 = y1 - F(x2), keeping only the last block's output; SGD.",
+        build_revnet,
+    ),
+    "bp-checkpoint": (
+        CHEN_2016,
+        "Backprop with gradient checkpointing: the blocks in round(√n) segments, each but the last run without "
+        "saving activations and run again in the backward pass (torch.utils.checkpoint); SGD.",
+        build_checkpoint,
+    ),
+}
+
+
 @hookimpl
 def register_algorithms(register):
-    register(
-        Algorithm(
-            name="revnet",
-            family="reversible",
-            citation=GOMEZ_2017,
-            description="Backprop through reversible blocks whose backward pass reconstructs each block's input from "
-            "its output, x2 = y2 - G(y1), x1 = y1 - F(x2), keeping only the last block's output; SGD.",
-            build=build_revnet,
-            plausibility=BACKPROP,
-            defaults=DEFAULTS,
-            search_space=SEARCH_SPACE,
-            declines=declines_unless_reversible("revnet"),
+    for name, (citation, description, build) in RULES.items():
+        register(
+            Algorithm(
+                name=name,
+                family="reversible",
+                citation=citation,
+                description=description,
+                build=build,
+                plausibility=BACKPROP,
+                defaults=DEFAULTS,
+                search_space=SEARCH_SPACE,
+                declines=declines_unless_reversible(name),
+            )
         )
-    )
-    register(
-        Algorithm(
-            name="bp-checkpoint",
-            family="reversible",
-            citation=CHEN_2016,
-            description="Backprop with gradient checkpointing: the blocks in round(√n) segments, each but the last "
-            "run without saving activations and run again in the backward pass (torch.utils.checkpoint); SGD.",
-            build=build_checkpoint,
-            plausibility=BACKPROP,
-            defaults=DEFAULTS,
-            search_space=SEARCH_SPACE,
-            declines=declines_unless_reversible("bp-checkpoint"),
-        )
-    )
