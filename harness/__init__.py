@@ -6,12 +6,23 @@ The import package is ``harness``.  This module is the public API: plugins impor
 * the contract: ``Algorithm``, ``Task``, ``Metric``, ``Budget``, ``Splits``, ``Plausibility``, ``Learner``;
   the hooks' marker ``hookimpl`` and ``CONTRACT_VERSION``;
 * reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``),
-  ``activation_module``; ``declines_convolutions``, the ``Algorithm.declines`` of a rule not defined on a CNN;
+  ``ReversibleResidual`` (of ``ReversibleBlock`` modules), ``activation_module``; ``declines_convolutions``, the
+  ``Algorithm.declines`` of a rule defined on chains of fully connected layers only (it declines CNNs and residual
+  networks), ``declines_residual`` that of a rule defined on chains of layers (it declines residual networks);
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
 """
 
-from harness.architectures import CNN, MLP, RNN, Conv, activation_module, declines_convolutions
+from harness.architectures import (
+    CNN,
+    MLP,
+    RNN,
+    Conv,
+    ReversibleResidual,
+    activation_module,
+    declines_convolutions,
+    declines_residual,
+)
 from harness.contract import Algorithm, Budget, Learner, Metric, Plausibility, Splits, Task
 from harness.hookspecs import CONTRACT_VERSION, hookimpl
 from harness.learners import (
@@ -40,12 +51,15 @@ __all__ = [
     "ModelLearner",
     "Plausibility",
     "RecurrentNetwork",
+    "ReversibleBlock",
+    "ReversibleResidual",
     "Splits",
     "Task",
     "__version__",
     "activation_module",
     "cross_entropy",
     "declines_convolutions",
+    "declines_residual",
     "hookimpl",
     "mean_squared_error",
     "one_hot_squared_error",
@@ -59,9 +73,14 @@ def __dir__():
 
 
 def __getattr__(name: str):
-    # RecurrentNetwork is a torch module; importing it lazily keeps `import harness` (and `creditbench list`) light.
+    # RecurrentNetwork and ReversibleBlock are torch modules; importing them lazily keeps `import harness` (and
+    # `creditbench list`) light.
     if name == "RecurrentNetwork":
         from harness.architectures.recurrent_networks import RecurrentNetwork
 
         return RecurrentNetwork
+    if name == "ReversibleBlock":
+        from harness.architectures.reversible_blocks import ReversibleBlock
+
+        return ReversibleBlock
     raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -9,7 +9,15 @@ from harness.metrics.robustness.metric import ROBUSTNESS
 from harness.tasks.adaptive_trap import ADAPTIVE_TRAP
 from harness.tasks.adding import ADDING_TASKS
 from harness.tasks.assoc_retrieval import ASSOC_RETRIEVAL
-from harness.tasks.digits import DIGITS, MNIST1D, MNIST1D_CNN, MNIST1D_DEPTH_TASKS, MNIST5K, MNIST5K_CNN
+from harness.tasks.digits import (
+    DIGITS,
+    MNIST1D,
+    MNIST1D_CNN,
+    MNIST1D_DEPTH_TASKS,
+    MNIST1D_REVNET_TASKS,
+    MNIST5K,
+    MNIST5K_CNN,
+)
 from harness.tasks.double_descent import DOUBLE_DESCENT_TASKS
 from harness.tasks.influence_balancing import INFLUENCE_BALANCING
 from harness.tasks.moving_balls import MOVING_BALLS
@@ -24,6 +32,7 @@ TASKS = (
     MNIST1D_CNN,
     *MNIST1D_DEPTH_TASKS,  # the ladder suite's
     *DOUBLE_DESCENT_TASKS,  # the double-descent suite's
+    *MNIST1D_REVNET_TASKS,  # the ladder suite's
     MOVING_BALLS,
     ADAPTIVE_TRAP,
     QUADRATICS,

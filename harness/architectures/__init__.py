@@ -6,6 +6,7 @@ A spec is a frozen dataclass with ``build(seed)``, returning a torch module init
 from harness.architectures.cnn import CNN, Conv, declines_convolutions
 from harness.architectures.linear_dynamics import LinearDynamics
 from harness.architectures.mlp import ACTIVATIONS, MLP, activation_module
+from harness.architectures.reversible import ReversibleResidual, declines_residual
 from harness.architectures.rnn import CELLS, READOUTS, RNN
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "RNN",
     "Conv",
     "LinearDynamics",
+    "ReversibleResidual",
     "activation_module",
     "declines_convolutions",
+    "declines_residual",
 ]

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from harness.architectures.mlp import activation_module, seeded_default_init
+from harness.architectures.reversible import declines_residual
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,14 @@ class CNN:
 def declines_convolutions(why: str):
     """An ``Algorithm.declines`` for a rule not defined on convolutional layers: it declines every task whose
     reference architecture is a ``CNN``, giving ``why`` (one clause, e.g. "pc's inference is defined here on
-    fully connected layers"), and no other."""
+    fully connected layers"), and every task whose architecture is a ``ReversibleResidual`` network (such rules read
+    a network as a chain of layers, which a residual block is not), and no other."""
+
+    on_residual = declines_residual(f"{why}, nor on residual networks")
 
     def declines(task, config) -> str | None:
         if isinstance(task.architecture, CNN):
             return f"{why}; {task.name} asks for a {task.architecture}"
-        return None
+        return on_residual(task, config)
 
     return declines

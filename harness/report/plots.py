@@ -19,7 +19,8 @@ from the task's leaderboard entries (seeds aggregated):
   (no cheaper rule is more accurate) over every rule, the other panels' rules in grey behind;
 * ``robustness_brackets``: per rule and norm, [certified lower, attack upper] (medians);
 
-and ``scaling_ladder`` (a ladder of tasks from ``harness.report.aggregate.ladders``), ``performance_profiles``
+and ``scaling_ladder`` (a ladder of tasks from ``harness.report.aggregate.ladders``: score, gap to bp-sgd, memory
+and time per step, and FLOPs and time relative to bp-sgd's on the same rung), ``performance_profiles``
 (``harness.report.across_tasks``: each rule's fraction of tasks reached within τ times the fastest rule's
 presentations), ``plausibility_map`` (each rule's gap to backprop, grouped by its plausibility profile) and
 ``rule_scores`` (one rule's score on every task beside the reference's).
@@ -379,25 +380,40 @@ def _gap_to_reference(entry):
     return difference["mean"] if difference else (0.0 if entry["algorithm"] == REFERENCE else None)
 
 
-LADDER_PANELS = (  # (quantity, its value for an entry, whether the y axis is logarithmic)
-    ("test score", lambda e: e.get("test_score_mean"), False),
-    (f"paired difference to {REFERENCE}", _gap_to_reference, False),
-    ("peak bytes per step", lambda e: e.get("peak_bytes"), True),
-    ("activation + state bytes per step", carried_bytes, True),
-    ("seconds per step", lambda e: e.get("step_seconds"), True),
+def _relative(key: str):
+    """An entry's ``key`` over the reference's on the same rung, or None."""
+
+    def measure(entry, reference):
+        value, by = entry.get(key), (reference or {}).get(key)
+        return value / by if value is not None and by else None
+
+    return measure
+
+
+LADDER_PANELS = (  # (quantity, its value for an entry and the reference's on its rung, whether the y axis is log)
+    ("test score", lambda e, _: e.get("test_score_mean"), False),
+    (f"paired difference to {REFERENCE}", lambda e, _: _gap_to_reference(e), False),
+    ("peak bytes per step", lambda e, _: e.get("peak_bytes"), True),
+    ("activation bytes per step", lambda e, _: e.get("activation_bytes"), True),
+    ("activation + state bytes per step", lambda e, _: carried_bytes(e), True),
+    ("seconds per step", lambda e, _: e.get("step_seconds"), True),
+    (f"FLOPs per step / {REFERENCE}'s", _relative("flops_per_step"), False),
+    (f"seconds per step / {REFERENCE}'s", _relative("step_seconds"), False),
 )
 
 
 def scaling_ladder(ladder: dict, palette: Palette):
-    """Score, paired difference to the reference, peak bytes, activation + state bytes and wall time per step
-    against the ladder's parameter: a panel per quantity and per group of families."""
+    """Score, paired difference to the reference, peak, activation and activation + state bytes and wall time per
+    step, and FLOPs and wall time per step relative to the reference's on the same rung, against the ladder's
+    parameter: a panel per quantity and per group of families."""
     from bokeh.models import ColumnDataSource, FixedTicker
 
+    reference = ladder["rows"].get(REFERENCE, {})
     series = {
-        name: [(value, by_value[value]) for value in ladder["values"] if value in by_value]
+        name: [(value, by_value[value], reference.get(value)) for value in ladder["values"] if value in by_value]
         for name, by_value in sorted(ladder["rows"].items())
     }
-    if not any(carried_bytes(entry) for points in series.values() for _, entry in points):
+    if not any(carried_bytes(entry) for points in series.values() for _, entry, _ in points):
         return None
     panels = []
     for quantity, measure, logarithmic in LADDER_PANELS:
@@ -406,7 +422,7 @@ def scaling_ladder(ladder: dict, palette: Palette):
             plot.xaxis.ticker = FixedTicker(ticks=list(ladder["values"]))
             lines = []
             for name in labels:
-                shown = [(x, measure(entry)) for x, entry in series[name]]
+                shown = [(x, measure(entry, on_rung)) for x, entry, on_rung in series[name]]
                 shown = [(x, y) for x, y in shown if y is not None and (y > 0 or not logarithmic)]
                 source = ColumnDataSource(
                     {"x": [x for x, _ in shown], "y": [y for _, y in shown], "rule": [name] * len(shown)}

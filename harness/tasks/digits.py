@@ -14,6 +14,12 @@ Beside the MLP tasks:
   2018's question: does a rule's gap to backprop grow with depth?).  The 2-layer rung is mnist1d itself; the others
   are ``ladder_only``, named ``mnist1d-depth-L``.  Rules' per-task settings are keyed by task name, so what some
   rules tuned for mnist1d applies to the 2-layer rung only; the other rungs run their general defaults.
+* **a reversible residual ladder** over mnist1d, ``mnist1d-revnet-B``: a linear stem to 100 features, B = 4, 8, 16
+  and 32 reversible blocks (Gomez et al. 2017) whose F and G are 50-100-50 ReLU MLPs, a linear readout.  It is the
+  reference case of memory against compute at depth (revnet, bp-checkpoint and bp-sgd on the same network), so it
+  is ``ladder_only``: its quick runs measure activation bytes, FLOPs and time per step.  MNIST-1D rather than
+  28×28 images because the question is how cost grows with depth, and a flat 40-sample signal keeps 32 blocks at
+  quick-suite cost; the 50-wide halves make each block as wide as mnist1d's 100-unit MLP.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from harness.architectures import CNN, MLP, Conv
+from harness.architectures import CNN, MLP, Conv, ReversibleResidual
 from harness.contract import Budget, Splits, Task
 from harness.tasks.splits import as_arrays, carved, checked, stratified_splits
 
@@ -153,3 +159,21 @@ def mnist1d_depth_task(hidden_layers: int) -> Task:
 
 
 MNIST1D_DEPTH_TASKS = tuple(mnist1d_depth_task(depth) for depth in DEPTHS if depth != 2)
+
+
+REVNET_BLOCKS = (4, 8, 16, 32)  # reversible blocks of the mnist1d RevNet ladder
+
+
+def mnist1d_revnet_task(blocks: int) -> Task:
+    """mnist1d with a reversible residual network of ``blocks`` blocks."""
+    return dataclasses.replace(
+        MNIST1D,
+        name=f"mnist1d-revnet-{blocks}",
+        description=f"MNIST-1D with a reversible residual network of {blocks} blocks (the RevNet ladder)",
+        architecture=ReversibleResidual(input_size=40, width=50, hidden=100, blocks=blocks, outputs=10),
+        ladder=("mnist1d RevNet", "reversible blocks", blocks),
+        ladder_only=True,
+    )
+
+
+MNIST1D_REVNET_TASKS = tuple(mnist1d_revnet_task(blocks) for blocks in REVNET_BLOCKS)

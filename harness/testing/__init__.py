@@ -13,7 +13,8 @@ In a plugin's own test suite::
 
 ``creditbench check-plugin NAME`` runs the same checks from the command line.
 They run on a tiny synthetic task (unless given another, e.g. ``CONV_CONFORMANCE_TASK`` for a rule on convolutions), so they take seconds: the first of the
-kit's classification, sequence-classification and video tasks that the algorithm does not decline.
+kit's classification, reversible residual classification, sequence-classification and video tasks that the
+algorithm does not decline.
 
 ``accuracy_after_training`` trains a learner on one of them in a plain loop, for tests of "the rule learns it"
 (under ``one_thread()``).  The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
@@ -32,6 +33,7 @@ from harness.testing.conformance_tasks import (
     CONFORMANCE_TASK,
     CONV_CONFORMANCE_TASK,
     RETRIEVAL_CONFORMANCE_TASK,
+    REVERSIBLE_CONFORMANCE_TASK,
     VIDEO_CONFORMANCE_TASK,
 )
 from harness.testing.negative_controls import (
@@ -49,6 +51,7 @@ __all__ = [
     "CONFORMANCE_TASK",
     "CONV_CONFORMANCE_TASK",
     "RETRIEVAL_CONFORMANCE_TASK",
+    "REVERSIBLE_CONFORMANCE_TASK",
     "VIDEO_CONFORMANCE_TASK",
     "FrozenParameters",
     "NoiseUpdates",

@@ -7,7 +7,12 @@ from collections.abc import Callable, Iterator
 
 from harness.contract import Algorithm, Task
 from harness.registry import Registry
-from harness.testing.conformance_tasks import CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK
+from harness.testing.conformance_tasks import (
+    CONFORMANCE_TASK,
+    RETRIEVAL_CONFORMANCE_TASK,
+    REVERSIBLE_CONFORMANCE_TASK,
+    VIDEO_CONFORMANCE_TASK,
+)
 
 STEPS = 4
 BATCH = 16
@@ -269,7 +274,7 @@ def _resolve(algorithm: Algorithm | str) -> Algorithm:
 
 def conformance_task(algorithm: Algorithm) -> Task:
     """The first built-in conformance task that the algorithm does not decline (else the classification one)."""
-    for task in (CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK):
+    for task in (CONFORMANCE_TASK, REVERSIBLE_CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK):
         if algorithm.declined(task, algorithm.config_for(task.name)) is None:
             return task
     return CONFORMANCE_TASK

@@ -1,12 +1,12 @@
-"""The conformance kit's tiny tasks: a classification, a convolutional classification, a sequence-classification and
-a video task.
+"""The conformance kit's tiny tasks: a classification, a convolutional classification, a reversible residual
+classification, a sequence-classification and a video task.
 
 Each takes seconds to train on, so the checks stay fast.
 """
 
 from __future__ import annotations
 
-from harness.architectures import CNN, MLP, RNN, Conv
+from harness.architectures import CNN, MLP, RNN, Conv, ReversibleResidual
 from harness.contract import Budget, Splits, Task
 from harness.tasks import assoc_retrieval
 from harness.tasks.moving_balls import copy_last_frame, generate
@@ -31,6 +31,18 @@ CONFORMANCE_TASK = Task(
     description="three Gaussian blobs in 8 dimensions, for contract checks",
     load=_blobs,
     architecture=MLP((8, 16, 16, 3)),
+    n_classes=3,
+    budget=Budget(presentations=160),
+    quick_budget=Budget(presentations=160),
+    targets=(0.5,),
+)
+
+REVERSIBLE_CONFORMANCE_TASK = Task(
+    name="conformance-reversible",
+    kind="classification",
+    description="the three Gaussian blobs, on a reversible residual network of three blocks, for checks of rules on it",
+    load=_blobs,
+    architecture=ReversibleResidual(input_size=8, width=4, hidden=8, blocks=3, outputs=3),
     n_classes=3,
     budget=Budget(presentations=160),
     quick_budget=Budget(presentations=160),

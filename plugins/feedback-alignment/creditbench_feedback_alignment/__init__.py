@@ -1,7 +1,7 @@
 """Backprop without its transposed weights: errors travel back through fixed random matrices (FA, DFA)
 or through the signs of the forward weights (sign symmetry)."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,6 +16,10 @@ FLOORS = {
 }
 # Shown beside our mnist5k numbers; a comparable setting, not the same one (full MNIST, a deeper tanh MLP).
 BARTUNOV = "Bartunov et al. 2018, Table 1a: full MNIST, 784-256x5-10 tanh MLP"
+# the feedback follows the network's top-level chain of layers, which would take a residual stack for one fixed layer
+ON_RESIDUAL = declines_residual(
+    "feedback alignment's error runs back through a chain of layers, which a residual block is not"
+)
 
 
 def build_fa(task, config, seed):
@@ -53,6 +57,7 @@ def register_algorithms(register):
             task_defaults={"mnist1d": {"lr": 0.2}},
             search_space=SEARCH_SPACE,
             floors=FLOORS["fa"],
+            declines=ON_RESIDUAL,
         )
     )
     register(
@@ -67,6 +72,7 @@ def register_algorithms(register):
             defaults={"lr": 0.05, "batch_size": 32},
             search_space=SEARCH_SPACE,
             floors=FLOORS["dfa"],
+            declines=ON_RESIDUAL,
         )
     )
     register(
@@ -86,5 +92,6 @@ def register_algorithms(register):
             task_defaults={"mnist1d": {"lr": 0.2}},
             search_space=SEARCH_SPACE,
             floors=FLOORS["sign-symmetry"],
+            declines=ON_RESIDUAL,
         )
     )
