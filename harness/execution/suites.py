@@ -72,8 +72,16 @@ def _quick_budget_task(task) -> bool:
     return _shipped_task(task) and not task.standard_only
 
 
+def _ranked_task(task) -> bool:
+    return _shipped_task(task) and not task.suite
+
+
 def _learning_task(task) -> bool:
-    return _quick_budget_task(task) and not task.ladder_only
+    return _quick_budget_task(task) and _ranked_task(task) and not task.ladder_only
+
+
+def _toy_task(task) -> bool:
+    return task.suite == "toys"
 
 
 def _ladder_rung(task) -> bool:
@@ -144,7 +152,21 @@ SUITES = {
         includes=_ladder_rung,
         time_limit=QUICK_TIME_LIMIT,
     ),
-    "standard": Suite("standard", "every algorithm on every task, full budgets, seeds 0-4 (for publication)", 5, False),
+    "standard": Suite(
+        "standard",
+        "every algorithm on every task, full budgets, seeds 0-4 (for publication)",
+        5,
+        False,
+        includes=_ranked_task,
+    ),
+    "toys": Suite(
+        "toys",
+        "the toys kept for one rule's claim (Task.suite: circling-ball), reduced budgets, seeds 0-2",
+        3,
+        True,
+        includes=_toy_task,
+        time_limit=QUICK_TIME_LIMIT,
+    ),
     "scale": Suite(
         "scale",
         "every algorithm on the datasets in the data folder (--data-dir: mnist, fashion-mnist), full budgets, seeds 0-4",
