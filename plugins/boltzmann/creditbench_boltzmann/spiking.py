@@ -1,21 +1,25 @@
 """The RBM through time of Hinton & Brown (2000), "Spiking Boltzmann machines", trained by contrastive divergence.
 
 Binary hidden units ``h`` and Bernoulli visible units ``v`` (the pixels of a frame) are connected at every time
-step as in an RBM, and every connection also reaches forward in time: unit ``i``'s state at time ``t − τ``
-acts on unit ``j`` at time ``t`` through ``w_ij · r(τ)``, a weight times a fixed causal kernel.  Here
-``r(0) = 1`` (the RBM's own symmetric connection) and ``r(τ) = decay^τ`` for ``τ ≥ 1``, so the past enters
-through the kernel-filtered histories ``v̄(t) = Σ_{τ≥1} decay^τ v(t − τ)`` and ``h̄(t)`` alike, which one
-multiply and add per unit keep up to date.  Besides the visible-hidden weights ``W`` there are the paper's
-prior connections from the past: visible-to-visible ``A`` and hidden-to-hidden ``B``, through the same kernel.
+step as in an RBM, by the symmetric weights ``W``, and every pair of units is also connected forward in time:
+unit ``i``'s state at time ``t − τ`` acts on unit ``j`` at time ``t`` through ``w_ij · r(τ)``, the pair's
+weight times a fixed causal kernel ``r(τ) = decay^τ`` (``τ ≥ 1``).  The past therefore enters through the
+kernel-filtered histories ``v̄(t) = Σ_{τ≥1} decay^τ v(t − τ)`` and ``h̄(t)`` alike, which one multiply and add
+per unit keep up to date, and the delayed weights are four matrices: the paper's prior connections
+visible-to-visible ``A`` and hidden-to-hidden ``B``, and the delayed visible-to-hidden ``Q`` and
+hidden-to-visible ``P``.  (Tying ``P`` and ``Q`` to ``W`` makes the past only pull each unit towards its own
+last state; measured on circling-ball's validation split, seeds 1000-1001, CD-10, 8,000 presentations, that
+tied model scores a skill of −0.77 against the untied one's 0.37 / 0.45.)
 
 The past is treated as data: given ``v̄`` and ``h̄`` (the hidden units' past *samples*), time ``t`` is an RBM
 whose biases the past sets,
 
-    visible: b + A v̄ + W h̄        hidden: c + B h̄ + Wᵀ v̄,
+    visible: b + A v̄ + P h̄        hidden: c + B h̄ + Qᵀ v̄,
 
-trained by CD-k on the frame ``v(t)``.  Each parameter moves by the difference of its two units' correlations
-in the data and reconstruction phases: ``W`` by ``v hᵀ + v h̄ᵀ + v̄ hᵀ``, ``A`` by ``v v̄ᵀ``, ``B`` by
-``h h̄ᵀ`` (data minus reconstruction).  The CD details follow ``rbm.py`` (Hinton's practical guide).
+trained by CD-k on the frame ``v(t)``.  Each weight moves by the difference of its two units' correlations
+in the data and reconstruction phases: ``W`` by ``v hᵀ``, ``A`` by ``v v̄ᵀ``, ``P`` by ``v h̄ᵀ``, ``Q`` by
+``v̄ hᵀ`` and ``B`` by ``h h̄ᵀ`` (data minus reconstruction).  The CD details follow ``rbm.py`` (Hinton's
+practical guide), with a constant momentum.
 
 The next frame is predicted by a mean-field chain started at the last frame: the hidden units driven by the
 last frame and the past's biases for the next time step, then ``prediction_steps`` down-up passes, the
@@ -28,14 +32,12 @@ from torch import nn
 
 from harness import Learner
 
-START='last'
-TIED=True
 SAMPLING_SEED_OFFSET = 3_000_017  # Gibbs sampling must not be correlated with the initial weights
 
 
 class TemporalRBM(nn.Module):
-    """``W`` (visible × hidden), the prior connections ``A`` (visible × visible) and ``B`` (hidden × hidden),
-    the two bias vectors, and the kernel's ``decay``."""
+    """``W`` (visible × hidden), the delayed weights ``A`` (visible × visible), ``B`` (hidden × hidden), ``P``
+    and ``Q`` (visible × hidden), the two bias vectors, and the kernel's ``decay``."""
 
     def __init__(self, n_visible: int, n_hidden: int, decay: float, generator: torch.Generator):
         super().__init__()
@@ -43,25 +45,19 @@ class TemporalRBM(nn.Module):
             raise ValueError(f"the kernel's decay must be in [0, 1), got {decay}")
         self.decay = decay
 
-        def small(*shape):
-            return nn.Parameter(torch.empty(*shape, device="cpu").normal_(0.0, 0.01, generator=generator).to(torch.get_default_device()))
-
-        self.weight = small(n_visible, n_hidden)
+        weight = torch.empty(n_visible, n_hidden, device="cpu").normal_(0.0, 0.01, generator=generator)
+        self.weight = nn.Parameter(weight.to(torch.get_default_device()))
         self.visible_prior = nn.Parameter(torch.zeros(n_visible, n_visible))
-        self.past_hidden_to_visible = nn.Parameter(torch.zeros(n_visible, n_hidden))
-        self.past_visible_to_hidden = nn.Parameter(torch.zeros(n_visible, n_hidden))
+        self.delayed_hidden_to_visible = nn.Parameter(torch.zeros(n_visible, n_hidden))
+        self.delayed_visible_to_hidden = nn.Parameter(torch.zeros(n_visible, n_hidden))
         self.hidden_prior = nn.Parameter(torch.zeros(n_hidden, n_hidden))
         self.visible_bias = nn.Parameter(torch.zeros(n_visible))
         self.hidden_bias = nn.Parameter(torch.zeros(n_hidden))
 
     def biases(self, v_past, h_past):
         """The visible and hidden biases that the kernel-filtered past sets for the present time step."""
-        if TIED:
-            visible = self.visible_bias + v_past @ self.visible_prior.T + h_past @ self.weight.T
-            hidden = self.hidden_bias + h_past @ self.hidden_prior.T + v_past @ self.weight
-        else:
-            visible = self.visible_bias + v_past @ self.visible_prior.T + h_past @ self.past_hidden_to_visible.T
-            hidden = self.hidden_bias + h_past @ self.hidden_prior.T + v_past @ self.past_visible_to_hidden
+        visible = self.visible_bias + v_past @ self.visible_prior.T + h_past @ self.delayed_hidden_to_visible.T
+        hidden = self.hidden_bias + h_past @ self.hidden_prior.T + v_past @ self.delayed_visible_to_hidden
         return visible, hidden
 
     def remember(self, past, present):
@@ -90,11 +86,12 @@ class SpikingBoltzmann(Learner):
         self.rbm = rbm
         self.k = k
         self.prediction_steps = prediction_steps
-        weights = [rbm.weight, rbm.visible_prior, rbm.hidden_prior, rbm.past_hidden_to_visible, rbm.past_visible_to_hidden]
+        biases = [rbm.visible_bias, rbm.hidden_bias]
+        weights = [p for p in rbm.parameters() if all(p is not b for b in biases)]
         self.optimizer = torch.optim.SGD(
             [
                 {"params": weights, "weight_decay": weight_decay},
-                {"params": [rbm.visible_bias, rbm.hidden_bias], "weight_decay": 0.0},
+                {"params": biases, "weight_decay": 0.0},
             ],
             lr=lr,
             momentum=momentum,
@@ -120,12 +117,9 @@ class SpikingBoltzmann(Learner):
                     hk = torch.sigmoid(hidden_bias + vk @ rbm.weight)
                     sample = torch.bernoulli(hk, generator=self.generator)
                 dv, dh = vk - v0, hk - h0  # reconstruction minus data: the gradient's sign
-                if TIED:
-                    grads["weight"] += vk.T @ hk - v0.T @ h0 + dv.T @ h_past + v_past.T @ dh
-                else:
-                    grads["weight"] += vk.T @ hk - v0.T @ h0
-                    grads["past_hidden_to_visible"] += dv.T @ h_past
-                    grads["past_visible_to_hidden"] += v_past.T @ dh
+                grads["weight"] += vk.T @ hk - v0.T @ h0
+                grads["delayed_hidden_to_visible"] += dv.T @ h_past
+                grads["delayed_visible_to_hidden"] += v_past.T @ dh
                 grads["visible_prior"] += dv.T @ v_past
                 grads["hidden_prior"] += dh.T @ h_past
                 grads["visible_bias"] += dv.sum(0)
@@ -148,12 +142,8 @@ class SpikingBoltzmann(Learner):
                 h_last = torch.sigmoid(hidden_bias + last @ rbm.weight)
                 v_past, h_past = rbm.remember(v_past, last), rbm.remember(h_past, h_last)
                 visible_bias, hidden_bias = rbm.biases(v_past, h_past)
-                if START == "past":
-                    h = torch.sigmoid(hidden_bias)
-                    v = torch.sigmoid(visible_bias + h @ rbm.weight.T)
-                else:
-                    v = last
-                for _ in range(self.prediction_steps - (START == "past")):
+                v = last
+                for _ in range(self.prediction_steps):
                     h = torch.sigmoid(hidden_bias + v @ rbm.weight)
                     v = torch.sigmoid(visible_bias + h @ rbm.weight.T)
                 predictions.append(v)
