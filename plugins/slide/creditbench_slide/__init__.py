@@ -32,6 +32,10 @@ def register_algorithms(register):
             declines=declines_convolutions("slide hashes the neurons of fully connected layers"),
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
             defaults={"bits": 6, "tables": 8, "rebuild_every": 50, "lr": 0.1, "batch_size": 32},
+            slow_tasks={
+                name: "hashing and gathering each example's active neurons costs torch far more than a dense step"
+                for name in ("digits", "mnist5k", "mnist1d")
+            },
             search_space={
                 "bits": ("choice", [3, 4, 5, 6, 8]),
                 "tables": ("choice", [2, 4, 8, 16, 32]),

@@ -10,8 +10,8 @@ weights receive a gradient, and SGD moves only those.  The readout is dense, ove
 neurons.  The tables are rebuilt from the current weights every ``rebuild_every`` updates.
 
 The learner counts the multiply-adds it performs (``multiply_adds``): hashing each example's input and every
-rebuild's hashing of the neurons, the forward products of the active neurons with the active inputs (padded to
-the batch's largest active set, as computed), and the backward pass's two products per layer (one for the
+rebuild's hashing of the neurons, the forward products of the active neurons with the active inputs, and the
+backward pass's two products per layer (one for the
 first layer, whose input needs no gradient).  ``dense_multiply_adds`` is the same count for backprop on the
 dense network, for the ratio.
 """
@@ -76,6 +76,7 @@ class Slide(Learner):
         values = x  # (n, m): the values of the active inputs
         indices = None  # their neurons' indices in the previous layer; None while the input is dense
         flops, active_total = 0, 0
+        active_in = torch.full((len(x),), x.shape[1])  # each example's number of active inputs
         for layer in self.layers:
             if indices is None:
                 dense_input = values.detach()
@@ -90,18 +91,22 @@ class Slide(Learner):
             weight = layer.linear.weight[out_index]  # (n, width, in)
             if indices is not None:
                 weight = torch.gather(weight, 2, indices.clamp(min=0)[:, None, :].expand(-1, width, -1))
-            inputs_seen = values.shape[1]
             pre = torch.einsum("nwi,ni->nw", weight, values) + layer.linear.bias[out_index]
             values = self.activation(pre) * mask
-            hash_inputs = inputs_seen
-            flops += len(x) * (layer.tables * layer.bits * hash_inputs + 3 * width * inputs_seen)
-            if indices is None:
-                flops -= len(x) * width * inputs_seen  # the first layer's input needs no gradient
+            active_out = mask.sum(1)
+            # per example, as a sparse implementation does it: hash the active inputs, then the forward product
+            # and the backward's two (one for the first layer, whose input needs no gradient)
+            flops += int(
+                (
+                    layer.tables * layer.bits * active_in + (3 if indices is not None else 2) * active_out * active_in
+                ).sum()
+            )
+            active_in = active_out
             indices = torch.where(mask, out_index, -1)
             active_total += int(active.sum())
         weight = self.readout.weight[:, indices.clamp(min=0)].permute(1, 0, 2)  # (n, classes, width)
         logits = torch.einsum("nci,ni->nc", weight, values) + self.readout.bias
-        flops += len(x) * 3 * self.readout.out_features * values.shape[1]
+        flops += int((3 * self.readout.out_features * active_in).sum())
         if count:
             self.counts["multiply_adds"] += flops
             self.counts["active_neurons"] += active_total
@@ -130,6 +135,7 @@ class Slide(Learner):
             "optimizer": self.optimizer.state_dict(),
             "updates": self.updates,
             "counts": dict(self.counts),
+            "projections": [layer.projections for layer in self.layers],
             "neuron_codes": [layer.neuron_codes for layer in self.layers],
         }
 
@@ -138,8 +144,8 @@ class Slide(Learner):
         self.optimizer.load_state_dict(state["optimizer"])
         self.updates = state["updates"]
         self.counts = dict(state["counts"])
-        for layer, codes in zip(self.layers, state["neuron_codes"]):
-            layer.neuron_codes = codes.clone()
+        for layer, projections, codes in zip(self.layers, state["projections"], state["neuron_codes"]):
+            layer.projections, layer.neuron_codes = projections.clone(), codes.clone()
 
 
 def build_slide(task, config, seed):
