@@ -25,7 +25,9 @@ def declines_non_video(task, config):
     data = task.load()
     x = data.x_train
     if x.ndim != 3 or data.y_train.shape != x.shape or x.min() < 0.0 or x.max() > 1.0:
-        return f"spiking-rbm needs clips of frames with pixels in [0, 1]; {task.name} has examples of shape {x.shape[1:]}"
+        return (
+            f"spiking-rbm needs clips of frames with pixels in [0, 1]; {task.name} has examples of shape {x.shape[1:]}"
+        )
     return None
 
 
@@ -96,9 +98,11 @@ def register_algorithms(register):
             declines=declines_non_video,
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=True),
             uses_reference_architecture=False,
-            # Chosen on circling-ball's validation split, seeds 1000-1001, 8,000 presentations
-            # (scripts/spiking_rbm_selection.py): CD-1 and CD-5 learn too little of the conditional for a
-            # 20-step chain to move the ball (skill -0.24 and 0.07 / 0.18), CD-10 does (0.37 / 0.45).
+            # k chosen on circling-ball's validation split, seeds 1000-1001, 8,000 presentations: CD-1 and CD-5 learn
+            # too little of the conditional for a 20-step chain to move the ball (skill -0.24 / -0.24 and
+            # 0.07 / 0.18), CD-10 does (0.34 / 0.45), e.g.
+            #   creditbench run --suite selection --task circling-ball --algorithm spiking-rbm --seeds 2 --lean --set k=5
+            # The other settings are first guesses that train stably, left to `creditbench tune`.
             defaults={
                 "hidden": 100,
                 "decay": 0.5,

@@ -8,8 +8,9 @@ kernel-filtered histories ``v̄(t) = Σ_{τ≥1} decay^τ v(t − τ)`` and ``h�
 per unit keep up to date, and the delayed weights are four matrices: the paper's prior connections
 visible-to-visible ``A`` and hidden-to-hidden ``B``, and the delayed visible-to-hidden ``Q`` and
 hidden-to-visible ``P``.  (Tying ``P`` and ``Q`` to ``W`` makes the past only pull each unit towards its own
-last state; measured on circling-ball's validation split, seeds 1000-1001, CD-10, 8,000 presentations, that
-tied model scores a skill of −0.77 against the untied one's 0.37 / 0.45.)
+last state; measured on circling-ball's validation split, seeds 1000-1001, CD-10, 8,000 presentations, with
+a hand-written loop over the training split, that tied model scores a skill of −0.77 against the untied one's
+0.37 / 0.45.)
 
 The past is treated as data: given ``v̄`` and ``h̄`` (the hidden units' past *samples*), time ``t`` is an RBM
 whose biases the past sets,
