@@ -31,9 +31,7 @@ RBM without temporal connections, which can only reconstruct the last frame (the
 import torch
 from torch import nn
 
-from harness import Learner
-
-SAMPLING_SEED_OFFSET = 3_000_017  # Gibbs sampling must not be correlated with the initial weights
+from creditbench_boltzmann.rbm import GibbsSampler
 
 
 class TemporalRBM(nn.Module):
@@ -69,7 +67,7 @@ class TemporalRBM(nn.Module):
         return torch.zeros(n, self.weight.shape[0]), torch.zeros(n, self.weight.shape[1])
 
 
-class SpikingBoltzmann(Learner):
+class SpikingBoltzmann(GibbsSampler):
     """CD-k through time on a ``TemporalRBM``; ``predict`` returns every next frame of each clip."""
 
     def __init__(
@@ -84,21 +82,16 @@ class SpikingBoltzmann(Learner):
     ):
         if k < 1 or prediction_steps < 1:
             raise ValueError(f"k and prediction_steps must be at least 1, got {k} and {prediction_steps}")
-        self.rbm = rbm
-        self.k = k
-        self.prediction_steps = prediction_steps
         biases = [rbm.visible_bias, rbm.hidden_bias]
         weights = [p for p in rbm.parameters() if all(p is not b for b in biases)]
-        self.optimizer = torch.optim.SGD(
-            [
-                {"params": weights, "weight_decay": weight_decay},
-                {"params": biases, "weight_decay": 0.0},
-            ],
+        optimizer = torch.optim.SGD(
+            [{"params": weights, "weight_decay": weight_decay}, {"params": biases, "weight_decay": 0.0}],
             lr=lr,
             momentum=momentum,
         )
-        self.generator = torch.Generator(device=rbm.weight.device).manual_seed(SAMPLING_SEED_OFFSET + seed)
-        self.gibbs_steps = 0  # chain steps (v → h → v), one per example and frame
+        super().__init__(rbm, optimizer, seed)
+        self.k = k
+        self.prediction_steps = prediction_steps
 
     def train_step(self, x, y) -> None:
         rbm = self.rbm
@@ -149,23 +142,6 @@ class SpikingBoltzmann(Learner):
                     v = torch.sigmoid(visible_bias + h @ rbm.weight.T)
                 predictions.append(v)
         return torch.stack(predictions, dim=1)
-
-    def cost_counters(self) -> dict:
-        return {"gibbs_steps": self.gibbs_steps}
-
-    def state_dict(self) -> dict:
-        return {
-            "rbm": self.rbm.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(),
-            "gibbs_steps": self.gibbs_steps,
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        self.rbm.load_state_dict(state["rbm"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
-        self.gibbs_steps = state["gibbs_steps"]
 
 
 def build_spiking_learner(task, config, seed):
