@@ -36,7 +36,7 @@ def register_algorithms(register):
             # sparsest setting within a few points of 3's.  The rest are first guesses, left to `creditbench tune`.
             defaults={"bits": 4, "tables": 8, "rebuild_every": 50, "lr": 0.1, "batch_size": 32},
             slow_tasks=dict.fromkeys(
-                ("digits", "mnist5k", "mnist1d"),
+                ("digits", "mnist5k", "mnist1d", "adaptive-trap"),
                 "hashing and gathering each example's active neurons costs torch far more than a dense step",
             ),
             search_space={
