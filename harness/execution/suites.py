@@ -24,7 +24,7 @@
   present are one-line errors (``DatasetFilesError``) before any run starts.  No other suite runs these tasks,
   so "every task" below means every task whose data creditbench ships or generates.
 * ``toys``: the tasks kept for one rule's claim (``Task.suite == "toys"``: circling-ball, the spiking Boltzmann
-  machine's), every rule that supports them, quick budgets, seeds 0, 1, 2.  No other reporting suite runs them:
+  machine's; digits-few-shot, the meta-learners'), every rule that supports them, quick budgets, seeds 0, 1, 2.  No other reporting suite runs them:
   they are not there to rank every rule of their kind, and the quick suite's 10 minutes have no room for them.
 * ``selection``: the quick budgets on seeds 1000..1004, every task of the quick, extended, ladder and toys suites, for whoever
   picks a default, a floor or a threshold: a number chosen on the seeds it is then reported on would be tested
@@ -164,7 +164,7 @@ SUITES = {
     ),
     "toys": Suite(
         "toys",
-        "the toys kept for one rule's claim (Task.suite: circling-ball), reduced budgets, seeds 0-2",
+        "the toys kept for one rule's claim (Task.suite: circling-ball, digits-few-shot), reduced budgets, seeds 0-2",
         3,
         True,
         includes=_toy_task,
