@@ -10,8 +10,8 @@ from harness.tasks.adaptive_trap import ADAPTIVE_TRAP
 from harness.tasks.adding import ADDING_TASKS
 from harness.tasks.assoc_retrieval import ASSOC_RETRIEVAL
 from harness.tasks.circling_ball import CIRCLING_BALL
-from harness.tasks.few_shot import DIGITS_FEW_SHOT
 from harness.tasks.digits import DIGITS, MNIST1D, MNIST1D_CNN, MNIST1D_DEPTH_TASKS, MNIST5K, MNIST5K_CNN
+from harness.tasks.few_shot import DIGITS_FEW_SHOT
 from harness.tasks.influence_balancing import INFLUENCE_BALANCING
 from harness.tasks.moving_balls import MOVING_BALLS
 from harness.tasks.on_disk import FASHION_MNIST, MNIST

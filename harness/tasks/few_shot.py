@@ -50,7 +50,9 @@ def load() -> Splits:
     return checked(
         "digits-few-shot",
         as_arrays(
-            x[support], y[support], *_of_classes(digits.x_val, digits.y_val, NOVEL),
+            x[support],
+            y[support],
+            *_of_classes(digits.x_val, digits.y_val, NOVEL),
             *_of_classes(digits.x_test, digits.y_test, NOVEL),
         ),
     )

@@ -120,6 +120,8 @@ def test_a_toy_runs_in_its_own_suite_and_the_selection_suite_only():
 
     assert tasks("toys") == {"circling-ball", "digits-few-shot"}
     assert {"circling-ball", "digits-few-shot"} <= tasks("selection")
-    assert not {"circling-ball", "digits-few-shot"} & (tasks("quick") | tasks("extended") | tasks("standard") | tasks("ladder"))
+    assert not {"circling-ball", "digits-few-shot"} & (
+        tasks("quick") | tasks("extended") | tasks("standard") | tasks("ladder")
+    )
     with pytest.raises(HarnessError, match=r"the quick suite does not run circling-ball .*--suite toys"):
         plan(registry, "quick", tasks=["circling-ball"], algorithms=["spiking-rbm"])
