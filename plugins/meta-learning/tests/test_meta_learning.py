@@ -1,5 +1,6 @@
 import dataclasses
 
+import pytest
 import torch
 from creditbench_meta_learning import DEFAULTS, pretraining
 from creditbench_meta_learning.learner import _episode, adapted_names, build_meta_learner, episode_presentations
