@@ -8,7 +8,8 @@ The import package is ``harness``.  This module is the public API: plugins impor
 * reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``),
   ``activation_module``; ``declines_convolutions``, the ``Algorithm.declines`` of a rule not defined on a CNN;
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
-* ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
+* ``quadratics``: the random-quadratic family that learned optimisers meta-train on; ``few_shot``: the few-shot
+  task's base classes, which meta-learners (MAML, ANIL) meta-train on.
 """
 
 from harness.architectures import CNN, MLP, RNN, Conv, activation_module, declines_convolutions
@@ -22,7 +23,7 @@ from harness.learners import (
     one_hot_squared_error,
     task_loss,
 )
-from harness.tasks import quadratics
+from harness.tasks import few_shot, quadratics
 
 __version__ = "0.3.0"
 
@@ -46,6 +47,7 @@ __all__ = [
     "activation_module",
     "cross_entropy",
     "declines_convolutions",
+    "few_shot",
     "hookimpl",
     "mean_squared_error",
     "one_hot_squared_error",

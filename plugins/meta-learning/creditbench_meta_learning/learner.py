@@ -15,8 +15,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from harness import GradientLearner
-from harness.tasks import few_shot
+from harness import GradientLearner, few_shot
 
 QUERIES = 10  # query images per class in a meta-training episode
 

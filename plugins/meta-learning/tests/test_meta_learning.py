@@ -5,8 +5,8 @@ import torch
 from creditbench_meta_learning import DEFAULTS, pretraining
 from creditbench_meta_learning.learner import _episode, adapted_names, build_meta_learner, episode_presentations
 
+from harness import few_shot
 from harness.registry import registry
-from harness.tasks import few_shot
 from harness.testing import parametrize_with_checks
 
 FEW_SHOT = registry().task("digits-few-shot")
