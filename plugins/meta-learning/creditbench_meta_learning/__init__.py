@@ -1,7 +1,7 @@
 """MAML (Finn, Abbeel & Levine 2017) and ANIL (Raghu, Raghu, Bengio & Vinyals 2020): an initialisation meta-trained
 on base classes, then fine-tuned on a few-shot task of held-out ones (digits-few-shot)."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, few_shot, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -25,9 +25,15 @@ DEFAULTS = {
 }
 
 
-def pretraining(config) -> int:
-    from creditbench_meta_learning.learner import episode_presentations
+QUERIES = 10  # query images per class in a meta-training episode
 
+
+def episode_presentations(meta_batch: int) -> int:
+    """Images one meta-iteration presents: each episode's support and query sets."""
+    return meta_batch * few_shot.WAYS * (few_shot.SHOTS + QUERIES)
+
+
+def pretraining(config) -> int:
     return int(config["meta_iterations"]) * episode_presentations(int(config["meta_batch"]))
 
 

@@ -15,14 +15,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from creditbench_meta_learning import QUERIES
 from harness import GradientLearner, few_shot
-
-QUERIES = 10  # query images per class in a meta-training episode
-
-
-def episode_presentations(meta_batch: int) -> int:
-    """Images one meta-iteration presents: each episode's support and query sets."""
-    return meta_batch * few_shot.WAYS * (few_shot.SHOTS + QUERIES)
 
 
 def _episode(x, y, generator):

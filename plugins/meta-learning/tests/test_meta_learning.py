@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 import torch
-from creditbench_meta_learning import DEFAULTS, pretraining
-from creditbench_meta_learning.learner import _episode, adapted_names, build_meta_learner, episode_presentations
+from creditbench_meta_learning import DEFAULTS, episode_presentations, pretraining
+from creditbench_meta_learning.learner import _episode, adapted_names, build_meta_learner
 
 from harness import few_shot
 from harness.registry import registry
