@@ -10,7 +10,8 @@ The import package is ``harness``.  This module is the public API: plugins impor
   ``Algorithm.declines`` of a rule defined on chains of fully connected layers only (it declines CNNs and residual
   networks), ``declines_residual`` that of a rule defined on chains of layers (it declines residual networks);
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
-* ``quadratics``: the random-quadratic family that learned optimisers meta-train on.
+* ``quadratics``: the random-quadratic family that learned optimisers meta-train on; ``few_shot``: the few-shot
+  task's base classes, which meta-learners (MAML, ANIL) meta-train on.
 """
 
 from harness.architectures import (
@@ -33,7 +34,7 @@ from harness.learners import (
     one_hot_squared_error,
     task_loss,
 )
-from harness.tasks import quadratics
+from harness.tasks import few_shot, quadratics
 
 __version__ = "0.3.0"
 
@@ -60,6 +61,7 @@ __all__ = [
     "cross_entropy",
     "declines_convolutions",
     "declines_residual",
+    "few_shot",
     "hookimpl",
     "mean_squared_error",
     "one_hot_squared_error",

@@ -9,6 +9,7 @@ from harness.metrics.robustness.metric import ROBUSTNESS
 from harness.tasks.adaptive_trap import ADAPTIVE_TRAP
 from harness.tasks.adding import ADDING_TASKS
 from harness.tasks.assoc_retrieval import ASSOC_RETRIEVAL
+from harness.tasks.circling_ball import CIRCLING_BALL
 from harness.tasks.digits import (
     DIGITS,
     MNIST1D,
@@ -19,6 +20,7 @@ from harness.tasks.digits import (
     MNIST5K_CNN,
 )
 from harness.tasks.double_descent import DOUBLE_DESCENT_TASKS
+from harness.tasks.few_shot import DIGITS_FEW_SHOT
 from harness.tasks.influence_balancing import INFLUENCE_BALANCING
 from harness.tasks.moving_balls import MOVING_BALLS
 from harness.tasks.on_disk import FASHION_MNIST, MNIST
@@ -34,6 +36,8 @@ TASKS = (
     *DOUBLE_DESCENT_TASKS,  # the double-descent suite's
     *MNIST1D_REVNET_TASKS,  # the ladder suite's
     MOVING_BALLS,
+    CIRCLING_BALL,  # the toys suite's
+    DIGITS_FEW_SHOT,  # the toys suite's
     ADAPTIVE_TRAP,
     QUADRATICS,
     ASSOC_RETRIEVAL,

@@ -157,6 +157,9 @@ class Task:
     # costs several MLP steps, and the quick suite's 10 minutes have no room for them): only the standard suite runs
     # it, not the quick, extended, ladder or selection suites.
     standard_only: bool = False
+    # A toy that is there for one rule's claim (circling-ball, for spiking-rbm) rather than to rank every rule of its
+    # kind: only the named suite runs it (and the selection suite, at quick budgets), not quick, extended or standard.
+    suite: str = ""
     # norm ("l2", "linf") -> the radius at which the robustness metric reports robust accuracy
     robustness_radii: Mapping[str, float] = field(default_factory=dict)
     # A dataset read from the user's data folder (harness.tasks.data_folder) rather than shipped: raises

@@ -13,7 +13,7 @@
   mnist1d-depth-1, mnist1d, mnist1d-depth-4 and -8 by the MLP's hidden layers), quick budgets, seeds 0, 1, 2:
   the report's ladder view of how each rule's score, its paired gap to bp-sgd, and its memory and time per step
   change with the ladder's parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
-* ``standard``: every task, the tasks' full budgets and seeds 0..4; what leaderboards publish.  It alone runs the
+* ``standard``: every task but the toys, the tasks' full budgets and seeds 0..4; what leaderboards publish.  It alone runs the
   ``Task.standard_only`` tasks (mnist1d-cnn and mnist5k-cnn, the convolutional twins of mnist1d and mnist5k): a
   CNN's step costs several of its MLP twin's, and what the twin pair is for, the gap between rules on an MLP and
   on a CNN of the same data, needs the full budget (bp-sgd reaches the MNIST-1D paper's CNN accuracy only there).
@@ -26,7 +26,10 @@
 * ``double-descent``: the rungs of the double-descent ladder (``harness.tasks.double_descent``: digits-sized
   MLPs 64-W-10 on 100 training images with noisy labels, W from 10 to 1,000), seeds 0, 1, 2; no other suite runs
   them (a rung's test error is what it is for, not a rule's score).
-* ``selection``: the quick budgets on seeds 1000..1004, every task of the quick, extended and ladder suites, for whoever
+* ``toys``: the tasks kept for one rule's claim (``Task.suite == "toys"``: circling-ball, the spiking Boltzmann
+  machine's; digits-few-shot, the meta-learners'), every rule that supports them, quick budgets, seeds 0, 1, 2.  No other reporting suite runs them:
+  they are not there to rank every rule of their kind, and the quick suite's 10 minutes have no room for them.
+* ``selection``: the quick budgets on seeds 1000..1004, every task of the quick, extended, ladder and toys suites, for whoever
   picks a default, a floor or a threshold: a number chosen on the seeds it is then reported on would be tested
   on its own training data.
 
@@ -77,8 +80,16 @@ def _quick_budget_task(task) -> bool:
     return _shipped_task(task) and not task.standard_only and not double_descent.on_the_ladder(task)
 
 
+def _ranked_task(task) -> bool:
+    return _shipped_task(task) and not task.suite
+
+
 def _learning_task(task) -> bool:
-    return _quick_budget_task(task) and not task.ladder_only
+    return _quick_budget_task(task) and _ranked_task(task) and not task.ladder_only
+
+
+def _toy_task(task) -> bool:
+    return task.suite == "toys"
 
 
 def _ladder_rung(task) -> bool:
@@ -86,7 +97,7 @@ def _ladder_rung(task) -> bool:
 
 
 def _standard_task(task) -> bool:
-    return _shipped_task(task) and not double_descent.on_the_ladder(task)
+    return _ranked_task(task) and not double_descent.on_the_ladder(task)
 
 
 def _every_pair(task, algorithm) -> str | None:
@@ -166,6 +177,14 @@ SUITES = {
         3,
         True,
         includes=double_descent.on_the_ladder,
+        time_limit=QUICK_TIME_LIMIT,
+    ),
+    "toys": Suite(
+        "toys",
+        "the toys kept for one rule's claim (Task.suite: circling-ball, digits-few-shot), reduced budgets, seeds 0-2",
+        3,
+        True,
+        includes=_toy_task,
         time_limit=QUICK_TIME_LIMIT,
     ),
     "scale": Suite(

@@ -226,22 +226,26 @@ def check_cost_counters(algorithm: Algorithm, task: Task) -> None:
 
 
 def check_cost_counted_per_example(algorithm: Algorithm, task: Task) -> None:
-    """Cost counters count per example: one step on twice the examples adds twice as much to each.
+    """Cost counters count per example: one step on the same examples twice over adds twice as much to each.
 
     The leaderboard divides them by presentations, so a unit counted once per batch would shrink with the
-    batch size (an ES population of 50 would read "0.5 evaluations per presentation" at batch size 100).
+    batch size (an ES population of 50 would read "0.5 evaluations per presentation" at batch size 100).  The
+    doubled batch repeats the half one, so a count that depends on the examples (SLIDE's active neurons) doubles too.
     """
+    import torch
+
     learner = _build(algorithm, task)
     if not hasattr(learner, "cost_counters"):
         return
     batches, _ = _batches(task)
     x, y = batches[0]
+    half_x, half_y = x[: len(x) // 2], y[: len(x) // 2]
     counts = {}
-    for n in (len(x) // 2, len(x)):
+    for n, repeats in ((len(half_x), 1), (2 * len(half_x), 2)):
         learner = _build(algorithm, task)
-        learner.train_step(x[:n].clone(), y[:n].clone())
+        learner.train_step(torch.cat([half_x] * repeats), torch.cat([half_y] * repeats))
         counts[n] = dict(learner.cost_counters())
-    half, whole = counts[len(x) // 2], counts[len(x)]
+    half, whole = counts[len(half_x)], counts[2 * len(half_x)]
     for name, count in whole.items():
         assert count == 2 * half.get(name, 0), (
             f"cost counter {name!r} adds {half.get(name, 0)} for {len(x) // 2} examples but {count} for {len(x)}: "

@@ -78,7 +78,8 @@ class SuiteResults:
     def runs(self, task: str, algorithm: str, config: dict | None = None) -> list[dict]:
         """The stored runs (one per seed, with their learning curves) of one algorithm on one task, with
         ``config`` overriding its settings; from the suite's complement when the suite leaves the pair out
-        (the quick suite's slow pairs are the extended suite's, with the same budgets and seeds)."""
+        (the quick suite's slow pairs are the extended suite's, with the same budgets and seeds), and from the task's
+        own suite when the suite does not run it (``Task.suite``: circling-ball is the toys suite's)."""
         import dataclasses
 
         from harness.execution import suites
@@ -87,6 +88,8 @@ class SuiteResults:
         plugins, chosen = registry(), suites.suite(self.suite)
         left_out = chosen.leaves_out(plugins.task(task), plugins.algorithm(algorithm))
         name = chosen.complement if left_out and chosen.complement else self.suite
+        if not suites.suite(name).includes(plugins.task(task)):
+            name = plugins.task(task).suite or name
         specs = suites.plan(plugins, name, tasks=[task], algorithms=[algorithm], overrides=config)
         return self.rows([dataclasses.replace(spec, numerics=self.numerics) for spec in specs])
 

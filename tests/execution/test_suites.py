@@ -125,3 +125,18 @@ def test_a_runs_time_limit_comes_from_its_suite_and_is_not_part_of_its_identity(
     # the same run planned by two suites is stored once in each
     assert first("ladder").budget == first("quick").budget
     assert run_key(registry, first("ladder")) != run_key(registry, first("quick"))
+
+
+def test_a_toy_runs_in_its_own_suite_and_the_selection_suite_only():
+    registry = build_registry()
+
+    def tasks(suite):
+        return {spec.task for spec in plan(registry, suite, algorithms=["spiking-rbm", "bp-sgd"], seeds=1)}
+
+    assert tasks("toys") == {"circling-ball", "digits-few-shot"}
+    assert {"circling-ball", "digits-few-shot"} <= tasks("selection")
+    assert not {"circling-ball", "digits-few-shot"} & (
+        tasks("quick") | tasks("extended") | tasks("standard") | tasks("ladder")
+    )
+    with pytest.raises(HarnessError, match=r"the quick suite does not run circling-ball .*--suite toys"):
+        plan(registry, "quick", tasks=["circling-ball"], algorithms=["spiking-rbm"])

@@ -51,7 +51,34 @@ class RBM(nn.Module):
         return torch.sigmoid(activation) if self.visible == "bernoulli" else activation
 
 
-class ContrastiveDivergence(Learner):
+class GibbsSampler(Learner):
+    """What the CD learners of this plugin share: their machine, optimiser, sampling generator and Gibbs-step count."""
+
+    def __init__(self, rbm: nn.Module, optimizer, seed: int):
+        self.rbm = rbm
+        self.optimizer = optimizer
+        self.generator = torch.Generator(device=rbm.weight.device).manual_seed(SAMPLING_SEED_OFFSET + seed)
+        self.gibbs_steps = 0  # chain steps (v → h → v), one chain per example (and frame)
+
+    def cost_counters(self) -> dict:
+        return {"gibbs_steps": self.gibbs_steps}
+
+    def state_dict(self) -> dict:
+        return {
+            "rbm": self.rbm.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "gibbs_steps": self.gibbs_steps,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rbm.load_state_dict(state["rbm"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        self.gibbs_steps = state["gibbs_steps"]
+
+
+class ContrastiveDivergence(GibbsSampler):
     """CD-k on an RBM; the features a probe reads are the hidden-unit probabilities ``p(h = 1 | v)``."""
 
     def __init__(
@@ -59,11 +86,7 @@ class ContrastiveDivergence(Learner):
     ):
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        self.rbm = rbm
-        self.k = k
-        self.momentum = momentum
-        self.momentum_warmup = momentum_warmup
-        self.optimizer = torch.optim.SGD(
+        optimizer = torch.optim.SGD(
             [
                 {"params": [rbm.weight], "weight_decay": weight_decay},
                 {"params": [rbm.visible_bias, rbm.hidden_bias], "weight_decay": 0.0},
@@ -71,9 +94,11 @@ class ContrastiveDivergence(Learner):
             lr=lr,
             momentum=INITIAL_MOMENTUM,
         )
-        self.generator = torch.Generator(device=rbm.weight.device).manual_seed(SAMPLING_SEED_OFFSET + seed)
+        super().__init__(rbm, optimizer, seed)
+        self.k = k
+        self.momentum = momentum
+        self.momentum_warmup = momentum_warmup
         self.presentations = 0
-        self.gibbs_steps = 0  # chain steps (v → h → v), one chain per example
 
     def train_step(self, x, y) -> None:
         if self.presentations >= self.momentum_warmup:
@@ -99,24 +124,12 @@ class ContrastiveDivergence(Learner):
         with torch.no_grad():
             return self.rbm.hidden_probabilities(x)
 
-    def cost_counters(self) -> dict:
-        return {"gibbs_steps": self.gibbs_steps}
-
     def state_dict(self) -> dict:
-        return {
-            "rbm": self.rbm.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(),
-            "presentations": self.presentations,
-            "gibbs_steps": self.gibbs_steps,
-        }
+        return {**super().state_dict(), "presentations": self.presentations}
 
     def load_state_dict(self, state: dict) -> None:
-        self.rbm.load_state_dict(state["rbm"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
+        super().load_state_dict(state)
         self.presentations = state["presentations"]
-        self.gibbs_steps = state["gibbs_steps"]
 
 
 def build_rbm_learner(task, config, seed):
