@@ -277,9 +277,15 @@ def _resolve(algorithm: Algorithm | str) -> Algorithm:
 
 
 def conformance_task(algorithm: Algorithm) -> Task:
-    """The first built-in conformance task that the algorithm does not decline (else the classification one)."""
+    """The first built-in conformance task that the algorithm does not decline; else the first registered task it
+    runs, by name (a rule for one task only: maml and anil on digits-few-shot); else the classification one."""
     for task in (CONFORMANCE_TASK, REVERSIBLE_CONFORMANCE_TASK, RETRIEVAL_CONFORMANCE_TASK, VIDEO_CONFORMANCE_TASK):
         if algorithm.declined(task, algorithm.config_for(task.name)) is None:
+            return task
+    from harness.registry import registry
+
+    for name, task in sorted(registry().tasks.items()):
+        if task.check_files is None and algorithm.declined(task, algorithm.config_for(name)) is None:
             return task
     return CONFORMANCE_TASK
 
