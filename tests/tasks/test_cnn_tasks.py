@@ -10,7 +10,7 @@ from harness.registry import build_registry
 
 TWINS = {"mnist1d-cnn": "mnist1d", "mnist5k-cnn": "mnist5k"}
 # The first slice of rules on convolutions (issue 16): every other first-party rule declines the CNN tasks.
-RUN_ON_CONVOLUTIONS = {"bp-sgd", "bp-momentum", "bp-adam", "fa", "dfa", "sign-symmetry", "linear", "random-features"}
+RUN_ON_CONVOLUTIONS = {"bp-sgd", "bp-momentum", "bp-adam", "fa", "dfa", "sign-symmetry", "linear", "random-features", "es", "ga"}
 
 
 @pytest.fixture(scope="module")
