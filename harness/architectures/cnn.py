@@ -105,8 +105,8 @@ class CNN:
 
 def declines_convolutions(why: str):
     """An ``Algorithm.declines`` for a rule not defined on convolutional layers: it declines every task whose
-    reference architecture is a ``CNN``, giving ``why`` (one clause, e.g. "pc's inference is defined here on
-    fully connected layers"), and no other."""
+    reference architecture is a ``CNN``, giving ``why`` (one clause, e.g. "hsic trains fully connected
+    layers here"), and no other."""
 
     def declines(task, config) -> str | None:
         if isinstance(task.architecture, CNN):
