@@ -179,7 +179,7 @@ def test_conformance_on_convolutions(algorithm, check):
     check(algorithm)
 
 
-# Chance is 1/3.  Measured on seeds 0-2 (150 steps of 32, pc's defaults): mean MEASURED; with noise updates MEASURED.
+# Chance is 1/3.  Measured on seeds 0-2 (150 steps of 32, pc's defaults): mean 0.86; with noise updates 0.39.
 def test_pc_learns_a_tiny_conv_task_and_noise_updates_do_not():
     algorithm = registry().algorithm("pc")
     config = algorithm.config_for(CONV_CONFORMANCE_TASK.name)
@@ -189,6 +189,5 @@ def test_pc_learns_a_tiny_conv_task_and_noise_updates_do_not():
         return sum(accuracy_after_training(learner, CONV_CONFORMANCE_TASK, 150) for learner in learners) / 3
 
     learnt, noise = mean_accuracy(lambda learner, seed: learner), mean_accuracy(NoiseUpdates)
-    print("pc", learnt, noise)
     assert learnt >= 0.6
     assert noise < 0.45
