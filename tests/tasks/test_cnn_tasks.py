@@ -10,7 +10,19 @@ from harness.registry import build_registry
 
 TWINS = {"mnist1d-cnn": "mnist1d", "mnist5k-cnn": "mnist5k"}
 # The first slice of rules on convolutions (issue 16): every other first-party rule declines the CNN tasks.
-RUN_ON_CONVOLUTIONS = {"bp-sgd", "bp-momentum", "bp-adam", "fa", "dfa", "sign-symmetry", "linear", "random-features"}
+RUN_ON_CONVOLUTIONS = {
+    "bp-sgd",
+    "bp-momentum",
+    "bp-adam",
+    "fa",
+    "dfa",
+    "sign-symmetry",
+    "linear",
+    "random-features",
+    "es",
+    "ga",
+    "pc",
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +79,8 @@ def test_every_first_party_rule_outside_the_first_slice_declines_the_cnn_tasks_i
                 assert reason and "\n" not in reason, algorithm.name
         # and the same rules run the MLP twin: the decline is about the architecture, not the data
         mlp = registry.task(TWINS[name])
-        assert registry.algorithm("pc").declined(mlp, registry.algorithm("pc").config_for(mlp.name)) is None
+        assert registry.algorithm("hsic").declined(mlp, registry.algorithm("hsic").config_for(mlp.name)) is None
     planned = {spec.algorithm for spec in plan(registry, "standard", tasks=["mnist1d-cnn"], seeds=1)}
     assert planned == RUN_ON_CONVOLUTIONS
-    reason = registry.algorithm("pc").declined(registry.task("mnist1d-cnn"), {})
-    assert reason.startswith("pc's inference is defined here on fully connected layers") and "mnist1d-cnn" in reason
+    reason = registry.algorithm("hsic").declined(registry.task("mnist1d-cnn"), {})
+    assert reason.startswith("hsic trains fully connected layers here") and "mnist1d-cnn" in reason

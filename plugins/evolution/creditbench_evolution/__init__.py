@@ -1,6 +1,6 @@
 """Population-based, gradient-free learning rules."""
 
-from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
+from harness import Algorithm, Plausibility, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -22,7 +22,6 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="es",
-            declines=declines_convolutions("es has not been validated on convolutional networks yet"),
             family="neuroevolution",
             citation="Salimans, Ho, Chen, Sidor & Sutskever (2017). Evolution strategies as a scalable "
             "alternative to reinforcement learning. arXiv:1703.03864.",
@@ -48,7 +47,6 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ga",
-            declines=declines_convolutions("ga has not been validated on convolutional networks yet"),
             family="neuroevolution",
             citation="Such, Madhavan, Conti, Lehman, Stanley & Clune (2017). Deep neuroevolution: genetic "
             "algorithms are a competitive alternative for training deep neural networks for reinforcement "

@@ -1,6 +1,6 @@
 """Supervised predictive coding with local Hebbian updates (pc)."""
 
-from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
+from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -16,15 +16,15 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="pc",
-            declines=declines_convolutions(
-                "pc's inference is defined here on fully connected layers (convolutional predictive coding is not implemented)"
-            ),
+            declines=declines_residual("pc predicts each layer's output from the one before (a chain of layers)"),
             family="predictive-coding",
             citation="Whittington & Bogacz (2017). An Approximation of the Error Backpropagation Algorithm in a "
             "Predictive Coding Network with Local Hebbian Synaptic Plasticity. Neural Computation 29(5), 1229–1262.",
-            description="Value nodes start at the MLP's forward pass; with the output clamped to the target they "
-            "relax to lower the summed squared prediction errors, then each weight takes the Hebbian step "
-            "ε_{l+1} f(v_l)ᵀ. Predictions are the MLP's forward pass.",
+            description="Value nodes (each weighted layer's output) start at the network's forward pass; with the "
+            "output clamped to the target they relax to lower the summed squared prediction errors, then each "
+            "weight or kernel takes the Hebbian step -∂E/∂W (ε_{l+1} f(v_l)ᵀ for a matrix). On a CNN each layer's "
+            "prediction of the next runs through the activation, pooling and convolution between them, as in "
+            "PCX. Predictions are the network's forward pass.",
             build=build_pc,
             # W_lᵀ carries the errors up to the value nodes (weight transport); clamping the target after the
             # feedforward sweep is a second phase, as EP's nudged phase is; each update is pre × post-synaptic error.

@@ -1,27 +1,32 @@
-"""Supervised predictive coding on the reference MLP (Whittington & Bogacz 2017).
+"""Supervised predictive coding on the reference network (Whittington & Bogacz 2017).
 
 Whittington & Bogacz (2017). An Approximation of the Error Backpropagation
 Algorithm in a Predictive Coding Network with Local Hebbian Synaptic
 Plasticity. Neural Computation 29(5), 1229–1262.
 
-Value nodes ``v_0 … v_L`` stand for the MLP's pre-activations (``v_0 = x``).
-Each layer predicts the next, ``μ_{l+1} = W_l f_l(v_l) + b_l`` (``f_0`` is the
-identity, the other ``f_l`` the MLP's activation), and error nodes hold
+Value nodes ``v_0 … v_L`` stand for the outputs of the network's weighted layers
+(pre-activations; ``v_0 = x``).  Each layer predicts the next through the
+modules between them, ``μ_{l+1} = g_l(v_l)``: for an MLP ``g_l(v) = W_l f(v) + b_l``
+(``g_0`` has no activation), for a CNN the activation, any pooling or
+flattening and then the convolution or linear layer, as in PCX's convolutional
+networks (Pinchetti et al. 2024).  Error nodes hold
 
     ε_l = (v_l − μ_l) / Σ_l,        E = Σ_l Σ_l ‖ε_l‖² / 2,
 
 with variance ``Σ_l = 1`` for hidden layers and ``Σ_L`` for the output.  For a
-batch: a feedforward sweep sets ``v_l = μ_l`` (the MLP's forward pass, so all
+batch: a feedforward sweep sets ``v_l = μ_l`` (the network's forward pass, so all
 hidden errors start at zero); the output is clamped to the one-hot target;
 inference then descends E in the hidden value nodes for n steps of size γ,
 
-    v_l ← v_l + γ (−ε_l + f_l'(v_l) ⊙ W_lᵀ ε_{l+1}),
+    v_l ← v_l + γ (−ε_l + (∂g_l/∂v_l)ᵀ ε_{l+1}),
 
-and each weight takes the local Hebbian step ``ΔW_l ∝ −∂E/∂W_l = ε_{l+1} f_l(v_l)ᵀ``
-(``Δb_l ∝ ε_{l+1}``).  At the inference fixed point the errors approximate
-backprop's errors of the squared error ``½‖MLP(x) − y‖²``, scaled by ``1/Σ_L``,
-and the closer the smaller the output error relative to ``Σ_L`` (the paper's
-small-error condition).
+(for an MLP ``(∂g_l/∂v_l)ᵀ ε = f'(v_l) ⊙ W_lᵀ ε``; for a convolution the
+transposed convolution of ε, routed back through the pooling), and each weight
+takes the local Hebbian step ``ΔW_l ∝ −∂E/∂W_l`` (``ε_{l+1} f(v_l)ᵀ`` for a
+matrix, its correlation over positions for a kernel).  At the inference fixed
+point the errors approximate backprop's errors of the squared error
+``½‖net(x) − y‖²``, scaled by ``1/Σ_L``, and the closer the smaller the output
+error relative to ``Σ_L`` (the paper's small-error condition).
 """
 
 import torch
@@ -30,69 +35,74 @@ from torch import nn
 
 from harness import GradientLearner, one_hot_squared_error
 
-ACTIVATIONS = {  # f and f'
-    "relu": (torch.relu, lambda v: (v > 0).to(v.dtype)),
-    "tanh": (torch.tanh, lambda v: 1 - torch.tanh(v).pow(2)),
-    "softplus": (F.softplus, torch.sigmoid),
-}
+WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d)
+
+
+def predictor_blocks(model: nn.Sequential) -> list:
+    """g_0 … g_{L-1}: the model cut after each weighted layer, each piece holding the modules since the last."""
+    blocks, pending = [], []
+    for module in model:
+        pending.append(module)
+        if isinstance(module, WEIGHTED):
+            blocks.append(nn.Sequential(*pending))
+            pending = []
+    return blocks
 
 
 class PredictiveCoding:
     """Writes ∂E/∂θ at the end of inference (minus the Hebbian update) into ``.grad``; ``loss`` is not used."""
 
-    def __init__(self, activation: str, inference_steps: int, inference_rate: float, output_variance: float):
-        self.activation, self.derivative = ACTIVATIONS[activation]
+    def __init__(self, inference_steps: int, inference_rate: float, output_variance: float):
         self.steps = inference_steps
         self.rate = inference_rate
         self.output_variance = output_variance
         self.iterations = 0
 
-    def transfer(self, values, index: int):
-        """f_l(v_l): the input is passed on as it is."""
-        return values[index] if index == 0 else self.activation(values[index])
-
     def variances(self, n_layers: int) -> list:
         """Σ_1 … Σ_L."""
         return [1.0] * (n_layers - 1) + [self.output_variance]
 
-    def errors(self, linears, values, input_prediction) -> list:
-        """ε_1 … ε_L."""
-        errors = []
-        for index, (linear, variance) in enumerate(zip(linears, self.variances(len(linears)))):
-            prediction = input_prediction if index == 0 else linear(self.transfer(values, index))
-            errors.append((values[index + 1] - prediction) / variance)
-        return errors
+    def errors(self, predictions, values) -> list:
+        """ε_1 … ε_L from μ_1 … μ_L."""
+        variances = self.variances(len(predictions))
+        return [(value - mu) / variance for mu, value, variance in zip(predictions, values[1:], variances)]
 
-    def energy(self, linears, values) -> torch.Tensor:
+    def energy(self, blocks, values) -> torch.Tensor:
         """E summed over the batch."""
-        errors = self.errors(linears, values, linears[0](values[0]))
-        return sum(variance * error.pow(2).sum() / 2 for variance, error in zip(self.variances(len(linears)), errors))
+        predictions = [block(value) for block, value in zip(blocks, values)]
+        errors = self.errors(predictions, values)
+        return sum(variance * error.pow(2).sum() / 2 for variance, error in zip(self.variances(len(blocks)), errors))
 
-    def infer(self, linears, x, y) -> list:
+    def infer(self, blocks, x, y) -> list:
         """The value nodes after the feedforward sweep, the target clamp and n inference steps."""
         values = [x]
-        for index, linear in enumerate(linears):
-            values.append(linear(self.transfer(values, index)))
+        for block in blocks:
+            values.append(block(values[-1]))
         values[-1] = F.one_hot(y, values[-1].shape[1]).to(x.dtype)
         input_prediction = values[1]  # the input is clamped, so its prediction of layer 1 is fixed
         for _ in range(self.steps):
-            values = self.inference_step(linears, values, input_prediction)
+            values = self.inference_step(blocks, values, input_prediction)
         return values
 
-    def inference_step(self, linears, values, input_prediction) -> list:
+    def inference_step(self, blocks, values, input_prediction) -> list:
         """``v_l ← v_l − γ ∂E/∂v_l`` on the hidden value nodes; the input and the output stay clamped."""
-        errors = self.errors(linears, values, input_prediction)
+        with torch.enable_grad():
+            # not leaves: a flop counter's module hooks cannot take a leaf through autograd.grad
+            hidden = [value.detach().requires_grad_().clone() for value in values[1:-1]]
+            predictions = [block(value) for block, value in zip(blocks[1:], hidden)]
+        errors = self.errors([input_prediction, *(mu.detach() for mu in predictions)], values)
+        # (∂g_l/∂v_l)ᵀ ε_{l+1} for every hidden l at once: the predictions' pullback of the errors they make
+        feedbacks = torch.autograd.grad(predictions, hidden, errors[1:])
         stepped = list(values)
-        for index in range(1, len(linears)):
-            feedback = errors[index] @ linears[index].weight
-            stepped[index] = values[index] + self.rate * (self.derivative(values[index]) * feedback - errors[index - 1])
+        for index, feedback in enumerate(feedbacks, start=1):
+            stepped[index] = values[index] + self.rate * (feedback - errors[index - 1])
         return stepped
 
     def __call__(self, model, x, y, loss) -> None:
-        linears = [module for module in model if isinstance(module, nn.Linear)]
+        blocks = predictor_blocks(model)
         with torch.no_grad():
-            values = self.infer(linears, x, y)
-        (self.energy(linears, values) / len(x)).backward()
+            values = self.infer(blocks, x, y)
+        (self.energy(blocks, values) / len(x)).backward()
         self.iterations += self.steps * len(x)
 
     def floor(self, model, x, y, loss) -> None:
@@ -106,7 +116,7 @@ class PredictiveCoding:
         about 5 inference steps on these small MLPs.
         """
         with torch.no_grad():
-            self.infer([module for module in model if isinstance(module, nn.Linear)], x, y)
+            self.infer(predictor_blocks(model), x, y)
 
     def cost_counters(self) -> dict:
         return {"inference_iterations": self.iterations}
@@ -121,7 +131,6 @@ class PredictiveCoding:
 def build_pc_learner(task, config, seed):
     model = task.architecture.build(seed)
     rule = PredictiveCoding(
-        task.architecture.activation,
         int(config["inference_steps"]),
         float(config["inference_rate"]),
         float(config["output_variance"]),
