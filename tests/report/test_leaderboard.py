@@ -122,10 +122,10 @@ def test_tasks_on_a_ladder_get_a_table_of_score_gap_memory_and_time_per_step_by_
     assert "| uoro | 0.500 (-0.250 –) · 0.0 / 2.0 KiB · 2.00 ms | not run |" in text
     assert "| bp-sgd | 0.750 (reference) · 4.0 / 2.0 KiB · 1.00 ms | 0.500 (reference)" in text
     from harness.report.palette import Palette
-    from harness.report.plots import scaling_ladder
+    from harness.report.plots import LADDER_PANELS, scaling_ladder
 
     panels = scaling_ladder(ladder, Palette.of({"bptt": "bptt", "uoro": "rtrl", "bp-sgd": "backprop"})).children
-    assert len(panels) == 5  # a panel per quantity; the three rules fit in one panel each
+    assert len(panels) == len(LADDER_PANELS) == 8  # a panel per quantity; the three rules fit in one each
 
 
 def test_runs_with_other_settings_are_entries_of_their_own():
