@@ -483,6 +483,7 @@ def tune(
         value = "" if trial.value is None else f" val score {trial.value:.4f}"
         console.print(f"{name} trial {trial.number}: {trial.state.name.lower()}{value}", markup=False)
 
+    study.pairs(registry, tasks, algorithms, seeds)  # bad names are an error before the store is created
     with Store(db) as store:
         results = study.tune(
             registry,

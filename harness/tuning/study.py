@@ -104,7 +104,7 @@ def tune(
         raise HarnessError(unknown_name("budget", budget, BUDGETS))
     if trials < 1:
         raise HarnessError(f"--trials must be at least 1, got {trials}")
-    pairs = _pairs(registry, tasks, algorithms, seeds)
+    pairs = pairs(registry, tasks, algorithms, seeds)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = f"sqlite:///{Path(storage).resolve()}"
     rdb = pruning.storage(optuna, url)
@@ -142,7 +142,7 @@ def tune(
     return results
 
 
-def _pairs(registry, tasks, algorithms, seeds: int) -> list[tuple]:
+def pairs(registry, tasks, algorithms, seeds: int) -> list[tuple]:
     """The (task, algorithm) pairs to tune: the selection suite's, narrowed.  A rule with no search space is left
     out (every setting it has is declared fixed: the conformance kit checks that), or an error when named."""
     specs = suites.plan(registry, "selection", tasks, algorithms, seeds=seeds)

@@ -98,6 +98,15 @@ def test_bad_input_is_one_line(tunable_plugin, tmp_path, args, message):
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_rule_with_nothing_to_tune_is_an_error_when_named(tmp_path):
+    """random-features-min-norm declares every setting fixed: named, it is one line; unnamed, it is left out."""
+    db = tmp_path / "t.sqlite"
+    result = creditbench(
+        "tune", "--task", "digits", "--algorithm", "random-features-min-norm", "--db", str(db), check=False
+    )
+    assert result.returncode == 2 and "declares no search space" in result.stderr and not db.exists()
+
+
 def test_the_studies_file_is_optunas_sqlite_beside_the_store(tunable_plugin, tmp_path):
     db = tmp_path / "tune.sqlite"
     creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "1", "--db", str(db))
