@@ -104,12 +104,12 @@ def tune(
         raise HarnessError(unknown_name("budget", budget, BUDGETS))
     if trials < 1:
         raise HarnessError(f"--trials must be at least 1, got {trials}")
-    pairs = pairs(registry, tasks, algorithms, seeds)
+    selected = pairs(registry, tasks, algorithms, seeds)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = f"sqlite:///{Path(storage).resolve()}"
     rdb = pruning.storage(optuna, url)
     results = []
-    for task, algorithm in pairs:
+    for task, algorithm in selected:
         name = study_name(task.name, algorithm.name, budget)
         study = _open_study(optuna, rdb, name, sampler, seeds)
         _requeue_abandoned(study)
