@@ -56,7 +56,14 @@ class _Running:
 
 # Imported by the fork server before it forks workers (torch.optim imports torch._dynamo on first use, 2 s per run
 # unless the fork server has it already; the robustness metric imports foolbox, 0.5 s).
-PRELOAD = ["torch", "torch._dynamo", "foolbox", "harness.training.loop", "harness.execution.worker"]
+PRELOAD = [
+    "harness.execution.fork_server",  # first: SIGINT ignored in the workers from the fork on (its docstring)
+    "torch",
+    "torch._dynamo",
+    "foolbox",
+    "harness.training.loop",
+    "harness.execution.worker",
+]
 PLUGIN_PRELOAD = "harness.execution.preload"  # the plugins and the entry script; CPU suites only (its docstring)
 
 
