@@ -14,7 +14,11 @@ CITATION = "Rumelhart, Hinton & Williams (1986). Learning representations by bac
 # one's) Adam's default rate does not converge in the quick budget (validation skill 0.21 and 0.27); from {0.001,
 # 0.01, 0.03, 0.1, 0.3}, 0.1 scored best on validation with the selection seeds 1000 and 1001 (0.9991, 0.9987;
 # 0.3: 0.9971, 0.9995; 0.03: 0.9764, 0.9763; 0.01: 0.8968, 0.9338).
-TASK_DEFAULTS = {"bp-sgd": {"mnist1d": {"lr": 0.3}}, "bp-adam": {"quadratics": {"lr": 0.1}}}
+TASK_DEFAULTS = {
+    # the RevNet ladder's deeper rungs: the rates revnet and bp-checkpoint take there (creditbench_reversible)
+    "bp-sgd": {"mnist1d": {"lr": 0.3}, "mnist1d-revnet-16": {"lr": 0.03}, "mnist1d-revnet-32": {"lr": 0.01}},
+    "bp-adam": {"quadratics": {"lr": 0.1}},
+}
 # Floors, which `pytest --benchmark` checks on every reported run: chosen by scripts/choose_floors.py on the
 # selection suite (seeds 1000-1004, quick budgets): the least score less 3 sd or 0.03, whichever is more.
 FLOORS = {

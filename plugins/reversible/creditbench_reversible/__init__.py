@@ -22,6 +22,12 @@ BACKPROP = Plausibility(weight_transport=True, backward_phase=True, local_update
 # bp-sgd's defaults (its mnist1d rate is keyed by that task's name and does not reach the RevNet ladder), so that the
 # three rules on the ladder take the same steps from the same gradient up to float error
 DEFAULTS = {"lr": 0.1, "batch_size": 32}
+# At 16 and 32 blocks lr 0.1 diverges for all three rules (bp-sgd too, seeds 0-2).  The deeper rungs' rates, the
+# same for the three and for bp-sgd (creditbench_backprop.TASK_DEFAULTS): the largest of {0.1, 0.03, 0.01} that
+# trained both selection seeds of bp-sgd and revnet, by validation score (16 blocks: 0.03, 0.68-0.72 against
+# 0.57-0.59 at 0.01; 32 blocks: 0.01, 0.62-0.64, 0.03 diverged), e.g.
+#   creditbench run --suite selection --task mnist1d-revnet-32 --algorithm bp-sgd --algorithm revnet --seeds 2 --lean --set lr=0.03
+RUNG_DEFAULTS = {"mnist1d-revnet-16": {"lr": 0.03}, "mnist1d-revnet-32": {"lr": 0.01}}
 SEARCH_SPACE = {"lr": ("log-uniform", 1e-4, 1.0)}
 
 
@@ -76,6 +82,7 @@ def register_algorithms(register):
                 build=build,
                 plausibility=BACKPROP,
                 defaults=DEFAULTS,
+                task_defaults=RUNG_DEFAULTS,
                 search_space=SEARCH_SPACE,
                 declines=declines_unless_reversible(name),
             )
