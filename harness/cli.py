@@ -279,6 +279,7 @@ def _device_and_numerics(device: str, native_numerics: bool) -> tuple[str, str]:
 
     setting = numerics.NATIVE if native_numerics else numerics.PINNED
     numerics.check_environment(setting)
+    _import_extensions_uninterrupted()
     return environment.resolve_device(device), setting
 
 
@@ -727,6 +728,21 @@ def _add_plugin_commands() -> None:
         _registry().manager.hook.register_commands(cli=cli)
     except Exception as error:  # a plugin's command hook must not take the CLI down
         warnings.warn(f"a plugin failed to add its commands: {type(error).__name__}: {error}", stacklevel=1)
+
+
+def _import_extensions_uninterrupted() -> None:
+    """Import numpy and torch with SIGINT held back (``run`` and ``tune``, before they resolve the device): a
+    KeyboardInterrupt inside a C extension's import leaves it half-loaded, and the next import fails with an
+    ImportError and a traceback instead of the one-line message.  A Ctrl-C that arrived meanwhile is delivered when
+    the imports end, as a KeyboardInterrupt ``main`` handles.  Only the main thread may hold signals back."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        import numpy  # noqa: F401
+        import torch  # noqa: F401
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def main(argv=None):
