@@ -187,3 +187,27 @@ def test_a_trial_below_the_median_stops_while_it_trains(tunable_plugin, tmp_path
             assert stopped < budget and row["curve"][-1]["presentations"] == stopped
         else:
             assert "pruned_at" not in row["metrics"] and row["curve"][-1]["presentations"] == budget
+
+
+def test_confirming_a_default_runs_both_on_fresh_selection_seeds_and_keeps_the_better(tunable_plugin, tmp_path):
+    db = tmp_path / "tune.sqlite"
+    creditbench("tune", *ARGS, "--algorithm", "tunable", "--trials", "3", "--db", str(db))
+    table = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "confirm_defaults.py"), str(db), "--seeds", "2", "--jobs", "2"],
+        check=True, capture_output=True, text=True, timeout=300,
+    ).stdout.splitlines()  # fmt: skip
+    (row,) = [line for line in table if line.startswith("| conformance-sealed | tunable |")]
+    cells = [cell.strip() for cell in row.split("|")[1:-1]]
+    confirming = [r for r in stored_rows(db).values() if r["seed"] in (1001, 1002)]
+    # the sealed test split raises on any use: a confirmation run that read it would have failed
+    assert len(confirming) == 4 and all(r["status"] == "finished" and r["metrics"]["lean"] for r in confirming)
+    best = {name: float(f"{v:.3g}") if isinstance(v, float) else v for name, v in _best_params(
+        db, "conformance-sealed::tunable::quick").items()}  # fmt: skip
+    mean = {
+        side: sum(r["metrics"]["val_score"] for r in confirming if (r["overrides"] == best) == (side == "best")) / 2
+        for side in ("default", "best")
+    }
+    assert cells[2] == f"{mean['default']:.4f}" and cells[3] == f"{mean['best']:.4f}"
+    assert cells[5] == ("best" if mean["best"] > mean["default"] else "default")
+    written = json.loads(cells[6].split("`")[1])
+    assert written == (best if cells[5] == "best" else {"lr": 0.1, "momentum": 0.0})
