@@ -153,10 +153,13 @@ class RecurrentLearner(ModelLearner):
 
     def per_example_step(self, copies: dict, state, x):
         """The state after one step in which every example reads its own copy of the cell's parameters
-        (``per_example_leaves``).
+        (``per_example_leaves``): the network's own cell where it takes per-example parameters, else the cell
+        ``vmap``-ed over the examples (which costs more per call than the step on a small network).
 
-        Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
-        under the saved-tensor hooks with which the harness measures activation memory."""
+        Plain autograd over that forward, not ``torch.func.vjp``/``jacrev``: those refuse to run under the
+        saved-tensor hooks with which the harness measures activation memory."""
+        if self.model.per_example_parameters:
+            return self.model.cell(copies, state, x)
         return vmap(self.model.cell)(copies, state, x)
 
     def transposes(self, parameter) -> bool:
