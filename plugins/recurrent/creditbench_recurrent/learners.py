@@ -97,10 +97,10 @@ class RecurrentLearner(ModelLearner):
     def loss_on(self, states, y, begin: int, length: int):
         """The share of the batch's loss read from ``states`` ``(n, w, S)`` (steps ``begin`` … of ``length``),
         or None when no prediction is read there (a last-step readout before the last step)."""
+        if self.model.readout_mode == "last" and begin + states.shape[1] < length:
+            return None
         params = dict(self.model.named_parameters())
         if self.model.readout_mode == "last":
-            if begin + states.shape[1] < length:
-                return None
             return self.loss(self.model.readout(params, states[:, -1]), y)
         predictions = self.model.readout(params, states)
         targets = y[:, begin : begin + states.shape[1]]
