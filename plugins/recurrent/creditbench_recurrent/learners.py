@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import forward_ad
 from torch.func import vmap
+from torch.linalg import vector_norm as norm
 
 from harness import ModelLearner, task_loss
 
@@ -345,7 +346,7 @@ class UORO(RecurrentLearner):
         backward = torch.empty_like(parameter_tangent)
         signs_by_step = self.random_signs((x.shape[1], *state.shape), state)
         # ‖ν‖ is the same every step (the square root of the state size), computed once.
-        signs_norm = signs_by_step[0].norm(dim=1) + STABILITY
+        signs_norm = norm(signs_by_step[0], dim=1) + STABILITY
         # One dual level for the whole batch; the state and the input are made dual anew each step.
         with forward_ad.dual_level():
             # Every operand of the cell is dual, the parameters and the input with zero tangents: in torch 2.13 an
@@ -360,8 +361,8 @@ class UORO(RecurrentLearner):
                 after, forward = forward_ad.unpack_dual(dual_after)
                 stepped = self.per_example_step(copies, state, x[:, t])
                 flatten_into(backward, torch.autograd.grad(stepped, leaves, signs))
-                rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
-                rho1 = ((backward.norm(dim=1) + STABILITY) / signs_norm).sqrt()
+                rho0 = ((norm(parameter_tangent, dim=1) + STABILITY) / (norm(forward, dim=1) + STABILITY)).sqrt()
+                rho1 = ((norm(backward, dim=1) + STABILITY) / signs_norm).sqrt()
                 state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
                 parameter_tangent.div_(rho0[:, None]).add_(backward.div_(rho1[:, None]))
                 state = after
