@@ -106,7 +106,9 @@ class CellNetwork(RecurrentNetwork):
 
     def cell(self, params, state, x):
         hidden = state[..., : self.hidden_size]
-        drive = _apply(x, params["input_weight"]) + _apply(hidden, params["recurrent_weight"]) + params["recurrent_bias"]
+        drive = (
+            _apply(x, params["input_weight"]) + _apply(hidden, params["recurrent_weight"]) + params["recurrent_bias"]
+        )
         if self.kind == "tanh":
             return torch.tanh(drive)
         if self.kind == "irnn":

@@ -197,7 +197,9 @@ def _uoro_reference(learner, x, seed: int, broken: str = ""):
     for k in range(n):
         state, state_tangent, parameter_tangent = x.new_zeros(size), x.new_zeros(size), torch.zeros_like(theta)
         for t in range(length):
-            by_state, by_theta = torch.autograd.functional.jacobian(lambda s, f: step(s, f, x[k, t]), (state, theta))
+            by_state, by_theta = torch.autograd.functional.jacobian(
+                functools.partial(step, step_input=x[k, t]), (state, theta)
+            )
             forward, backward, nu = by_state @ state_tangent, signs[t, k] @ by_theta, signs[t, k]
             rho0 = ((parameter_tangent.norm() + learners.STABILITY) / (forward.norm() + learners.STABILITY)).sqrt()
             rho1 = ((backward.norm() + learners.STABILITY) / (nu.norm() + learners.STABILITY)).sqrt()
