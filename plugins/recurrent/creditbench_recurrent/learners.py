@@ -290,11 +290,11 @@ class RTRL(RecurrentLearner):
         """Per time step, the one-step Jacobians ∂F/∂state and ∂F/∂θ and the influence update
         M ← (∂F/∂state) M + ∂F/∂θ; not the readout, the gradient (d loss / d state) M or the optimiser's step.
 
-        The step is ~1.1x this floor on adding-10 and assoc-retrieval but ~1.7x on influence balancing (thread
+        The step is ~1.1x this floor on adding-10 and assoc-retrieval but ~2.1x on influence balancing (thread
         CPU time, ``scripts/algorithmic_floors.py``): there the influence matrix is 6 units × 1 parameter, so
-        the update is as cheap as the readout that every step of the stream reads — a torch.profiler run of 200
-        steps puts ~35 % of the step in the per-step loss, its backward and the einsum into the gradient.
-        Reading the 10 steps of a chunk at once would add the gradient up in another order."""
+        the update is cheaper than the readout that every step of the stream reads — per 10-step chunk the step
+        takes ~2.9 ms against the floor's ~1.4 ms, the difference being the per-step loss, its backward through
+        the readout and the einsum into the gradient.  Reading the 10 steps of a chunk at once would add the gradient up in another order."""
         self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
 
@@ -393,8 +393,8 @@ class UORO(RecurrentLearner):
         signs ν for each example's parameters, and the rescaled rank-one update of s̃ and θ̃; not the readout,
         the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step.
 
-        The step is ~1.1x this floor, but ~3.3x ``bptt``'s step on the adding problem (it was 4.7x; the
-        issue's target is 2.5x).  Per time step of the 16-unit LSTM at batch 32 (thread CPU time, one thread):
+        The step is ~1.1x this floor, but ~3.2-3.3x ``bptt``'s step on the adding problem (the issue's target
+        is 2.5x).  Per time step of the 16-unit LSTM at batch 32 (thread CPU time, one thread):
         the dual forward ~100 µs (every operand is dual, see ``propagate``), the per-example forward and its
         VJP ~210 µs (four batched products of one row per example, ~25 µs each, where bptt's are single
         matrix products), flattening the VJP ~35 µs and the rescaling's norms and products the rest of
