@@ -7,6 +7,9 @@ Its forward pass is built from three functions of a parameter dict, pure enough 
 
 * ``initial_state(n)``: the state before the first input, ``(n, state_size)``;
 * ``cell(params, state, x)``: one step, ``(n, state_size)`` and ``(n, features)`` to ``(n, state_size)``;
+  a network with ``per_example_parameters`` also takes parameters with a leading example dimension
+  ``(n, *shape)``, each example stepping with its own (what ``vmap`` over the examples would compute, without
+  its per-call cost), so that reverse mode gives per-example derivatives;
 * ``readout(params, state)``: the prediction read from a state, ``(..., state_size)`` to ``(..., outputs)``.
 
 The state is one flat tensor per example (an LSTM's holds h and c side by side).  ``cell`` reads only
@@ -27,6 +30,14 @@ def _uniform(shape, bound: float, generator) -> nn.Parameter:
     return nn.Parameter(draw.to(torch.get_default_device()))
 
 
+def _apply(vectors, weight):
+    """``vectors @ weight.T``; a weight ``(n, out, in)`` applies example k's own to row k of ``vectors`` (as a
+    batched matrix product, the one ``vmap`` uses)."""
+    if weight.dim() == 2:
+        return vectors @ weight.T
+    return (vectors[:, None] @ weight.mT)[:, 0]
+
+
 class RecurrentNetwork(nn.Module):
     """The shared forward pass; subclasses define ``cell``, ``readout``, ``state_size`` and the names."""
 
@@ -34,6 +45,7 @@ class RecurrentNetwork(nn.Module):
     readout_mode: str  # "last" or "every"
     cell_names: tuple[str, ...]
     readout_names: tuple[str, ...]
+    per_example_parameters = False
 
     def cell(self, params: dict, state, x):
         raise NotImplementedError
@@ -90,9 +102,13 @@ class CellNetwork(RecurrentNetwork):
         self.cell_names = ("input_weight", "recurrent_weight", "recurrent_bias")
         self.readout_names = ("readout_weight", "readout_bias")
 
+    per_example_parameters = True
+
     def cell(self, params, state, x):
         hidden = state[..., : self.hidden_size]
-        drive = x @ params["input_weight"].T + hidden @ params["recurrent_weight"].T + params["recurrent_bias"]
+        drive = (
+            _apply(x, params["input_weight"]) + _apply(hidden, params["recurrent_weight"]) + params["recurrent_bias"]
+        )
         if self.kind == "tanh":
             return torch.tanh(drive)
         if self.kind == "irnn":
@@ -125,6 +141,8 @@ class LinearDynamicsNetwork(RecurrentNetwork):
         self.readout_mode = "every"
         self.cell_names = ("theta",)
         self.readout_names = ()
+
+    per_example_parameters = True  # the cell only broadcasts θ
 
     def cell(self, params, state, x):
         return state @ self.transition.T + x * params["theta"] * self.signs

@@ -55,3 +55,23 @@ def test_linear_dynamics_optimum_makes_the_steady_read_out_one():
         steady = network(torch.ones(1, 400, 1))[0, -1, 0]
     assert abs(float(steady) - 1.0) < 1e-3
     assert spec.optimum() == pytest.approx(-1 / 6)
+
+
+@pytest.mark.parametrize(
+    "spec", [RNN(3, 5, 2, cell="tanh"), RNN(3, 5, 2, cell="irnn"), RNN(3, 5, 2, cell="lstm"), LinearDynamics()]
+)
+def test_a_cell_steps_each_example_with_its_own_parameters(spec):
+    """``per_example_parameters``: parameters with a leading example dimension step example k with its own, as
+    the cell ``vmap``-ed over the examples does; a cell that read one example's parameters for all would fail."""
+    network = spec.build(0)
+    assert network.per_example_parameters
+    generator = torch.Generator().manual_seed(0)
+    n = 4
+    params = {
+        name: torch.randn(n, *parameter.shape, generator=generator) for name, parameter in network.named_parameters()
+    }
+    state = torch.randn(n, network.state_size, generator=generator)
+    x = torch.randn(n, spec.input_size, generator=generator)
+    expected = torch.func.vmap(network.cell)(params, state, x)
+    assert not torch.allclose(expected, network.cell({k: v[:1].expand_as(v) for k, v in params.items()}, state, x))
+    torch.testing.assert_close(network.cell(params, state, x), expected)

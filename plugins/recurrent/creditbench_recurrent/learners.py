@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 from torch.autograd import forward_ad
 from torch.func import vmap
+from torch.linalg import vector_norm as norm
 
 from harness import ModelLearner, task_loss
 
@@ -41,7 +42,7 @@ def flatten_into(buffer, derivatives) -> None:
 class RecurrentLearner(ModelLearner):
     """The shared part: optimiser, clipping, the per-step loss and the state carried along a stream."""
 
-    # Whether ``per_example_step`` differentiates each weight matrix transposed (and flat parameter vectors hold
+    # Whether ``per_example_leaves`` differentiates each weight matrix transposed (and flat parameter vectors hold
     # it so): faster, but a sum over the parameters then adds them up in another order, which would change UORO's
     # norms of θ̃ at rounding level; RTRL, whose numbers do not depend on the order, turns it on.
     transposed_leaves = False
@@ -97,10 +98,10 @@ class RecurrentLearner(ModelLearner):
     def loss_on(self, states, y, begin: int, length: int):
         """The share of the batch's loss read from ``states`` ``(n, w, S)`` (steps ``begin`` … of ``length``),
         or None when no prediction is read there (a last-step readout before the last step)."""
+        if self.model.readout_mode == "last" and begin + states.shape[1] < length:
+            return None
         params = dict(self.model.named_parameters())
         if self.model.readout_mode == "last":
-            if begin + states.shape[1] < length:
-                return None
             return self.loss(self.model.readout(params, states[:, -1]), y)
         predictions = self.model.readout(params, states)
         targets = y[:, begin : begin + states.shape[1]]
@@ -120,7 +121,7 @@ class RecurrentLearner(ModelLearner):
         return {name: params[name].detach() for name in self.model.cell_names}
 
     def add_cell_gradient(self, flat_gradient) -> None:
-        """Add a gradient over the cell's parameters, flat in the order of ``per_example_step``'s leaves."""
+        """Add a gradient over the cell's parameters, flat in the order of ``per_example_leaves``."""
         params = dict(self.model.named_parameters())
         offset = 0
         for name in self.model.cell_names:
@@ -136,12 +137,10 @@ class RecurrentLearner(ModelLearner):
     def n_cell_parameters(self) -> int:
         return sum(value.numel() for value in self.cell_parameters().values())
 
-    def per_example_step(self, state, x):
-        """One step in which every example has its own (shared-storage) copy of the cell's parameters, so that
-        reverse mode gives per-example derivatives: (the leaves to differentiate, the state after the step).
-
-        Plain autograd over a ``vmap``-ed forward, not ``torch.func.vjp``/``jacrev``: those refuse to run
-        under the saved-tensor hooks with which the harness measures activation memory.
+    def per_example_leaves(self, n: int) -> tuple[dict, dict]:
+        """Per-example (shared-storage) copies of the cell's parameters, so that reverse mode through
+        ``per_example_step`` gives per-example derivatives: (the leaves to differentiate, the copies the cell
+        reads).  Made once per batch: each step's backward differentiates the same leaves.
 
         With ``transposed_leaves`` the leaves, whose derivatives reverse mode returns, hold each weight matrix
         transposed: a cell applies a weight ``W`` as ``x @ W.T``, whose backward produces ``d W.T`` contiguous,
@@ -149,9 +148,20 @@ class RecurrentLearner(ModelLearner):
         leaves, copies = {}, {}
         for name, p in self.cell_parameters().items():
             stored = p.mT if self.transposes(p) else p
-            leaves[name] = stored.expand(len(state), *stored.shape).requires_grad_()
+            leaves[name] = stored.expand(n, *stored.shape).requires_grad_()
             copies[name] = leaves[name].mT if self.transposes(p) else leaves[name]
-        return leaves, vmap(self.model.cell)(copies, state, x)
+        return leaves, copies
+
+    def per_example_step(self, copies: dict, state, x):
+        """The state after one step in which every example reads its own copy of the cell's parameters
+        (``per_example_leaves``): the network's own cell where it takes per-example parameters, else the cell
+        ``vmap``-ed over the examples (which costs more per call than the step on a small network).
+
+        Plain autograd over that forward, not ``torch.func.vjp``/``jacrev``: those refuse to run under the
+        saved-tensor hooks with which the harness measures activation memory."""
+        if self.model.per_example_parameters:
+            return self.model.cell(copies, state, x)
+        return vmap(self.model.cell)(copies, state, x)
 
     def transposes(self, parameter) -> bool:
         return self.transposed_leaves and parameter.dim() == 2
@@ -250,12 +260,12 @@ class RTRL(RecurrentLearner):
         cotangents = torch.eye(units, dtype=state.dtype, device=state.device)[:, None].expand(-1, n, -1)
         spare = torch.empty_like(influence)
         by_params = influence.new_empty(units, n, influence.shape[-1])  # (state unit, example, parameter)
+        leaves, copies = self.per_example_leaves(n)
+        leaves = list(leaves.values())
         for t in range(x.shape[1]):
             state = state.detach().requires_grad_()
-            leaves, after = self.per_example_step(state, x[:, t])
-            by_state, *by_leaf = torch.autograd.grad(
-                after, [state, *leaves.values()], cotangents, is_grads_batched=True
-            )
+            after = self.per_example_step(copies, state, x[:, t])
+            by_state, *by_leaf = torch.autograd.grad(after, [state, *leaves], cotangents, is_grads_batched=True)
             flatten_into(by_params, by_leaf)
             torch.bmm(by_state.transpose(0, 1), influence, out=spare).add_(by_params.transpose(0, 1))
             influence, spare = spare, influence
@@ -278,7 +288,13 @@ class RTRL(RecurrentLearner):
 
     def floor_step(self, x, y):
         """Per time step, the one-step Jacobians ∂F/∂state and ∂F/∂θ and the influence update
-        M ← (∂F/∂state) M + ∂F/∂θ; not the readout, the gradient (d loss / d state) M or the optimiser's step."""
+        M ← (∂F/∂state) M + ∂F/∂θ; not the readout, the gradient (d loss / d state) M or the optimiser's step.
+
+        The step is ~1.1x this floor on adding-10 and assoc-retrieval but ~2.1x on influence balancing (thread
+        CPU time, ``scripts/algorithmic_floors.py``): there the influence matrix is 6 units × 1 parameter, so
+        the update is cheaper than the readout that every step of the stream reads — per 10-step chunk the step
+        takes ~2.9 ms against the floor's ~1.4 ms, the difference being the per-step loss, its backward through
+        the readout and the einsum into the gradient.  Reading the 10 steps of a chunk at once would add the gradient up in another order."""
         self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
 
@@ -329,31 +345,35 @@ class UORO(RecurrentLearner):
             carried["parameter_tangent"],
         )
         params = self.cell_parameters()
-        # Every operand of the cell is dual, the parameters and the input with zero tangents: in torch 2.13 an
-        # operation between a dual and a plain tensor takes a slow path (a zero tangent materialised through a
-        # Python decomposition, ~0.3 ms each on CPU) that made the dual step three times slower; adding exact
-        # zeros leaves the tangent as it was.
-        zero_tangents = {name: torch.zeros_like(p) for name, p in params.items()}
+        leaves, copies = self.per_example_leaves(len(state))
+        leaves = list(leaves.values())
         inputs = x.transpose(0, 1).contiguous()  # a dual tensor's primal must not overlap itself (x may be expanded)
         zero_input = torch.zeros_like(inputs[0])
         backward = torch.empty_like(parameter_tangent)
         signs_by_step = self.random_signs((x.shape[1], *state.shape), state)
-        for t in range(x.shape[1]):
-            signs = signs_by_step[t]
-            with forward_ad.dual_level():
-                dual_params = {name: forward_ad.make_dual(p, zero_tangents[name]) for name, p in params.items()}
+        # ‖ν‖ is the same every step (the square root of the state size), computed once.
+        signs_norm = norm(signs_by_step[0], dim=1) + STABILITY
+        # One dual level for the whole batch; the state and the input are made dual anew each step.
+        with forward_ad.dual_level():
+            # Every operand of the cell is dual, the parameters and the input with zero tangents: in torch 2.13 an
+            # operation between a dual and a plain tensor takes a slow path (a zero tangent materialised through a
+            # Python decomposition, ~0.3 ms each on CPU) that made the dual step three times slower; adding exact
+            # zeros leaves the tangent as it was.
+            dual_params = {name: forward_ad.make_dual(p, torch.zeros_like(p)) for name, p in params.items()}
+            for t in range(x.shape[1]):
+                signs = signs_by_step[t]
                 dual_input = forward_ad.make_dual(inputs[t], zero_input)
                 dual_after = self.model.cell(dual_params, forward_ad.make_dual(state, state_tangent), dual_input)
                 after, forward = forward_ad.unpack_dual(dual_after)
-            leaves, stepped = self.per_example_step(state, x[:, t])
-            flatten_into(backward, torch.autograd.grad(stepped, list(leaves.values()), signs))
-            rho0 = ((parameter_tangent.norm(dim=1) + STABILITY) / (forward.norm(dim=1) + STABILITY)).sqrt()
-            rho1 = ((backward.norm(dim=1) + STABILITY) / (signs.norm(dim=1) + STABILITY)).sqrt()
-            state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
-            parameter_tangent.div_(rho0[:, None]).add_(backward.div_(rho1[:, None]))
-            state = after
-            if after_step is not None:
-                after_step(t, state, state_tangent, parameter_tangent)
+                stepped = self.per_example_step(copies, state, x[:, t])
+                flatten_into(backward, torch.autograd.grad(stepped, leaves, signs))
+                rho0 = ((norm(parameter_tangent, dim=1) + STABILITY) / (norm(forward, dim=1) + STABILITY)).sqrt()
+                rho1 = ((norm(backward, dim=1) + STABILITY) / signs_norm).sqrt()
+                state_tangent = rho0[:, None] * forward + rho1[:, None] * signs
+                parameter_tangent.div_(rho0[:, None]).add_(backward.div_(rho1[:, None]))
+                state = after
+                if after_step is not None:
+                    after_step(t, state, state_tangent, parameter_tangent)
         return {"state": state, "state_tangent": state_tangent, "parameter_tangent": parameter_tangent}
 
     def estimate_gradient(self, x, y, carried):
@@ -371,7 +391,16 @@ class UORO(RecurrentLearner):
     def floor_step(self, x, y):
         """Per time step, the cell's forward pass with the JVP along the state tangent s̃, the VJP of the random
         signs ν for each example's parameters, and the rescaled rank-one update of s̃ and θ̃; not the readout,
-        the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step."""
+        the gradient estimate ((d loss / d state) · s̃) θ̃ or the optimiser's step.
+
+        The step is ~1.1x this floor, but ~3.2-3.3x ``bptt``'s step on the adding problem (the issue's target
+        is 2.5x).  Per time step of the 16-unit LSTM at batch 32 (thread CPU time, one thread):
+        the dual forward ~100 µs (every operand is dual, see ``propagate``), the per-example forward and its
+        VJP ~210 µs (four batched products of one row per example, ~25 µs each, where bptt's are single
+        matrix products), flattening the VJP ~35 µs and the rescaling's norms and products the rest of
+        ~0.65 ms, against ~0.2 ms for a step of bptt's forward and backward.  One forward could serve both the
+        JVP and the VJP (the per-example one, dual), but its state differs from the batched forward's in the
+        last bit (up to 3e-7), which would change every score; so the two forwards stay."""
         self.run_on_batch(lambda x, y, carried: self.propagate(x, carried), x, y)
 
     def state_dict(self) -> dict:

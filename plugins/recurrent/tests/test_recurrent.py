@@ -176,6 +176,65 @@ def test_the_unbiasedness_check_fails_for_a_biased_estimate():
         assert_unbiased(truncated + (draws - exact), exact)
 
 
+def _uoro_reference(learner, x, seed: int, broken: str = ""):
+    """Tallec & Ollivier (2018), Algorithm 1, one example at a time from dense one-step Jacobians: the state,
+    s̃ and θ̃ after ``x`` ``(n, T, f)`` from the initial state, with the signs a UORO learner of ``seed`` draws.
+
+    ``broken`` makes a negative control: ``"sign"`` subtracts νᵀ ∂F/∂θ / ρ₁ from θ̃ instead of adding it,
+    ``"dropped"`` leaves the term ρ₁ ν out of s̃."""
+    names, params = learner.model.cell_names, learner.cell_parameters()
+    theta = torch.cat([params[name].flatten() for name in names])
+
+    def step(state, flat, step_input):
+        pieces = flat.split([params[name].numel() for name in names])
+        chunks = {name: piece.view_as(params[name]) for name, piece in zip(names, pieces)}
+        return learner.model.cell(chunks, state[None], step_input[None])[0]
+
+    n, length, size = len(x), x.shape[1], learner.model.state_size
+    draws = torch.randint(0, 2, (length, n, size), generator=torch.Generator().manual_seed(seed))
+    signs = (2 * draws - 1).to(x.dtype)
+    results = []
+    for k in range(n):
+        state, state_tangent, parameter_tangent = x.new_zeros(size), x.new_zeros(size), torch.zeros_like(theta)
+        for t in range(length):
+            by_state, by_theta = torch.autograd.functional.jacobian(
+                functools.partial(step, step_input=x[k, t]), (state, theta)
+            )
+            forward, backward, nu = by_state @ state_tangent, signs[t, k] @ by_theta, signs[t, k]
+            rho0 = ((parameter_tangent.norm() + learners.STABILITY) / (forward.norm() + learners.STABILITY)).sqrt()
+            rho1 = ((backward.norm() + learners.STABILITY) / (nu.norm() + learners.STABILITY)).sqrt()
+            state_tangent = rho0 * forward + (0 if broken == "dropped" else rho1 * nu)
+            parameter_tangent = parameter_tangent / rho0 + (-1 if broken == "sign" else 1) * backward / rho1
+            state = step(state, theta, x[k, t])
+        results.append((state, state_tangent, parameter_tangent))
+    return [torch.stack(column) for column in zip(*results)]
+
+
+def assert_is_uoros_update(task, reference_broken: str = ""):
+    """UORO's propagation over a batch (the batched forward, JVP and VJP) equals the per-example reference."""
+    learner = _learner(UORO, task, seed=3)
+    x, _ = _sequences("last", n=4, length=5)
+    x = x[..., : task.architecture.input_size]
+    carried = learner.propagate(x, learner.start(len(x)))
+    expected = _uoro_reference(learner, x, seed=3, broken=reference_broken)
+    for name, value, reference in zip(("state", "state_tangent", "parameter_tangent"), carried.values(), expected):
+        torch.testing.assert_close(value, reference, rtol=1e-4, atol=1e-5, msg=lambda m, name=name: f"{name}: {m}")
+
+
+@pytest.mark.parametrize("task", [ADDING, ECHO], ids=["tanh", "lstm"])
+def test_uoro_step_is_the_papers_update(task):
+    """Tallec & Ollivier (2018), Algorithm 1: s̃ ← ρ₀ (∂F/∂s) s̃ + ρ₁ ν and θ̃ ← θ̃ / ρ₀ + νᵀ (∂F/∂θ) / ρ₁, with
+    the variance-minimising ρ₀, ρ₁; ours, batched, equals it computed one example at a time from Jacobians."""
+    assert_is_uoros_update(task)
+
+
+@pytest.mark.parametrize("broken", ["sign", "dropped"])
+def test_the_update_check_fails_for_a_wrong_sign_or_a_dropped_term(broken):
+    """Negative control: against a reference with θ̃'s new term subtracted, or s̃'s noise term ρ₁ ν left out."""
+    with pytest.raises(AssertionError):
+        assert_is_uoros_update(ECHO, reference_broken=broken)
+
+
 def _train_on_stream(rule, steps, **config):
     """θ at the start and after ``steps`` steps of influence balancing, SGD with lr 1e-3 every 10 steps."""
     task = INFLUENCE_BALANCING
