@@ -9,33 +9,17 @@ commands that train.
 
 from __future__ import annotations
 
+import json
+import math
 import signal
 import sys
 import threading
-
-INTERRUPTED = "creditbench: interrupted; completed runs are saved"
-
-
-def _interrupted_while_importing(signum, frame):
-    """Ctrl-C while this module imports what it needs (half a second on a busy machine): nothing has started yet,
-    so the command ends as an interrupted one does, in one line, not in a KeyboardInterrupt traceback."""
-    sys.stderr.write(INTERRUPTED + "\n")
-    raise SystemExit(130)
-
-
-_IMPORTING = threading.current_thread() is threading.main_thread() and (
-    signal.getsignal(signal.SIGINT) is signal.default_int_handler
-)
-if _IMPORTING:  # restored at the end of the module
-    signal.signal(signal.SIGINT, _interrupted_while_importing)
-
-import json  # after the handler: these imports are the slow part
-import math
 import warnings
 from pathlib import Path
 
 import click
 
+from creditbench_entry import INTERRUPTED
 from harness.errors import HarnessError
 from harness.execution.executors import EXECUTORS
 from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
@@ -770,7 +754,3 @@ def main(argv=None):
     finally:
         if on_main_thread:
             signal.signal(signal.SIGTERM, previous)
-
-
-if _IMPORTING:
-    signal.signal(signal.SIGINT, signal.default_int_handler)

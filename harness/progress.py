@@ -2,18 +2,39 @@
 
 The bar counts the suite's planned presentations, not its runs (a run of 100,000 presentations is not one of
 2,000), so its estimate of the time left is the presentations still to train at the rate measured over the
-suite so far.  Lines are printed as text, never as rich markup.
+suite so far (`time_left`).  Lines are printed as text, never as rich markup.
 """
 
 from __future__ import annotations
 
-# seconds over which rich measures the rate: the whole of most suites, so that a run of a slow rule
-# does not swing the estimate
-RATE_WINDOW_SECONDS = 3600.0
+from datetime import timedelta
+from math import ceil
+
+from rich.progress import BarColumn, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.text import Text
 
 
 def _presentations(spec) -> int:
     return max(1, spec.budget.presentations)
+
+
+def time_left(planned: float, trained: float, elapsed_seconds: float | None) -> float | None:
+    """Seconds to train the presentations still planned at the rate measured so far; None before any rate."""
+    if not trained or not elapsed_seconds:
+        return None
+    return max(0.0, planned - trained) * elapsed_seconds / trained
+
+
+class TimeLeftColumn(ProgressColumn):
+    """The bar's estimate of the time left, over the suite's whole elapsed time (rich's own
+    `TimeRemainingColumn` measures its rate from the first completed run, leaving out the time it took)."""
+
+    max_refresh = 0.5
+
+    def render(self, task) -> Text:
+        left = time_left(task.total, task.completed, task.elapsed)
+        return Text("-:--:--" if left is None else str(timedelta(seconds=ceil(left))), style="progress.remaining")
 
 
 class Progress:
@@ -32,18 +53,14 @@ class Progress:
     def start(self, specs) -> None:
         self.total = len(specs)
         if self.console.is_terminal and specs:
-            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-            from rich.progress import Progress as RichProgress
-
             self.bar = RichProgress(
                 TextColumn("{task.fields[runs]} runs"),
                 BarColumn(),
                 TimeElapsedColumn(),
                 TextColumn("left"),
-                TimeRemainingColumn(),
+                TimeLeftColumn(),
                 TextColumn("{task.fields[last]}", markup=False),
                 console=self.console,
-                speed_estimate_period=RATE_WINDOW_SECONDS,
             )
             self.bar.start()
             self.task = self.bar.add_task(

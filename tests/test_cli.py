@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import install_plugin
 
-CLI = [sys.executable, "-c", "from harness.cli import main; main()"]
+CLI = [sys.executable, "-c", "from creditbench_entry import main; main()"]  # what the console script runs
 STYLED = """
 from harness import Algorithm, Plausibility, hookimpl
 CREDITBENCH_CONTRACT = 1
@@ -38,7 +38,7 @@ def test_list_names_the_first_algorithms_and_tasks():
 
 
 def test_list_does_not_import_torch():
-    code = "import sys; from harness.cli import main; sys.argv=['creditbench','list']\ntry: main()\nexcept SystemExit: pass\nassert 'torch' not in sys.modules"
+    code = "import sys; from creditbench_entry import main; sys.argv=['creditbench','list']\ntry: main()\nexcept SystemExit: pass\nassert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
