@@ -8,7 +8,9 @@ not in a KeyboardInterrupt traceback.
 
 import sys
 
-INTERRUPTED = "creditbench: interrupted; completed runs are saved"
+INTERRUPTED = (
+    "creditbench: interrupted; completed runs are saved"  # harness.cli.INTERRUPTED; harness never imports this
+)
 
 
 def main():

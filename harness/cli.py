@@ -19,7 +19,6 @@ from pathlib import Path
 
 import click
 
-from creditbench_entry import INTERRUPTED
 from harness.errors import HarnessError
 from harness.execution.executors import EXECUTORS
 from harness.execution.submitit_executor import DEFAULT_SUBMITIT_FOLDER
@@ -40,6 +39,7 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+INTERRUPTED = "creditbench: interrupted; completed runs are saved"  # also printed by creditbench_entry
 EXIT_RUNS_FAILED = 1  # `run`: every run was saved, and at least one of this invocation's runs failed
 EXIT_TERMINATED = 128 + signal.SIGTERM
 

@@ -42,6 +42,13 @@ def test_list_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
+def test_the_console_script_prints_the_command_lines_interruption_line():
+    import creditbench_entry
+    from harness import cli
+
+    assert creditbench_entry.INTERRUPTED == cli.INTERRUPTED
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
