@@ -13,7 +13,8 @@ rounded to three significant digits first, so what is confirmed is what is writt
 
 Prints a Markdown table, one row per study: the default's and the best's mean validation score, their paired
 difference with its 95% interval, the verdict, and the ``task_defaults`` entry to write (with the study it came
-from, for the comment beside it).
+from, for the comment beside it).  ``--format py`` prints the same as the entries of a plugin's
+``tuned_defaults.TUNED`` (rule, then task), each with that evidence as its comment.
 """
 
 from __future__ import annotations
@@ -142,6 +143,45 @@ def _score(value: float | None) -> str:
     return "failed" if value is None else f"{value:.4f}"
 
 
+def _shown_difference(difference: dict | None) -> str:
+    if difference is None or difference["interval"] is None:
+        return "—"
+    low, high = difference["interval"]
+    return f"{difference['mean']:+.4f} [{low:+.4f}, {high:+.4f}]"
+
+
+def markdown(results: list[dict], seeds: int) -> list[str]:
+    last = FIRST_SEED + seeds - 1
+    lines = [
+        f"| task | rule | default (val, seeds {FIRST_SEED}–{last}) | best of study | best − default (95% CI) | keep | entry |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for entry in results:
+        kept = entry[entry["keep"]]
+        lines.append(
+            f"| {entry['task']} | {entry['algorithm']} | {_score(entry['means']['default'])} | "
+            f"{_score(entry['means']['best'])} | {_shown_difference(entry['difference'])} | {entry['keep']} | "
+            f"`{{{_entry(kept)}}}` ({entry['study']}, {entry['trials']} trials) |"
+        )
+    return lines
+
+
+def python_entries(results: list[dict], seeds: int) -> list[str]:
+    verdict = {"best": "the study's best", "default": "the previous default held"}
+    lines = []
+    for algorithm in sorted({entry["algorithm"] for entry in results}):
+        lines.append(f'    "{algorithm}": {{')
+        for entry in (e for e in results if e["algorithm"] == algorithm):
+            lines.append(
+                f"        # {verdict[entry['keep']]} ({entry['study']}, {entry['trials']} trials; validation, seeds "
+                f"{FIRST_SEED}–{FIRST_SEED + seeds - 1}): best {_score(entry['means']['best'])}, previous "
+                f"{_score(entry['means']['default'])}, difference {_shown_difference(entry['difference'])}"
+            )
+            lines.append(f'        "{entry["task"]}": {{{_entry(entry[entry["keep"]])}}},')
+        lines.append("    },")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db")
@@ -150,28 +190,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--budget", choices=("quick", "standard"), default="quick")
+    parser.add_argument("--format", choices=("md", "py"), default="md")
     args = parser.parse_args()
     if not storage_path(args.db).exists():
         parser.exit(2, f"no studies beside {args.db} ({storage_path(args.db)} is missing)\n")
     results = confirm(args.db, args.task, args.algorithm, args.seeds, args.jobs, args.budget)
-    last = FIRST_SEED + args.seeds - 1
-    print(
-        f"| task | rule | default (val, seeds {FIRST_SEED}–{last}) | best of study | best − default (95% CI) | keep | entry |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for entry in results:
-        difference = entry["difference"]
-        if difference is None or difference["interval"] is None:
-            shown = "—"
-        else:
-            low, high = difference["interval"]
-            shown = f"{difference['mean']:+.4f} [{low:+.4f}, {high:+.4f}]"
-        kept = entry[entry["keep"]]
-        print(
-            f"| {entry['task']} | {entry['algorithm']} | {_score(entry['means']['default'])} | "
-            f"{_score(entry['means']['best'])} | {shown} | {entry['keep']} | "
-            f"`{{{_entry(kept)}}}` ({entry['study']}, {entry['trials']} trials) |"
-        )
+    print("\n".join((markdown if args.format == "md" else python_entries)(results, args.seeds)))
 
 
 if __name__ == "__main__":

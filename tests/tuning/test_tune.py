@@ -1,5 +1,6 @@
 """creditbench tune: the same trials for every rule, on validation scores of selection seeds, never the test split."""
 
+import ast
 import json
 import sqlite3
 import subprocess
@@ -198,7 +199,8 @@ def test_confirming_a_default_runs_both_on_fresh_selection_seeds_and_keeps_the_b
     ).stdout.splitlines()  # fmt: skip
     (row,) = [line for line in table if line.startswith("| conformance-sealed | tunable |")]
     cells = [cell.strip() for cell in row.split("|")[1:-1]]
-    confirming = [r for r in stored_rows(db).values() if r["seed"] in (1001, 1002)]
+    rows_before = stored_rows(db)
+    confirming = [r for r in rows_before.values() if r["seed"] in (1001, 1002)]
     # the sealed test split raises on any use: a confirmation run that read it would have failed
     assert len(confirming) == 4 and all(r["status"] == "finished" and r["metrics"]["lean"] for r in confirming)
     best = {name: float(f"{v:.3g}") if isinstance(v, float) else v for name, v in _best_params(
@@ -211,3 +213,10 @@ def test_confirming_a_default_runs_both_on_fresh_selection_seeds_and_keeps_the_b
     assert cells[5] == ("best" if mean["best"] > mean["default"] else "default")
     written = json.loads(cells[6].split("`")[1])
     assert written == (best if cells[5] == "best" else {"lr": 0.1, "momentum": 0.0})
+    # the same verdict as a plugin's TUNED entries; its runs are stored, so the second call runs nothing
+    entries = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "confirm_defaults.py"), str(db), "--seeds", "2", "--format", "py"],
+        check=True, capture_output=True, text=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert ast.literal_eval("{" + entries + "}") == {"tunable": {"conformance-sealed": written}}
+    assert len(stored_rows(db)) == len(rows_before)
