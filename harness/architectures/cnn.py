@@ -83,7 +83,7 @@ class CNN:
 
         dimensions = len(self.input_shape) - 1
         conv_type, pool_type = (nn.Conv1d, nn.MaxPool1d) if dimensions == 1 else (nn.Conv2d, nn.MaxPool2d)
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         layers: list[nn.Module] = [nn.Unflatten(1, self.input_shape)]
         channels = self.input_shape[0]
         for conv in self.convs:

@@ -67,7 +67,9 @@ class ResNet:
             for module in network.modules():
                 if isinstance(module, nn.Conv2d):
                     fan_in = module.in_channels * math.prod(module.kernel_size)
-                    module.weight.copy_(torch.randn(module.weight.shape, generator=generator) * (2 / fan_in) ** 0.5)
+                    module.weight.copy_(
+                        torch.randn(module.weight.shape, generator=generator, device="cpu") * (2 / fan_in) ** 0.5
+                    )
         seeded_default_init(readout, channels, generator)
         return network
 

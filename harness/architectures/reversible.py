@@ -42,7 +42,7 @@ class ReversibleResidual:
 
         from harness.architectures.reversible_blocks import ReversibleBlock
 
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
 
         def linear(fan_in, fan_out):
             layer = nn.Linear(fan_in, fan_out)
