@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from harness.architectures.mlp import activation_module, seeded_default_init
 from harness.architectures.reversible import declines_residual
+from harness.architectures.shaped_input import ShapedInput
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Conv:
 
 
 @dataclass(frozen=True)
-class CNN:
+class CNN(ShapedInput):
     """A convolutional network on flat inputs: reshaped to ``input_shape`` (channels, length) for a 1-D net or
     (channels, height, width) for a 2-D one, then ``convs``, flattened, then fully connected layers of widths
     ``hidden`` and a linear readout of ``outputs``.  E.g. MNIST-1D's CNN (Greydanus 2020):
@@ -55,14 +56,6 @@ class CNN:
     def __str__(self) -> str:
         layers = [*map(str, self.convs), *map(str, self.hidden), str(self.outputs)]
         return f"CNN {'×'.join(map(str, self.input_shape))} {'-'.join(layers)} ({self.activation})"
-
-    @property
-    def input_size(self) -> int:
-        return math.prod(self.input_shape)
-
-    @property
-    def output_size(self) -> int:
-        return self.outputs
 
     def flat_size(self) -> int:
         """The number of features the last convolution hands to the fully connected layers."""

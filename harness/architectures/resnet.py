@@ -6,10 +6,11 @@ import math
 from dataclasses import dataclass
 
 from harness.architectures.mlp import seeded_default_init
+from harness.architectures.shaped_input import ShapedInput
 
 
 @dataclass(frozen=True)
-class ResNet:
+class ResNet(ShapedInput):
     """A residual network on flat inputs reshaped to ``input_shape`` (channels, height, width): a 3×3 convolution to
     ``widths[0]`` channels, batch norm and ReLU, then per width a stage of ``blocks_per_stage`` basic blocks
     (``harness.architectures.resnet_blocks.BasicBlock``; every stage after the first halves the resolution in
@@ -29,14 +30,6 @@ class ResNet:
         name = f"ResNet-{depth}" if depth else "ResNet"
         stages = "/".join(map(str, self.widths))
         return f"{name} {'×'.join(map(str, self.input_shape))} {stages} channels, {self.outputs} outputs (batch norm)"
-
-    @property
-    def input_size(self) -> int:
-        return math.prod(self.input_shape)
-
-    @property
-    def output_size(self) -> int:
-        return self.outputs
 
     def build(self, seed: int):
         """``nn.Sequential(Unflatten, stem conv, BatchNorm2d, ReLU, *BasicBlock, AdaptiveAvgPool2d, Flatten,

@@ -9,23 +9,12 @@ from harness.errors import MissingDatasetWarning
 from harness.execution.suites import plan
 from harness.registry import build_registry
 from harness.tasks import cards, data_folder, on_disk
+from tests.tasks.test_cnn_tasks import RUN_ON_CONVOLUTIONS
 from tests.tasks.test_on_disk import CIFAR, md5s, write_cifar_dataset
 
 CIFAR_TASKS = ("cifar10-vgg", "cifar10-resnet20", "cifar100-vgg", "cifar100-resnet20")
-# chains of layers with feedback defined per layer run on VGG-5; on ResNet-20 only the rules that train any module
-RUN_ON_VGG = {
-    "bp-sgd",
-    "bp-momentum",
-    "bp-adam",
-    "fa",
-    "dfa",
-    "sign-symmetry",
-    "pc",
-    "es",
-    "ga",
-    "linear",
-    "random-features",
-}
+# VGG-5 is a chain of layers: every rule that runs a CNN runs it; on ResNet-20 only the rules that train any module
+RUN_ON_VGG = RUN_ON_CONVOLUTIONS
 RUN_ON_RESNET = {"bp-sgd", "bp-momentum", "bp-adam", "linear", "random-features"}
 
 
