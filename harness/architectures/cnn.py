@@ -100,8 +100,9 @@ class CNN(ShapedInput):
 def declines_convolutions(why: str):
     """An ``Algorithm.declines`` for a rule not defined on convolutional layers: it declines every task whose
     reference architecture is a ``CNN``, giving ``why`` (one clause, e.g. "hsic trains fully connected
-    layers here"), and every task whose architecture is a ``ReversibleResidual`` network (such rules read
-    a network as a chain of layers, which a residual block is not), and no other."""
+    layers here"), and every task whose architecture has skip connections (``residual``: a
+    ``ReversibleResidual`` network, a ``ResNet``; such rules read a network as a chain of layers, which a
+    residual block is not), and no other."""
 
     on_residual = declines_residual(f"{why}, nor on residual networks")
 
