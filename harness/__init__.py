@@ -6,9 +6,11 @@ The import package is ``harness``.  This module is the public API: plugins impor
 * the contract: ``Algorithm``, ``Task``, ``Metric``, ``Budget``, ``Splits``, ``Plausibility``, ``Learner``;
   the hooks' marker ``hookimpl`` and ``CONTRACT_VERSION``;
 * reference architectures: ``MLP``, ``CNN`` (of ``Conv`` layers), ``RNN`` (building a ``RecurrentNetwork``),
-  ``ReversibleResidual`` (of ``ReversibleBlock`` modules), ``activation_module``; ``declines_convolutions``, the
-  ``Algorithm.declines`` of a rule defined on chains of fully connected layers only (it declines CNNs and residual
-  networks), ``declines_residual`` that of a rule defined on chains of layers (it declines residual networks);
+  ``ReversibleResidual`` (of ``ReversibleBlock`` modules), ``ResNet`` (``RESNET20``, of ``BasicBlock`` modules with
+  batch norm), ``vgg5`` (a ``CNN``), ``activation_module``; ``declines_convolutions``, the ``Algorithm.declines``
+  of a rule defined on chains of fully connected layers only (it declines CNNs and residual networks),
+  ``declines_residual`` that of a rule defined on chains of layers (it declines architectures with ``residual``
+  set), ``declines_batch_norm`` that of a rule that cannot train batch norm (``batch_norm`` set);
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on; ``few_shot``: the few-shot
   task's base classes, which meta-learners (MAML, ANIL) meta-train on.
@@ -17,12 +19,16 @@ The import package is ``harness``.  This module is the public API: plugins impor
 from harness.architectures import (
     CNN,
     MLP,
+    RESNET20,
     RNN,
     Conv,
+    ResNet,
     ReversibleResidual,
     activation_module,
+    declines_batch_norm,
     declines_convolutions,
     declines_residual,
+    vgg5,
 )
 from harness.contract import Algorithm, Budget, Learner, Metric, Plausibility, Splits, Task
 from harness.hookspecs import CONTRACT_VERSION, hookimpl
@@ -42,6 +48,7 @@ __all__ = [
     "CNN",
     "CONTRACT_VERSION",
     "MLP",
+    "RESNET20",
     "RNN",
     "Algorithm",
     "Budget",
@@ -52,6 +59,7 @@ __all__ = [
     "ModelLearner",
     "Plausibility",
     "RecurrentNetwork",
+    "ResNet",
     "ReversibleBlock",
     "ReversibleResidual",
     "Splits",
@@ -59,6 +67,7 @@ __all__ = [
     "__version__",
     "activation_module",
     "cross_entropy",
+    "declines_batch_norm",
     "declines_convolutions",
     "declines_residual",
     "few_shot",
@@ -67,6 +76,7 @@ __all__ = [
     "one_hot_squared_error",
     "quadratics",
     "task_loss",
+    "vgg5",
 ]
 
 

@@ -14,6 +14,7 @@ from harness.tasks.digits import (
     DIGITS,
     MNIST1D,
     MNIST1D_CNN,
+    MNIST1D_CNN_DEPTH_6,
     MNIST1D_DEPTH_TASKS,
     MNIST1D_REVNET_TASKS,
     MNIST5K,
@@ -23,7 +24,7 @@ from harness.tasks.double_descent import DOUBLE_DESCENT_TASKS
 from harness.tasks.few_shot import DIGITS_FEW_SHOT
 from harness.tasks.influence_balancing import INFLUENCE_BALANCING
 from harness.tasks.moving_balls import MOVING_BALLS
-from harness.tasks.on_disk import FASHION_MNIST, MNIST
+from harness.tasks.on_disk import CIFAR_TASKS, FASHION_MNIST, MNIST, MNIST_LENET
 from harness.tasks.quadratics import QUADRATICS
 
 TASKS = (
@@ -32,6 +33,7 @@ TASKS = (
     MNIST1D,
     MNIST5K_CNN,  # standard suite only
     MNIST1D_CNN,
+    MNIST1D_CNN_DEPTH_6,  # the ladder and standard suites'
     *MNIST1D_DEPTH_TASKS,  # the ladder suite's
     *DOUBLE_DESCENT_TASKS,  # the double-descent suite's
     *MNIST1D_REVNET_TASKS,  # the ladder suite's
@@ -45,6 +47,8 @@ TASKS = (
     INFLUENCE_BALANCING,
     MNIST,  # read from the user's data folder: the scale suite's
     FASHION_MNIST,
+    MNIST_LENET,
+    *CIFAR_TASKS,
 )
 METRICS = (SCORE, AULC, PRESENTATIONS_TO_TARGET, STEP_COST, GRADIENT_FIDELITY, ROBUSTNESS, PROBE_CONTROL)
 

@@ -155,7 +155,7 @@ class Task:
     ladder_only: bool = False
     # A task that only a full budget can show what it is for (the convolutional twins of the MLP tasks: a CNN's step
     # costs several MLP steps, and the quick suite's 10 minutes have no room for them): only the standard suite runs
-    # it, not the quick, extended, ladder or selection suites.
+    # it, not the quick, extended or selection suites; the ladder suite runs it when it is a rung of a ``ladder``.
     standard_only: bool = False
     # A toy that is there for one rule's claim (circling-ball, for spiking-rbm) rather than to rank every rule of its
     # kind: only the named suite runs it (and the selection suite, at quick budgets), not quick, extended or standard.

@@ -50,10 +50,17 @@ class ModelLearner(Learner):
     model = None  # set by the subclass
 
     def predict(self, x):
+        """The model's outputs in eval mode (batch norm uses its running statistics, so a prediction does not depend
+        on the rest of the batch), the model's mode restored afterwards."""
         import torch
 
-        with torch.no_grad():
-            return self.model(x)
+        training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                return self.model(x)
+        finally:
+            self.model.train(training)
 
     def surrogate(self):
         return self.model

@@ -69,9 +69,9 @@ def test_a_duplicate_name_is_refused_with_a_warning(site):
 def test_unknown_names_raise_a_harness_error_listing_the_known_ones():
     registry = build_registry()
     with pytest.raises(
-        HarnessError, match=r"unknown task 'cifar' \(known: adaptive-trap, .*digits, .*mnist1d, .*mnist5k"
+        HarnessError, match=r"unknown task 'imagenet' \(known: adaptive-trap, .*digits, .*mnist1d, .*mnist5k"
     ):
-        registry.task("cifar")
+        registry.task("imagenet")
 
 
 def test_the_harness_does_not_import_plugins():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from harness.architectures.mlp import activation_module, seeded_default_init
 from harness.architectures.reversible import declines_residual
+from harness.architectures.shaped_input import ShapedInput
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Conv:
 
 
 @dataclass(frozen=True)
-class CNN:
+class CNN(ShapedInput):
     """A convolutional network on flat inputs: reshaped to ``input_shape`` (channels, length) for a 1-D net or
     (channels, height, width) for a 2-D one, then ``convs``, flattened, then fully connected layers of widths
     ``hidden`` and a linear readout of ``outputs``.  E.g. MNIST-1D's CNN (Greydanus 2020):
@@ -56,14 +57,6 @@ class CNN:
         layers = [*map(str, self.convs), *map(str, self.hidden), str(self.outputs)]
         return f"CNN {'×'.join(map(str, self.input_shape))} {'-'.join(layers)} ({self.activation})"
 
-    @property
-    def input_size(self) -> int:
-        return math.prod(self.input_shape)
-
-    @property
-    def output_size(self) -> int:
-        return self.outputs
-
     def flat_size(self) -> int:
         """The number of features the last convolution hands to the fully connected layers."""
         spatial = self.input_shape[1:]
@@ -83,7 +76,7 @@ class CNN:
 
         dimensions = len(self.input_shape) - 1
         conv_type, pool_type = (nn.Conv1d, nn.MaxPool1d) if dimensions == 1 else (nn.Conv2d, nn.MaxPool2d)
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         layers: list[nn.Module] = [nn.Unflatten(1, self.input_shape)]
         channels = self.input_shape[0]
         for conv in self.convs:
@@ -107,8 +100,9 @@ class CNN:
 def declines_convolutions(why: str):
     """An ``Algorithm.declines`` for a rule not defined on convolutional layers: it declines every task whose
     reference architecture is a ``CNN``, giving ``why`` (one clause, e.g. "hsic trains fully connected
-    layers here"), and every task whose architecture is a ``ReversibleResidual`` network (such rules read
-    a network as a chain of layers, which a residual block is not), and no other."""
+    layers here"), and every task whose architecture has skip connections (``residual``: a
+    ``ReversibleResidual`` network, a ``ResNet``; such rules read a network as a chain of layers, which a
+    residual block is not), and no other."""
 
     on_residual = declines_residual(f"{why}, nor on residual networks")
 

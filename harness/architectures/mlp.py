@@ -35,7 +35,7 @@ class MLP:
         import torch
         from torch import nn
 
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         layers: list[nn.Module] = []
         for index, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             linear = nn.Linear(fan_in, fan_out)

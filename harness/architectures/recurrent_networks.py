@@ -83,7 +83,7 @@ class CellNetwork(RecurrentNetwork):
 
     def __init__(self, spec, seed: int):
         super().__init__()
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         hidden, gates = spec.hidden_size, spec.hidden_size * (4 if spec.cell == "lstm" else 1)
         bound = hidden**-0.5
         self.kind = spec.cell
@@ -132,7 +132,7 @@ class LinearDynamicsNetwork(RecurrentNetwork):
 
     def __init__(self, spec, seed: int):
         super().__init__()
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         self.theta = _uniform((1,), 1.0, generator)
         device = torch.get_default_device()
         self.register_buffer("transition", torch.as_tensor(spec.transition(), dtype=torch.float32, device=device))

@@ -22,6 +22,7 @@ class ReversibleResidual:
     blocks: int
     outputs: int
     activation: str = "relu"
+    residual = True  # it has skip connections: rules defined on a chain of layers decline it
 
     def __str__(self) -> str:
         return (
@@ -41,7 +42,7 @@ class ReversibleResidual:
 
         from harness.architectures.reversible_blocks import ReversibleBlock
 
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
 
         def linear(fan_in, fan_out):
             layer = nn.Linear(fan_in, fan_out)
@@ -60,10 +61,11 @@ class ReversibleResidual:
 
 def declines_residual(why: str):
     """An ``Algorithm.declines`` for a rule that reads a network as a chain of layers: it declines every task whose
-    reference architecture is a ``ReversibleResidual`` network, giving ``why`` (one clause), and no other."""
+    reference architecture has skip connections (``residual`` set: ``ReversibleResidual``, ``ResNet``), giving
+    ``why`` (one clause), and no other."""
 
     def declines(task, config) -> str | None:
-        if isinstance(task.architecture, ReversibleResidual):
+        if getattr(task.architecture, "residual", False):
             return f"{why}; {task.name} asks for a {task.architecture}"
         return None
 

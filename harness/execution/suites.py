@@ -10,14 +10,17 @@
   1,200 worker-seconds for some 270 runs, set-up, evaluations, probes and the robustness metric included (which
   add about 70% to training time).
 * ``ladder``: every rung of every scaling ladder (``Task.ladder``: adding-10, -100 and -1000 by sequence length;
-  mnist1d-depth-1, mnist1d, mnist1d-depth-4 and -8 by the MLP's hidden layers), quick budgets, seeds 0, 1, 2:
+  mnist1d-depth-1, mnist1d, mnist1d-depth-4 and -8 by the MLP's hidden layers; mnist1d-cnn and
+  mnist1d-cnn-depth-6 by the CNN's convolutional layers, standard-only rungs run here too), quick budgets, seeds 0, 1, 2:
   the report's ladder view of how each rule's score, its paired gap to bp-sgd, and its memory and time per step
   change with the ladder's parameter.  Its base rungs are quick-suite tasks too and are run again here, so that the suite is whole.
 * ``standard``: every task but the toys, the tasks' full budgets and seeds 0..4; what leaderboards publish.  It alone runs the
-  ``Task.standard_only`` tasks (mnist1d-cnn and mnist5k-cnn, the convolutional twins of mnist1d and mnist5k): a
+  ``Task.standard_only`` tasks (mnist1d-cnn and mnist5k-cnn, the convolutional twins of mnist1d and mnist5k, and
+  mnist1d-cnn-depth-6; the ladder suite runs the CNN ladder's rungs at quick budgets): a
   CNN's step costs several of its MLP twin's, and what the twin pair is for, the gap between rules on an MLP and
   on a CNN of the same data, needs the full budget (bp-sgd reaches the MNIST-1D paper's CNN accuracy only there).
-* ``scale``: the tasks read from the user's data folder (``Task.check_files``: mnist and fashion-mnist, from
+* ``scale``: the tasks read from the user's data folder (``Task.check_files``: mnist, mnist-lenet, fashion-mnist,
+  cifar10-vgg, cifar10-resnet20, cifar100-vgg and cifar100-resnet20, from
   ``--data-dir`` or ``CREDITBENCH_DATA``; ``harness.tasks.data_folder``), full budgets, seeds 0..4.  A task whose
   files are absent is left out with a one-line warning (``MissingDatasetWarning``); one whose files are partly
   there or not the official ones, one named with ``--task`` whose files are absent, and a suite with no dataset
@@ -93,7 +96,7 @@ def _toy_task(task) -> bool:
 
 
 def _ladder_rung(task) -> bool:
-    return task.ladder is not None and not task.standard_only and not double_descent.on_the_ladder(task)
+    return task.ladder is not None and not double_descent.on_the_ladder(task)
 
 
 def _standard_task(task) -> bool:
@@ -189,7 +192,8 @@ SUITES = {
     ),
     "scale": Suite(
         "scale",
-        "every algorithm on the datasets in the data folder (--data-dir: mnist, fashion-mnist), full budgets, seeds 0-4",
+        "every algorithm on the datasets in the data folder (--data-dir: mnist, fashion-mnist, cifar10, cifar100), "
+        "full budgets, seeds 0-4",
         5,
         False,
         includes=_on_disk_task,
@@ -296,10 +300,11 @@ def _with_their_files(chosen: Suite, task_list: list, named: bool) -> list:
             if named or not error.absent:
                 raise
             absent.append(error)
+    problems = list(dict.fromkeys(map(str, absent)))  # tasks on one dataset (mnist, mnist-lenet) say it once
     if absent and not present:
-        raise DatasetFilesError(f"the {chosen.name} suite found none of its datasets: {'; '.join(map(str, absent))}")
-    for error in absent:
-        warnings.warn(f"the {chosen.name} suite leaves out {error}", MissingDatasetWarning, stacklevel=3)
+        raise DatasetFilesError(f"the {chosen.name} suite found none of its datasets: {'; '.join(problems)}")
+    for problem in problems:
+        warnings.warn(f"the {chosen.name} suite leaves out {problem}", MissingDatasetWarning, stacklevel=3)
     return present
 
 

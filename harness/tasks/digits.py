@@ -10,6 +10,8 @@ Beside the MLP tasks:
   three Conv1d layers of 25 channels, ReLU, a linear readout; the paper's CNN reaches 94% where its MLP gets 68%)
   and a LeNet-5-style CNN (LeCun et al. 1998, with ReLU and max-pooling) on the 28×28 images.  They are
   ``standard_only`` (``harness.execution.suites``).
+* **a CNN depth ladder** over mnist1d: the paper's CNN (3 convolutional layers) and ``mnist1d-cnn-depth-6`` (6),
+  both ``standard_only`` rungs, which the ladder suite runs at quick budgets beside the MLP depth ladder.
 * **a depth ladder** over mnist1d: MLPs of 100-unit ReLU layers with 1, 2, 4 and 8 hidden layers (Bartunov et al.
   2018's question: does a rule's gap to backprop grow with depth?).  The 2-layer rung is mnist1d itself; the others
   are ``ladder_only``, named ``mnist1d-depth-L``.  Rules' per-task settings are keyed by task name, so what some
@@ -129,8 +131,23 @@ MNIST1D_CNN = dataclasses.replace(
     # mnist1d's targets are the MLP's reach; the CNN passes them within a tenth of its budget (bp-sgd, seed 0, the
     # standard suite: 0.7 after 58,976 of 600,000 presentations), so its targets go up to the paper's CNN's.
     targets=(0.5, 0.7, 0.8, 0.9),
-    ladder=None,
+    ladder=("mnist1d CNN", "conv layers", 3),
     standard_only=True,
+)
+
+# The six-layer rung interleaves a stride-1 convolution after each of the paper's three, so that the signal's
+# length at the readout (5 samples of 25 channels) and so the readout are the three-layer net's.
+MNIST1D_CNN_DEPTH_6 = dataclasses.replace(
+    MNIST1D_CNN,
+    name="mnist1d-cnn-depth-6",
+    description="MNIST-1D with a 1-D CNN of six convolutional layers (the CNN depth ladder)",
+    architecture=CNN(
+        (1, 40),
+        tuple(layer for strided in MNIST1D_CNN.architecture.convs for layer in (strided, Conv(25, 3, padding=1))),
+        (),
+        10,
+    ),
+    ladder=("mnist1d CNN", "conv layers", 6),
 )
 
 MNIST5K_CNN = dataclasses.replace(

@@ -8,16 +8,25 @@ carved from its generator's training set.  Pixels are divided by 255 and each im
 (row-major; CIFAR's red, green and blue planes one after the other), the input of an MLP.
 
 The loaders are not cached in the process (the data folder may change between calls); a suite's workers share
-what the first one loaded (``harness.shared_cache``).  The CIFAR datasets have loaders and cards but no task:
-the architectures their anchors use are convolutional.
+what the first one loaded (``harness.shared_cache``).
+
+The tasks are the anchors' settings: full MNIST with the MLP 784-256-256-10 (Bartunov et al. 2018) and with
+LeNet (BioTorch, Sanfiz & Akrout 2021: test error BP 0.91%, FA 1.70%, DFA 1.61%); Fashion-MNIST with the MLP;
+CIFAR-10 with ResNet-20 (BioTorch: top-1 error BP 8.63%, FA 32.16%, DFA 45.94%, uSF 10.05%) and with VGG-5
+(PCX, Pinchetti et al. 2024: accuracy BP 89.98%, PC 88.78%); CIFAR-100 with the same two networks.  The
+papers train with data augmentation and their own schedules; these tasks present the images as they are,
+so the published figures are a comparable setting, not the same one.
 """
 
 from __future__ import annotations
 
-from harness.architectures import MLP
+import dataclasses
+
+from harness.architectures import MLP, ResNet, vgg5
 from harness.contract import Budget, Splits, Task
 from harness.tasks import cards, cifar_batches, idx
 from harness.tasks.data_folder import OfficialFiles
+from harness.tasks.digits import MNIST5K_CNN
 from harness.tasks.splits import as_arrays, carved
 
 IDX_FILES = tuple(
@@ -123,4 +132,46 @@ FASHION_MNIST = Task(
     targets=(0.5, 0.7, 0.8, 0.85),
     dataset="fashion-mnist",
     check_files=FASHION_MNIST_FILES.check,
+)
+
+MNIST_LENET = dataclasses.replace(
+    MNIST,
+    name="mnist-lenet",
+    description="MNIST, the 70,000 official 28×28 digits, with mnist5k-cnn's LeNet-5-style CNN (BioTorch's setting)",
+    architecture=MNIST5K_CNN.architecture,
+)
+
+# Fifty epochs of the 45,000 training images (BioTorch and PCX train longer, with augmentation); the quick
+# budget is one epoch.  The targets run up to what the anchors' networks reach.
+CIFAR_BUDGET = Budget(presentations=2_250_000)
+CIFAR_QUICK_BUDGET = Budget(presentations=45_000)
+
+
+def cifar_task(dataset: str, network: str) -> Task:
+    """CIFAR-10 or CIFAR-100 (``dataset``) with ResNet-20 (``network`` "resnet20") or VGG-5 ("vgg")."""
+    classes, load, files, targets, title = {
+        "cifar10": (10, load_cifar10, CIFAR10_FILES, (0.3, 0.5, 0.7, 0.85), "CIFAR-10, the 60,000 official"),
+        "cifar100": (100, load_cifar100, CIFAR100_FILES, (0.1, 0.3, 0.45, 0.6), "CIFAR-100, the 60,000 official"),
+    }[dataset]
+    architecture, described = {
+        "resnet20": (ResNet((3, 32, 32), 3, (16, 32, 64), classes), "ResNet-20 (He et al. 2016)"),
+        "vgg": (vgg5(classes), "VGG-5 (as in PCX)"),
+    }[network]
+    return Task(
+        name=f"{dataset}-{network}",
+        kind="classification",
+        description=f"{title} 32×32 colour images, read from the data folder (--data-dir), with {described}",
+        load=load,
+        architecture=architecture,
+        n_classes=classes,
+        budget=CIFAR_BUDGET,
+        quick_budget=CIFAR_QUICK_BUDGET,
+        targets=targets,
+        dataset=dataset,
+        check_files=files.check,
+    )
+
+
+CIFAR_TASKS = tuple(
+    cifar_task(dataset, network) for dataset in ("cifar10", "cifar100") for network in ("vgg", "resnet20")
 )

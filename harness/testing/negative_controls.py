@@ -45,14 +45,14 @@ NOISE_SEED_OFFSET = 7_000_003  # the noise must not be correlated with anything 
 def _generator(seed: int):
     import torch
 
-    return torch.Generator().manual_seed(NOISE_SEED_OFFSET + seed)
+    return torch.Generator(device="cpu").manual_seed(NOISE_SEED_OFFSET + seed)
 
 
 def _noise_like(tensor, generator):
     """Gaussian noise shaped like ``tensor``, with ``tensor``'s norm (zero stays zero)."""
     import torch
 
-    noise = torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype).to(tensor.device)
+    noise = torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype, device="cpu").to(tensor.device)
     return noise * (tensor.norm() / noise.norm())
 
 

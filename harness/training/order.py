@@ -18,7 +18,7 @@ class ExampleStream:
         import torch
 
         self.n = n_examples
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch.Generator(device="cpu").manual_seed(seed)
         self.order = torch.randperm(self.n, generator=self.generator)
         self.position = 0
 
@@ -56,5 +56,5 @@ def probe_indices(n_examples: int, seed: int, count: int):
     """A fixed batch of training examples for gradient-fidelity probes, the same for every algorithm."""
     import torch
 
-    generator = torch.Generator().manual_seed(10_000 + seed)
+    generator = torch.Generator(device="cpu").manual_seed(10_000 + seed)
     return torch.randperm(n_examples, generator=generator)[:count]

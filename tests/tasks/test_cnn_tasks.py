@@ -58,12 +58,14 @@ def test_a_cnn_builds_the_same_network_from_the_same_seed_and_another_from_anoth
         CNN((64,), (), (), 2)
 
 
-def test_only_the_standard_suite_runs_the_cnn_tasks(registry):
-    for suite in ("quick", "extended", "ladder", "selection"):
+def test_only_the_standard_suite_runs_the_cnn_tasks_and_the_ladder_suite_the_cnn_ladders_rung(registry):
+    for suite in ("quick", "extended", "selection"):
         assert not {spec.task for spec in plan(registry, suite, algorithms=["bp-sgd"], seeds=1)} & set(TWINS), suite
+    ladder = {spec.task for spec in plan(registry, "ladder", algorithms=["bp-sgd"], seeds=1)}
+    assert ladder & set(TWINS) == {"mnist1d-cnn"}
     assert set(TWINS) <= {spec.task for spec in plan(registry, "standard", algorithms=["bp-sgd"], seeds=1)}
     with pytest.raises(
-        HarnessError, match=r"the quick suite does not run mnist1d-cnn \(run it with --suite standard\)"
+        HarnessError, match=r"the quick suite does not run mnist1d-cnn \(run it with --suite ladder or standard\)"
     ):
         plan(registry, "quick", tasks=["mnist1d-cnn"], algorithms=["bp-sgd"])
 

@@ -1,6 +1,8 @@
-"""mnist1d's depth ladder: MLPs of 1, 2, 4 and 8 hidden layers, mnist1d itself the 2-layer rung."""
+"""mnist1d's depth ladders: MLPs of 1, 2, 4 and 8 hidden layers, mnist1d itself the 2-layer rung; CNNs of 3 and 6
+convolutional layers, mnist1d-cnn the 3-layer rung."""
 
 import pytest
+import torch
 
 from harness.execution.suites import plan
 from harness.registry import build_registry
@@ -16,8 +18,26 @@ def test_the_depth_ladder_has_four_rungs_on_mnist1ds_data_and_only_mnist1d_is_a_
         assert task.ladder_only == (depth != 2)
     ladder = {spec.task for spec in plan(registry, "ladder", algorithms=["fa"], seeds=1)}
     quick = {spec.task for spec in plan(registry, "quick", algorithms=["fa"], seeds=1)}
-    assert {t.name for t in rungs.values()} == ladder - {"adding-10", "adding-100", "adding-1000"}
+    others = {"adding-10", "adding-100", "adding-1000", "mnist1d-cnn", "mnist1d-cnn-depth-6"}
+    assert {t.name for t in rungs.values()} == ladder - others
     assert {t.name for t in rungs.values()} & quick == {"mnist1d"}
+
+
+def test_the_cnn_ladder_has_two_depths_of_one_readout_run_by_the_ladder_and_standard_suites_only():
+    registry = build_registry()
+    rungs = {t.ladder[2]: t for t in registry.tasks.values() if t.ladder and t.ladder[0] == "mnist1d CNN"}
+    assert sorted(rungs) == [3, 6] and rungs[3] is registry.task("mnist1d-cnn")
+    for depth, task in rungs.items():
+        assert len(task.architecture.convs) == depth and task.load is registry.task("mnist1d").load
+        assert task.architecture.flat_size() == 125 and task.standard_only
+        network = task.architecture.build(0)
+        convolutions = [m for m in network.modules() if isinstance(m, torch.nn.Conv1d)]
+        assert len(convolutions) == depth and network(torch.zeros(2, 40)).shape == (2, 10)
+    names = {t.name for t in rungs.values()}
+    for suite in ("ladder", "standard"):
+        assert names <= {spec.task for spec in plan(registry, suite, algorithms=["fa"], seeds=1)}, suite
+    for suite in ("quick", "extended", "selection"):
+        assert not names & {spec.task for spec in plan(registry, suite, algorithms=["fa"], seeds=1)}, suite
 
 
 def test_the_report_shows_the_depth_ladder_with_each_rules_gap_to_bp_sgd_by_depth():

@@ -70,7 +70,7 @@ def fixed_test_points(task, count: int):
     import torch
 
     splits = shared_cache.splits(task)
-    order = torch.randperm(len(splits.y_test), generator=torch.Generator().manual_seed(SUBSET_SEED))[:count]
+    order = torch.randperm(len(splits.y_test), generator=torch.Generator(device="cpu").manual_seed(SUBSET_SEED))[:count]
     return torch.as_tensor(splits.x_test)[order], torch.as_tensor(splits.y_test)[order]
 
 

@@ -41,7 +41,7 @@ def validation_points(task: Task, count: int = POINTS):
     import torch
 
     x_val = task.load().x_val
-    order = torch.randperm(len(x_val), generator=torch.Generator().manual_seed(POINTS_SEED))[:count]
+    order = torch.randperm(len(x_val), generator=torch.Generator(device="cpu").manual_seed(POINTS_SEED))[:count]
     return torch.as_tensor(x_val)[order]
 
 

@@ -42,7 +42,7 @@ def _train(task, device, architecture):
     x, y = torch.as_tensor(splits.x_train, device=device), torch.as_tensor(splits.y_train, device=device)
     model = architecture.build(REFERENCE_SEED).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    generator = torch.Generator().manual_seed(REFERENCE_SEED)
+    generator = torch.Generator(device="cpu").manual_seed(REFERENCE_SEED)
     for _ in range(REFERENCE_EPOCHS):
         for batch in torch.randperm(len(y), generator=generator).to(device).split(32):
             optimizer.zero_grad()

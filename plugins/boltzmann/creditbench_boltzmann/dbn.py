@@ -62,7 +62,9 @@ def build_dbn_learner(task, config, seed):
     for index in range(n_layers):
         layer_seed = seed + LAYER_SEED_STRIDE * index
         visible = config["visible"] if index == 0 else "bernoulli"
-        rbm = RBM(n_visible if index == 0 else width, width, visible, torch.Generator().manual_seed(layer_seed))
+        rbm = RBM(
+            n_visible if index == 0 else width, width, visible, torch.Generator(device="cpu").manual_seed(layer_seed)
+        )
         layers.append(
             ContrastiveDivergence(
                 rbm,

@@ -135,7 +135,7 @@ class ContrastiveDivergence(GibbsSampler):
 def build_rbm_learner(task, config, seed):
     """An RBM as wide as the reference architecture's first hidden layer."""
     n_visible, n_hidden = task.architecture.sizes[:2]
-    rbm = RBM(n_visible, n_hidden, config["visible"], torch.Generator().manual_seed(seed))
+    rbm = RBM(n_visible, n_hidden, config["visible"], torch.Generator(device="cpu").manual_seed(seed))
     return ContrastiveDivergence(
         rbm,
         seed,

@@ -146,7 +146,9 @@ class SpikingBoltzmann(GibbsSampler):
 
 def build_spiking_learner(task, config, seed):
     n_visible = task.load().x_train.shape[-1]
-    rbm = TemporalRBM(n_visible, int(config["hidden"]), float(config["decay"]), torch.Generator().manual_seed(seed))
+    rbm = TemporalRBM(
+        n_visible, int(config["hidden"]), float(config["decay"]), torch.Generator(device="cpu").manual_seed(seed)
+    )
     return SpikingBoltzmann(
         rbm,
         seed,

@@ -62,10 +62,14 @@ class SegregatedDendrites:
         self.teaching = teaching
         self.linears = [module for module in model if isinstance(module, nn.Linear)]
         n_out = self.linears[-1].out_features
-        generator = torch.Generator().manual_seed(FEEDBACK_SEED_OFFSET + seed)
+        generator = torch.Generator(device="cpu").manual_seed(FEEDBACK_SEED_OFFSET + seed)
         # Apical weights and biases, one pair per hidden layer, N(0, 1): a plateau then spans σ's sensitive range.
-        self.apical = [torch.randn(layer.out_features, n_out, generator=generator) for layer in self.linears[:-1]]
-        self.apical_bias = [torch.randn(layer.out_features, generator=generator) for layer in self.linears[:-1]]
+        self.apical = [
+            torch.randn(layer.out_features, n_out, generator=generator, device="cpu") for layer in self.linears[:-1]
+        ]
+        self.apical_bias = [
+            torch.randn(layer.out_features, generator=generator, device="cpu") for layer in self.linears[:-1]
+        ]
         self.apical = [weight.to(torch.get_default_device()) for weight in self.apical]
         self.apical_bias = [bias.to(torch.get_default_device()) for bias in self.apical_bias]
         self.plateaus = 0

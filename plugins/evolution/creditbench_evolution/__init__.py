@@ -1,8 +1,11 @@
 """Population-based, gradient-free learning rules."""
 
-from harness import Algorithm, Plausibility, hookimpl
+from harness import Algorithm, Plausibility, declines_batch_norm, hookimpl
 
 CREDITBENCH_CONTRACT = 1
+# a member's forward pass is functional, one parameter vector per member: batch norm's running statistics would be
+# shared by the whole population and its batch statistics mixed across members
+ON_BATCH_NORM = declines_batch_norm("a population of functional forward passes carries no batch-norm statistics")
 
 
 def build_es(task, config, seed):
@@ -30,6 +33,7 @@ def register_algorithms(register):
             "so presentations count examples, not forward passes.",
             build=build_es,
             plausibility=Plausibility(weight_transport=False, backward_phase=False, local_updates=False),
+            declines=ON_BATCH_NORM,
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.87, "mnist5k": 0.66, "mnist1d": 0.19},
             slow_tasks={
@@ -57,6 +61,7 @@ def register_algorithms(register):
             "not forward passes.",
             build=build_ga,
             plausibility=Plausibility(weight_transport=False, backward_phase=False, local_updates=False),
+            declines=ON_BATCH_NORM,
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.74, "mnist5k": 0.53, "mnist1d": 0.19},
             slow_tasks={"mnist5k": "50 members' forward passes per batch of 784-pixel images, 700 batches"},

@@ -91,6 +91,7 @@ def build_ga_learner(task, config, seed):
     if population < 2:
         raise ValueError(f"population must be at least 2, got {population}")
     model = task.architecture.build(seed)
-    seeds = torch.randint(2**31, (population - 1,), generator=torch.Generator().manual_seed(FOUNDER_SEED_OFFSET + seed))
+    founder_seeds = torch.Generator(device="cpu").manual_seed(FOUNDER_SEED_OFFSET + seed)
+    seeds = torch.randint(2**31, (population - 1,), generator=founder_seeds, device="cpu")
     founders = torch.stack([FlatParameters(task.architecture.build(int(s))).read() for s in seeds])
     return GeneticAlgorithm(model, founders, seed, int(config["truncation"]), float(config["sigma"]))

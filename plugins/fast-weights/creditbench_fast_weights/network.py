@@ -69,19 +69,19 @@ class FastWeightsNetwork(RecurrentNetwork):
 
     def __init__(self, spec: FastWeightsRNN, seed: int):
         super().__init__()
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         hidden, bound = spec.hidden_size, spec.hidden_size**-0.5
         self.spec = spec
         self.hidden_size = hidden
         self.state_size = hidden + hidden * hidden
         self.readout_mode = "last"
-        self.input_weight = _parameter(torch.randn((hidden, spec.input_size), generator=generator))
+        self.input_weight = _parameter(torch.randn((hidden, spec.input_size), generator=generator, device="cpu"))
         self.recurrent_weight = _parameter(RECURRENT_SCALE * torch.eye(hidden))
         self.bias = _parameter(torch.zeros(hidden))
         self.norm_gain = _parameter(torch.ones(hidden))
         self.norm_bias = _parameter(torch.zeros(hidden))
         self.readout_weight = _parameter(
-            torch.empty(spec.output_size, hidden).uniform_(-bound, bound, generator=generator)
+            torch.empty(spec.output_size, hidden, device="cpu").uniform_(-bound, bound, generator=generator)
         )
         self.readout_bias = _parameter(torch.empty(spec.output_size).uniform_(-bound, bound, generator=generator))
         self.cell_names = ("input_weight", "recurrent_weight", "bias", "norm_gain", "norm_bias")

@@ -146,7 +146,7 @@ class RandomFeedback(Feedback):
 
     def __init__(self, model: nn.Sequential, seed: int, direct: bool):
         self.direct = direct
-        generator = torch.Generator().manual_seed(FEEDBACK_SEED_OFFSET + seed)
+        generator = torch.Generator(device="cpu").manual_seed(FEEDBACK_SEED_OFFSET + seed)
         blocks = layer_blocks(model)
         device = blocks[0][0].weight.device
         if direct:  # one matrix per hidden layer, from the output error to that layer's whole output

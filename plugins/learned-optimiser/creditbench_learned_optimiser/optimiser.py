@@ -67,7 +67,7 @@ class CoordinatewiseLSTM(nn.Module):
         self.layer2 = nn.LSTMCell(hidden, hidden)
         self.readout = nn.Linear(hidden, 1)
         # PyTorch's LSTM initialisation, U(±1/√hidden), drawn from the seed rather than the global generator.
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
         bound = hidden**-0.5
         with torch.no_grad():
             for parameter in self.parameters():

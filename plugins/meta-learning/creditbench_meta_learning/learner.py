@@ -22,10 +22,11 @@ from harness import GradientLearner, few_shot
 def _episode(x, y, generator):
     """A support and a query set of the base classes, each class given a random label."""
     support, query = [], []
-    labels = torch.randperm(few_shot.WAYS, generator=generator)
+    labels = torch.randperm(few_shot.WAYS, generator=generator, device="cpu").to(y.device)
     for label, cls in zip(labels, range(few_shot.WAYS)):
         pool = torch.nonzero(y == cls).flatten()
-        chosen = pool[torch.randperm(len(pool), generator=generator)[: few_shot.SHOTS + QUERIES]]
+        draw = torch.randperm(len(pool), generator=generator, device="cpu").to(pool.device)
+        chosen = pool[draw[: few_shot.SHOTS + QUERIES]]
         support.append((x[chosen[: few_shot.SHOTS]], label.repeat(few_shot.SHOTS)))
         query.append((x[chosen[few_shot.SHOTS :]], label.repeat(QUERIES)))
     return [tuple(torch.cat(part) for part in zip(*split)) for split in (support, query)]
@@ -42,7 +43,7 @@ def adapted_names(model: nn.Sequential, head_only: bool) -> list[str]:
 
 def meta_train(model: nn.Sequential, config, seed: int, head_only: bool) -> None:
     x, y = (torch.as_tensor(a) for a in few_shot.base_classes())
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device="cpu").manual_seed(seed)
     adapted = adapted_names(model, head_only)
     optimizer = torch.optim.Adam(model.parameters(), lr=float(config["meta_lr"]))
     loss = nn.functional.cross_entropy

@@ -16,6 +16,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="pc",
+            published={"cifar10-vgg": (0.8878, "Pinchetti et al. 2024 (PCX): CIFAR-10, VGG-5")},
             declines=declines_residual("pc predicts each layer's output from the one before (a chain of layers)"),
             family="predictive-coding",
             citation="Whittington & Bogacz (2017). An Approximation of the Error Backpropagation Algorithm in a "

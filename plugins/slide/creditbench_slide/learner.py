@@ -62,7 +62,7 @@ class Slide(Learner):
         self.model = model
         linears = [m for m in model if isinstance(m, nn.Linear)]
         self.hidden, self.readout = linears[:-1], linears[-1]
-        generator = torch.Generator().manual_seed(HASH_SEED_OFFSET + seed)
+        generator = torch.Generator(device="cpu").manual_seed(HASH_SEED_OFFSET + seed)
         self.layers = [HashedLayer(linear, bits, tables, generator) for linear in self.hidden]
         self.activation = model[1]
         self.rebuild_every = rebuild_every
