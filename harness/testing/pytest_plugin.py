@@ -198,6 +198,7 @@ def pytest_collection_modifyitems(session, config, items):
         return
     import dataclasses
 
+    from harness.errors import HarnessError
     from harness.execution import numerics, suites
     from harness.registry import registry
     from harness.results.store import Store
@@ -208,13 +209,23 @@ def pytest_collection_modifyitems(session, config, items):
     suite_name = config.getoption("creditbench_suite")
     setting = numerics.NATIVE if config.getoption("creditbench_native_numerics") else numerics.PINNED
     numerics.check_environment(setting)
-    store = Store(config.getoption("creditbench_db"))
-    claims_db = config.getoption("claims_db")
-    claims_store = store if claims_db is None else Store(claims_db)
-    claims_store.register_claims(claims)
+    plugins = registry()
+    for claim in claims:
+        unknown = [rule for rule in claim["rules"] if rule not in plugins.algorithms]
+        if unknown:
+            raise pytest.UsageError(
+                f"{claim['test']}: creditbench_claim names {unknown}, which no installed plugin registers"
+            )
+    try:
+        store = Store(config.getoption("creditbench_db"))
+        claims_db = config.getoption("claims_db")
+        claims_store = store if claims_db is None else Store(claims_db)
+        claims_store.register_claims(claims)
+    except HarnessError as error:  # a mistyped folder, a foreign or corrupt file: one line, not a traceback
+        raise pytest.UsageError(str(error)) from None
     config.pluginmanager.register(ClaimRecorder(claims_store, {claim["test"] for claim in claims}))
     config.stash[_STATE] = _State(store, suite_name, setting, claims_store)
-    for spec in suites.plan(registry(), suite_name):
+    for spec in suites.plan(plugins, suite_name):
         spec = dataclasses.replace(spec, numerics=setting)
         items.append(BenchmarkItem.from_parent(session, name=spec.label(), spec=spec))
 

@@ -2,6 +2,9 @@
 store (nothing without ``--benchmark``)."""
 
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +84,53 @@ def test_a_bare_or_malformed_marker_is_a_one_line_error_naming_the_test(pytester
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if "creditbench_claim" in line]
     assert len(errors) == 1 and "test_claims.py::test_it" in errors[0] and "rule=" in errors[0], result.stderr.lines
+
+
+def test_under_benchmark_a_claim_of_a_rule_no_plugin_registers_is_a_one_line_error(pytester):
+    pytester.makepyfile(
+        test_claims='import pytest\n\n@pytest.mark.creditbench_claim(rule="no-such-rule", paper="p", claim="c")\n'
+        "def test_it():\n    pass\n"
+    )
+    result = pytester.runpytest("--benchmark", "--claims-db", str(pytester.path / "c.sqlite"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "test_claims.py::test_it: creditbench_claim names ['no-such-rule']" in result.stderr.str()
+
+
+def test_a_claims_db_that_is_not_a_store_is_a_one_line_error(pytester):
+    pytester.makepyfile(test_claims=CLAIMS)
+    (pytester.path / "notes.txt").write_text("not a store")
+    result = pytester.runpytest("--benchmark", "--claims-db", str(pytester.path / "notes.txt"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [error] = [line for line in result.stderr.lines if line]
+    assert error.startswith("ERROR: ") and "not a creditbench store" in error
+    assert (pytester.path / "notes.txt").read_text() == "not a store"
+
+
+def test_every_claim_of_the_first_party_plugins_names_installed_rules_and_is_registered(tmp_path):
+    """The real markers, collected under --benchmark (nothing runs): each names rules that plugins register, and
+    each lands in the store not yet run."""
+    root = Path(__file__).resolve().parents[2]
+    options = [
+        "--benchmark",
+        "--collect-only",
+        "-q",
+        "-m",
+        "creditbench_claim",
+        "--creditbench-db",
+        str(tmp_path / "s.sqlite"),
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options, *map(str, root.glob("plugins/*/tests"))],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with Store(tmp_path / "s.sqlite", read_only=True) as store:
+        claims = store.claims()
+    assert len(claims) >= 40 and {claim["outcome"] for claim in claims} == {None}
+    assert {"fa", "hsic", "uoro", "revnet", "l2l"} <= {rule for claim in claims for rule in claim["rules"]}
 
 
 def test_a_schema_2_store_gains_the_claims_table_when_opened_for_writing(tmp_path):
