@@ -535,12 +535,12 @@ def report(db, fmt, suite, out, across_tasks, columns, all_versions):
         raise HarnessError("--format table is for the terminal; choose md, csv or json")
     choose_columns(columns)
     with Store(db, read_only=True) as store:
-        rows = store.runs(suite)
+        rows, claims = store.runs(suite), store.claims()
     if fmt == "html":
         from harness.report import site
         from harness.tuning.sensitivity import sensitivities
 
-        pages = site.write(rows, out, _registry(), site.asv_dashboard(), sensitivities(db))
+        pages = site.write(rows, out, _registry(), site.asv_dashboard(), sensitivities(db), claims)
         click.echo(f"wrote {len(pages)} pages into {out}: open {pages[0]}")
         return
     entries = aggregate(rows, _registry(), all_versions)

@@ -87,8 +87,10 @@ def _table(rows: list[dict], columns, link=None) -> dict:
 class Site:
     """The pages of one report: built from the store's rows and the installed plugins (``registry``)."""
 
-    def __init__(self, rows: list[dict], registry, asv_dashboard: str | None = None, studies=()):
+    def __init__(self, rows: list[dict], registry, asv_dashboard: str | None = None, studies=(), claims=()):
+        """``claims``: the paper claims the store recorded (``Store.claims``), each shown on its rules' pages."""
         self.rows = rows
+        self.paper_claims = list(claims)
         self.studies = list(studies)
         self.registry = registry
         self.asv_dashboard = asv_dashboard
@@ -180,6 +182,7 @@ class Site:
             else [],
             cost_units=sorted({unit for e in entries for unit in e["cost_per_presentation"]}),
             claims=self._claims(declared, entries),
+            paper_claims=[_paper_claim(c) for c in self.paper_claims if algorithm in c["rules"]],
             rows=rows,
         )
 
@@ -338,6 +341,19 @@ def _claim(text: str, entry: dict | None, held: bool | None) -> dict:
     return {"claim": text, "measured": measured, "held": held}
 
 
+def _paper_claim(claim: dict) -> dict:
+    """A recorded paper claim as the rule page shows it: the test's parameters (``[digits]``) after the claim."""
+    parameters = claim["test"][claim["test"].index("[") :] if claim["test"].endswith("]") else ""
+    return {
+        "claim": f"{claim['claim']} {parameters}".strip(),
+        "paper": claim["paper"],
+        "test": claim["test"],
+        "outcome": claim["outcome"] or "not run (pytest --benchmark)",
+        "held": {"passed": True, "failed": False}.get(claim["outcome"]),
+        "when": " ".join(filter(None, (claim["recorded_at"], claim["code_version"]))) or "–",
+    }
+
+
 def _bokeh_js_name() -> str:
     import bokeh
 
@@ -357,16 +373,16 @@ def _copy_static(directory: Path) -> None:
 
 
 def write(
-    rows: list[dict], out: str | Path, registry, asv_dashboard: str | Path | None = None, studies=()
+    rows: list[dict], out: str | Path, registry, asv_dashboard: str | Path | None = None, studies=(), claims=()
 ) -> list[Path]:
     """Write the site into ``out``; return the pages written, the summary first.  ``asv_dashboard`` is the
     asv dashboard's ``index.html`` to link to, when there is one; ``studies`` (``harness.tuning.sensitivity``)
-    get a tuning page when there are any."""
+    get a tuning page when there are any; ``claims`` (``Store.claims``) go on their rules' pages."""
     if not rows:
         raise HarnessError("no runs in the store to report")
     directory = Path(out)
     link = asv_dashboard and os.path.relpath(Path(asv_dashboard).resolve(), directory.resolve())
-    site = Site(rows, registry, link, studies)
+    site = Site(rows, registry, link, studies, claims)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         _copy_static(directory)

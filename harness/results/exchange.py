@@ -31,8 +31,9 @@ from harness.errors import HarnessError, unknown_name
 from harness.results.store import JSON_COLUMNS, SQLITE_HEADER
 
 FORMAT = "creditbench-runs"
-# The version of the runs' format: the runs table's columns (schema 1 of the store).  The store's schema 2 added a
-# table of failure logs, which exports do not carry, so its exports stay importable by a creditbench of schema 1.
+# The version of the runs' format: the runs table's columns (schema 1 of the store).  The store's schemas 2 and 3 added
+# tables of failure logs and of paper claims' outcomes, which exports do not carry, so its exports stay importable by a
+# creditbench of schema 1.
 SCHEMA_VERSION = 1
 FORMATS = ("jsonl", "parquet")
 PARQUET_MAGIC = b"PAR1"

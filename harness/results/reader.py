@@ -1,4 +1,5 @@
-"""Reading a store from a notebook: runs, curves and the leaderboard as pandas DataFrames, the report's figures.
+"""Reading a store from a notebook: runs, curves, the leaderboard and the paper claims' outcomes as pandas
+DataFrames, the report's figures.
 
 ``open_store(path)`` opens an existing store read-only: a mistyped path is an error, never a new file, and
 nothing is written (an older store is read as it is).  Nested values (a run's metrics, a curve point's
@@ -14,6 +15,7 @@ from harness.report.text import flatten
 from harness.results.store import Store
 
 RUN_COLUMNS = ("run_key", "suite", "task", "algorithm", "seed", "status", "reason", "code_version", "wall_seconds")
+CLAIM_COLUMNS = ("test", "rules", "paper", "claim", "outcome", "code_version", "recorded_at")
 FIGURES = ("learning_curves", "target_ecdf", "gradient_fidelity", "cost_fronts", "robustness_brackets")
 
 
@@ -75,6 +77,14 @@ class Results:
 
         records = [flatten(entry) for entry in aggregate(self._rows(suite), _installed(registry), all_versions)]
         return pandas.DataFrame.from_records(records, columns=_columns(records, ("suite", "task", "label")))
+
+    def claims(self):
+        """One row per paper claim ``pytest --benchmark`` registered: its test, rules (comma-separated), paper,
+        claim and last outcome (missing when it never ran), when and with which code version."""
+        import pandas
+
+        records = [{**claim, "rules": ", ".join(claim["rules"])} for claim in self.store.claims()]
+        return pandas.DataFrame.from_records(records, columns=CLAIM_COLUMNS)
 
     def failure_log(self, run_key: str) -> dict | None:
         """A failed run's ``traceback`` and captured ``output`` (``run_key`` or a prefix of it), or None."""

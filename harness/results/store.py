@@ -2,7 +2,8 @@
 
 A file is recognised as a creditbench store by its SQLite ``application_id``;
 its schema version is ``user_version``; a store of an older schema is migrated when it is opened for
-writing (``MIGRATIONS``: schema 2 added ``failure_logs``), and read as it is otherwise.  Before anything is written, an
+writing (``MIGRATIONS``: schema 2 added ``failure_logs``, schema 3 ``claims``, the last outcome of each paper
+claim that ``pytest --benchmark`` ran), and read as it is otherwise.  Before anything is written, an
 existing file is inspected read-only: a file that is not SQLite, is corrupt,
 belongs to another application or was written by a newer schema is refused
 with a ``HarnessError`` and left byte-for-byte untouched.  Nothing in a store
@@ -18,7 +19,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 
 APPLICATION_ID = 0x43524442  # "CRDB"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FAILURE_LOG_CHARS = 32_000  # of a failed run's traceback, and of its output: the end, where the error is
 DEFAULT_PATH = "creditbench.sqlite"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -51,7 +52,18 @@ CREATE TABLE failure_logs (
     output    TEXT NOT NULL
 );
 """
-MIGRATIONS = {2: FAILURE_LOGS}  # schema version -> what brings a store of the version before to it
+CLAIMS = """
+CREATE TABLE claims (
+    test         TEXT PRIMARY KEY,
+    rules        TEXT NOT NULL,
+    paper        TEXT NOT NULL,
+    claim        TEXT NOT NULL,
+    outcome      TEXT CHECK (outcome IN ('passed', 'failed', 'skipped')),
+    code_version TEXT,
+    recorded_at  TEXT
+);
+"""
+MIGRATIONS = {2: FAILURE_LOGS, 3: CLAIMS}  # schema version -> what brings a store of the version before to it
 
 JSON_COLUMNS = ("overrides", "config", "budget", "metrics", "curve", "environment")
 
@@ -128,7 +140,7 @@ class Store:
     def _create_schema(self) -> None:
         self.schema = SCHEMA_VERSION
         self.connection.executescript(
-            f"BEGIN; {SCHEMA} {FAILURE_LOGS} PRAGMA application_id={APPLICATION_ID}; "
+            f"BEGIN; {SCHEMA} {FAILURE_LOGS} {CLAIMS} PRAGMA application_id={APPLICATION_ID}; "
             f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
         )
 
@@ -256,6 +268,40 @@ class Store:
             choices = ", ".join(f"{row['run_key'][:12]} ({row['suite']} {label(row)})" for row in rows[:5])
             raise HarnessError(f"{reference!r} names {len(rows)} runs in {self.path}: {choices}; give more of the key")
         return rows[0]
+
+    def register_claims(self, claims: list[dict]) -> None:
+        """Add paper claims (``test``: the pytest node id, ``rules``, ``paper``, ``claim``) not yet run, or update
+        the description of those known, keeping their last outcome."""
+        try:
+            with self.transaction():
+                for claim in claims:
+                    self.connection.execute(
+                        "INSERT INTO claims (test, rules, paper, claim) VALUES (?, ?, ?, ?) ON CONFLICT (test) DO "
+                        "UPDATE SET rules = excluded.rules, paper = excluded.paper, claim = excluded.claim",
+                        (claim["test"], json.dumps(claim["rules"]), claim["paper"], claim["claim"]),
+                    )
+        except sqlite3.Error as error:
+            raise HarnessError(f"cannot write to store {self.path}: {error}") from None
+
+    def record_claim(self, test: str, outcome: str, code_version: str, recorded_at: str) -> None:
+        """The outcome of a registered claim's test, replacing the one before."""
+        try:
+            with self.transaction():
+                self.connection.execute(
+                    "UPDATE claims SET outcome = ?, code_version = ?, recorded_at = ? WHERE test = ?",
+                    (outcome, code_version, recorded_at, test),
+                )
+        except sqlite3.Error as error:
+            raise HarnessError(f"cannot write to store {self.path}: {error}") from None
+
+    def claims(self) -> list[dict]:
+        """Every registered paper claim with its last outcome (None when it never ran); none in a store of schema
+        before 3."""
+        if self.schema < 3:
+            return []
+        cursor = self.connection.execute("SELECT * FROM claims ORDER BY test")
+        names = [column[0] for column in cursor.description]
+        return [{**row, "rules": json.loads(row["rules"])} for row in (dict(zip(names, v)) for v in cursor)]
 
     def delete(self, keys: set[str]) -> int:
         """Remove the runs with these keys (and their failure logs), in one transaction; how many were removed."""

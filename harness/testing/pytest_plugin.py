@@ -14,11 +14,19 @@ checked on the reported suites' seeds (0..n-1), so that no check is passed on
 the seeds its threshold was tuned on.
 
 Paper claims that compare algorithms on real tasks are ordinary tests marked
-``@pytest.mark.creditbench_claim``: they are skipped unless ``--benchmark`` is
-given, and read results through the ``creditbench_results`` fixture, which runs
-whatever the store lacks through the same executor::
+``@pytest.mark.creditbench_claim(rule=..., paper=..., claim=...)`` (``rule``: the
+algorithm's name, or a list of them, whose report pages show the claim; ``claim``:
+one line, what the paper says and our threshold); a bare or malformed marker is a
+usage error naming the test.  They are skipped unless ``--benchmark`` is given, and
+read results through the ``creditbench_results`` fixture, which runs whatever the
+store lacks through the same executor.  Under ``--benchmark`` every collected claim
+is registered in the store of ``--claims-db`` (by default the ``--creditbench-db``
+store) and its outcome (passed, failed, or skipped; a failed setup counts as
+failed), with when and the code version, replaces the one before::
 
-    @pytest.mark.creditbench_claim
+    @pytest.mark.creditbench_claim(
+        rule="sign-symmetry", paper="Liao, Leibo & Poggio 2016", claim="sign-symmetry above fa on mnist5k"
+    )
     def test_sign_symmetry_beats_fa(creditbench_results):
         ss = creditbench_results.entry("mnist5k", "sign-symmetry")
         fa = creditbench_results.entry("mnist5k", "fa")
@@ -51,10 +59,40 @@ def pytest_addoption(parser):
         action="store_true",
         help="leave the CPU's numerical code paths unpinned (as creditbench run --native-numerics)",
     )
+    group.addoption(
+        "--claims-db",
+        help="store in which --benchmark records the paper claims' outcomes (default: the --creditbench-db store)",
+    )
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "creditbench_claim: a paper claim checked on benchmark runs (needs --benchmark)")
+    config.addinivalue_line(
+        "markers",
+        "creditbench_claim(rule, paper, claim): a paper claim checked on benchmark runs (needs --benchmark)",
+    )
+
+
+CLAIM_KEYWORDS = ("rule", "paper", "claim")
+
+
+def claim_of(item) -> dict | None:
+    """The paper claim an item's ``creditbench_claim`` marker declares (None without one); a malformed marker is a
+    ``pytest.UsageError`` naming the test."""
+    marker = item.get_closest_marker("creditbench_claim")
+    if marker is None:
+        return None
+    usage = f"{item.nodeid}: @pytest.mark.creditbench_claim needs rule=NAME (or a list of names), paper=TEXT, claim=ONE LINE"
+    if marker.args or set(marker.kwargs) != set(CLAIM_KEYWORDS):
+        raise pytest.UsageError(f"{usage}; got {len(marker.args)} positional and keywords {sorted(marker.kwargs)}")
+    rules = marker.kwargs["rule"]
+    rules = [rules] if isinstance(rules, str) else rules
+    if not isinstance(rules, (list, tuple)) or not rules or not all(isinstance(r, str) and r for r in rules):
+        raise pytest.UsageError(f"{usage}; rule is {marker.kwargs['rule']!r}")
+    for keyword in ("paper", "claim"):
+        text = marker.kwargs[keyword]
+        if not isinstance(text, str) or not text.strip() or "\n" in text:
+            raise pytest.UsageError(f"{usage}; {keyword} is {text!r}")
+    return {"test": item.nodeid, "rules": list(rules), "paper": marker.kwargs["paper"], "claim": marker.kwargs["claim"]}
 
 
 class SuiteResults:
@@ -140,9 +178,10 @@ def assert_sane(row: dict, algorithm, task) -> None:
 
 
 class _State:
-    def __init__(self, store, suite_name: str, numerics: str):
+    def __init__(self, store, suite_name: str, numerics: str, claims_store):
         self.store = store
         self.results = SuiteResults(store, suite_name, numerics)
+        self.claims_store = claims_store
 
 
 _STATE = pytest.StashKey[_State]()
@@ -150,6 +189,7 @@ _STATE = pytest.StashKey[_State]()
 
 @pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to our items too
 def pytest_collection_modifyitems(session, config, items):
+    claims = [claim for claim in map(claim_of, items) if claim]
     if not config.getoption("benchmark"):
         skip = pytest.mark.skip(reason="a creditbench claim: run with --benchmark")
         for item in items:
@@ -158,6 +198,7 @@ def pytest_collection_modifyitems(session, config, items):
         return
     import dataclasses
 
+    from harness.errors import HarnessError
     from harness.execution import numerics, suites
     from harness.registry import registry
     from harness.results.store import Store
@@ -168,10 +209,49 @@ def pytest_collection_modifyitems(session, config, items):
     suite_name = config.getoption("creditbench_suite")
     setting = numerics.NATIVE if config.getoption("creditbench_native_numerics") else numerics.PINNED
     numerics.check_environment(setting)
-    config.stash[_STATE] = _State(Store(config.getoption("creditbench_db")), suite_name, setting)
-    for spec in suites.plan(registry(), suite_name):
+    plugins = registry()
+    for claim in claims:
+        unknown = [rule for rule in claim["rules"] if rule not in plugins.algorithms]
+        if unknown:
+            raise pytest.UsageError(
+                f"{claim['test']}: creditbench_claim names {unknown}, which no installed plugin registers"
+            )
+    try:
+        store = Store(config.getoption("creditbench_db"))
+        claims_db = config.getoption("claims_db")
+        claims_store = store if claims_db is None else Store(claims_db)
+        claims_store.register_claims(claims)
+    except HarnessError as error:  # a mistyped folder, a foreign or corrupt file: one line, not a traceback
+        raise pytest.UsageError(str(error)) from None
+    config.pluginmanager.register(ClaimRecorder(claims_store, {claim["test"] for claim in claims}))
+    config.stash[_STATE] = _State(store, suite_name, setting, claims_store)
+    for spec in suites.plan(plugins, suite_name):
         spec = dataclasses.replace(spec, numerics=setting)
         items.append(BenchmarkItem.from_parent(session, name=spec.label(), spec=spec))
+
+
+class ClaimRecorder:
+    """Registered as a plugin under ``--benchmark`` only: records each collected claim's outcome, that of its call,
+    or of its setup when that failed or skipped."""
+
+    def __init__(self, store, claims: set[str]):
+        self.store = store
+        self.claims = claims
+
+    def pytest_runtest_logreport(self, report):
+        if report.nodeid not in self.claims:
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            import time
+
+            from harness import __version__
+            from harness.results.environment import static_facts
+
+            commit = static_facts()["git_commit"]
+            version = f"creditbench {__version__}" + (f" (commit {commit[:12]})" if commit else "")
+            outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            self.store.record_claim(report.nodeid, outcome, version, when)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -192,3 +272,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_line(text)
     terminalreporter.write_line(f"written to {path}")
     store.close()
+    config.stash[_STATE].claims_store.close()

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from harness.results.store import Store
 from tests.conftest import FIXTURES, install_plugin
 from tests.test_cli import creditbench
 
@@ -43,6 +44,13 @@ FIGURE_CAPTIONS = (
     "robustness brackets",
 )
 RULES = ("bp-sgd", "random-features", "good", HOSTILE_NAME, "hostile-fails")
+PAPER_CLAIMS = (  # (test, rules, claim, outcome): recorded in the store as `pytest --benchmark` would
+    ("t.py::test_holds", ["bp-sgd"], "bp-sgd learns blobs", "passed"),
+    ("t.py::test_breaks[blobs]", ["bp-sgd", "good"], "bp-sgd beats good", "failed"),
+    ("t.py::test_never_run", ["bp-sgd"], "bp-sgd never checked", None),
+    ("t.py::test_hostile", ["good"], HOSTILE_REASON, "passed"),
+    ("t.py::test_other_rule", ["fa"], "fa only", "passed"),
+)
 
 
 def _cli(*args, cwd):
@@ -77,6 +85,13 @@ def _run_and_report(tmp_path):
         cwd=tmp_path,
     )
     assert run.returncode == 1, run.stderr  # hostile-fails fails by design; run says so in its exit code
+    with Store(tmp_path / "r.sqlite") as store:
+        store.register_claims(
+            [{"test": t, "rules": r, "paper": "Someone 2020", "claim": c} for t, r, c, _ in PAPER_CLAIMS]
+        )
+        for test, _, _, outcome in PAPER_CLAIMS:
+            if outcome:
+                store.record_claim(test, outcome, "creditbench 0.1.0 (commit abcdef123456)", "2026-12-01 10:00 UTC")
     dashboard = tmp_path / ".asv" / "html" / "index.html"  # as `make asv` publishes it
     dashboard.parent.mkdir(parents=True)
     dashboard.write_text("<!doctype html><title>asv</title>")

@@ -63,6 +63,24 @@ def test_a_rule_page_shows_what_the_rule_declares_and_its_scores(report):
     assert "<figcaption>test score on each task, with bp-sgd&#39;s</figcaption>" in page
 
 
+def test_a_rule_page_shows_its_recorded_paper_claims_beside_the_derived_ones(report):
+    page = (report / page_name("rule", "bp-sgd")).read_text()
+    claims = page[page.index("<h2>Claims</h2>") : page.index("<h2>Scores on every task</h2>")]
+    rows = re.findall(
+        r"<tr><td title=\"([^\"]+)\">([^<]+)</td><td>([^<]+)</td><td>(.*?)</td><td>([^<]+)</td></tr>", claims
+    )
+    shown = {test: (claim, paper, re.sub("<[^>]+>", "", outcome), when) for test, claim, paper, outcome, when in rows}
+    when = "2026-12-01 10:00 UTC creditbench 0.1.0 (commit abcdef123456)"
+    assert shown == {
+        "t.py::test_holds": ("bp-sgd learns blobs", "Someone 2020", "passed", when),
+        "t.py::test_breaks[blobs]": ("bp-sgd beats good [blobs]", "Someone 2020", "failed", when),
+        "t.py::test_never_run": ("bp-sgd never checked", "Someone 2020", "not run (pytest --benchmark)", "–"),
+    }  # fa's claim is on no page here: fa has no runs in the store
+    assert '<span class="not-held">failed</span>' in claims and "Derived from what it declares" in claims
+    good = (report / page_name("rule", "good")).read_text()
+    assert "bp-sgd beats good [blobs]" in good and "&lt;img src=x onerror=alert(2)&gt;" in good
+
+
 def test_a_rule_has_one_colour_on_every_page(report):
     colour = re.search(
         r'<span class="swatch" style="background: (#[0-9a-f]{6})"></span><a href="rule-good.html">',

@@ -54,6 +54,23 @@ def test_runs_curves_and_the_leaderboard_are_data_frames_of_what_is_stored(store
     assert fa["vs_reference:mean"] == pytest.approx(-0.185)
 
 
+def test_the_paper_claims_are_a_data_frame_with_their_last_outcomes(store_path):
+    import pandas
+
+    with Store(store_path) as store:
+        store.register_claims(
+            [
+                {"test": "t.py::test_a", "rules": ["fa", "dfa"], "paper": "Nøkland 2016", "claim": "a"},
+                {"test": "t.py::test_b", "rules": ["fa"], "paper": "p", "claim": "b"},
+            ]
+        )
+        store.record_claim("t.py::test_a", "failed", "creditbench 0.3.0", "2026-12-01 10:00 UTC")
+    with open_store(store_path) as results:
+        claims = results.claims().set_index("test")
+    assert claims.loc["t.py::test_a", ["rules", "outcome"]].tolist() == ["fa, dfa", "failed"]
+    assert pandas.isna(claims.loc["t.py::test_b", "outcome"])  # never run
+
+
 def test_a_mistyped_path_is_an_error_and_creates_nothing(tmp_path):
     with pytest.raises(HarnessError, match="no store at"):
         open_store(tmp_path / "creditbnech.sqlite")

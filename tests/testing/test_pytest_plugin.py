@@ -42,7 +42,7 @@ def test_a_failed_or_non_finite_run_fails_its_item(faulty_plugins, tmp_path):
 CLAIM = """
 import pytest
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(rule="linear", paper="none", claim="linear above 0.5 on digits")
 def test_linear_beats_chance_on_digits(creditbench_results):
     entry = creditbench_results.entry("digits", "linear")
     assert entry["n_seeds"] == 3 and entry["test_accuracy_mean"] > 0.5

@@ -44,7 +44,11 @@ def test_sgd_generalises_on_the_trap_and_adam_does_not(architecture):
     assert adam_error - sgd_error > 0.25
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["bp-sgd", "bp-adam"],
+    paper="Wilson et al. 2017",
+    claim="SGD generalises where Adam does not on the adaptive trap: bp-sgd's test accuracy above 0.95 and over 25 points above bp-adam's",
+)
 def test_sgd_beats_adam_on_the_trap_in_the_suite(creditbench_results):
     """Wilson et al. (2017), section 3.3: SGD's test error is far below the adaptive method's on the trap
     (paper, least squares: 0 against the negative rate 1 − p; here p = 0.7, and the quick suite measured
@@ -62,7 +66,11 @@ def sgd_generalises_where_the_adaptive_rule_does_not(results, adaptive: str) -> 
     return sgd - other
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["bp-sgd", "bp-adam", "bp-momentum"],
+    paper="Wilson et al. 2017",
+    claim="negative control: the trap check fails for bp-momentum (not adaptive) in Adam's place",
+)
 def test_the_trap_check_fails_for_a_rule_that_is_not_adaptive(creditbench_results):
     """Negative control: heavy-ball momentum, an SGD-family method without per-coordinate scaling, in place of
     Adam (Wilson et al.'s analysis covers SGD with or without momentum on the same side as SGD)."""

@@ -89,7 +89,11 @@ def rbm_beats_its_matched_controls(entry_of) -> dict:
 MIN_GAIN = 0.01  # one point of accuracy above the stronger matched control
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="rbm-cd",
+    paper="Hinton 2002",
+    claim="CD-trained RBM features help a linear readout: the probe on them is 1 point above the untrained RBM's and random ReLU features' on digits, mnist5k, mnist1d",
+)
 def test_the_rbms_features_beat_the_probe_on_untrained_and_on_random_relu_features(creditbench_results):
     """An RBM trained without labels by CD learns features that a linear readout uses (Hinton 2002).
 
@@ -102,7 +106,11 @@ def test_the_rbms_features_beat_the_probe_on_untrained_and_on_random_relu_featur
     rbm_beats_its_matched_controls(lambda name: creditbench_results.entry(name, "rbm-cd"))
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="rbm-cd",
+    paper="Hinton 2002",
+    claim="negative control: the matched-control check fails for an RBM frozen at initialisation (lr 0)",
+)
 def test_the_matched_control_check_fails_for_an_rbm_that_does_not_learn(creditbench_results):
     """Negative control: ``lr = 0`` freezes the RBM at its initialisation, so its features gain nothing."""
     with pytest.raises(AssertionError, match="over the matched control"):

@@ -83,7 +83,11 @@ def predicts_motion(rule: dict, ablation: dict) -> dict:
     return {"skill": rule["test_score_mean"], "ablation": ablation["test_score_mean"]}
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="spiking-rbm",
+    paper="Hinton & Brown 2000",
+    claim="the RBM through time predicts the circling ball: test skill over copying the last frame above 0.2, and 0.2 above the RBM without temporal connections",
+)
 def test_the_spiking_rbm_predicts_the_circling_ball(creditbench_results):
     """Hinton & Brown (2000), section 4: the RBM through time learns a dynamic generative model of an image sequence
     (a ball moving on a circle) and predicts it; the paper shows its samples, not an error, so there is no number
@@ -92,7 +96,11 @@ def test_the_spiking_rbm_predicts_the_circling_ball(creditbench_results):
     predicts_motion(creditbench_results.entry("circling-ball", "spiking-rbm"), ablation)
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="spiking-rbm",
+    paper="Hinton & Brown 2000",
+    claim="negative control: the prediction check fails for the spiking RBM without temporal connections (decay 0)",
+)
 def test_the_check_fails_for_the_rbm_without_temporal_connections(creditbench_results):
     """Negative control: decay 0 zeroes the kernel r(τ ≥ 1), leaving one RBM per frame, which can only
     reconstruct the last frame; checked against itself it neither predicts nor gains."""

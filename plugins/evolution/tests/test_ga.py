@@ -114,7 +114,11 @@ def pays_for_being_gradient_free(results, rule: str) -> dict:
     return at_bp_time
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="ga",
+    paper="Such et al. 2017",
+    claim="the GA learns (twice chance) but is below target at bp-sgd's presentations-to-target and costs over 5x its FLOPs per presentation on digits, mnist5k, mnist1d",
+)
 def test_ga_pays_for_being_gradient_free_in_presentations_and_flops(creditbench_results):
     """Such et al. (2017) found a GA competitive with ES and backprop-based RL on Atari.  On supervised tasks at
     this budget it is not: it learns but needs far more data and compute than bp-sgd.
@@ -128,7 +132,11 @@ def test_ga_pays_for_being_gradient_free_in_presentations_and_flops(creditbench_
     pays_for_being_gradient_free(creditbench_results, "ga")
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="ga",
+    paper="Such et al. 2017",
+    claim="negative control: the GA's cost check fails for bp-sgd in the GA's place",
+)
 def test_the_ga_check_fails_for_backprop(creditbench_results):
     """Negative control: plain backprop in place of the GA, the rule the claim distinguishes it from."""
     with pytest.raises(AssertionError, match=r"at \d+ presentations"):  # the time-to-target leg, checked first

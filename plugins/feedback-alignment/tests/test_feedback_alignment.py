@@ -179,7 +179,11 @@ def _backprop_at_sign_symmetrys_rate(results, task):
     return _accuracy(results, task, "bp-sgd", {"lr": SIGN_SYMMETRY_TASKS[task][0]})
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["sign-symmetry", "fa"],
+    paper="Liao, Leibo & Poggio 2016",
+    claim="sign-concordant feedback learns as well as backprop: sign-symmetry within the task's tolerance of bp-sgd at its rate and over 1 point above fa",
+)
 @pytest.mark.parametrize("task", SIGN_SYMMETRY_TASKS)
 def test_sign_symmetry_learns_as_well_as_backprop_and_better_than_fa(creditbench_results, task):
     """Liao, Leibo & Poggio (2016): the magnitudes of the feedback weights hardly matter, their signs do, and
@@ -200,7 +204,11 @@ def test_sign_symmetry_learns_as_well_as_backprop_and_better_than_fa(creditbench
     assert passed, (task, sign, backprop, fa, margin)
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="sign-symmetry",
+    paper="Liao, Leibo & Poggio 2016",
+    claim="negative control: the sign-symmetry check fails with random-features (hidden layers frozen) in the rule's place",
+)
 @pytest.mark.parametrize("task", SIGN_SYMMETRY_TASKS)
 def test_negative_control_sign_symmetry_check_fails_with_frozen_hidden_layers(creditbench_results, task):
     """The same check fails for the suite's ``random-features`` control in the rule's place: the reference MLP

@@ -82,7 +82,11 @@ def _accuracies(results, hsic_config=None):
     ]
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="hsic",
+    paper="Ma, Lewis & Kleijn 2020",
+    claim="HSIC training reaches backprop's accuracy: digits test accuracy at most 3 points below bp-sgd's and above linear's",
+)
 def test_hsic_learns_digits_within_a_few_points_of_backprop(creditbench_results):
     """Ma, Lewis & Kleijn (2020): an HSIC-trained network with a trained output ("format") layer reaches
     test accuracy comparable to backprop's on MNIST.  At our scale, quick-suite digits, seeds 0-1: hsic 0.958,
@@ -91,7 +95,11 @@ def test_hsic_learns_digits_within_a_few_points_of_backprop(creditbench_results)
     assert passed, margin
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="hsic",
+    paper="Ma, Lewis & Kleijn 2020",
+    claim="negative control: the within-3-points-of-backprop check fails for hsic with its hidden layers frozen (lr 0)",
+)
 def test_negative_control_hsic_check_fails_with_frozen_hidden_layers(creditbench_results):
     """The same check fails for hsic with its hidden layers frozen (``lr`` 0: only the readout learns, on the same
     budget): measured 0.615.  Plain backprop is no control here: the claim is that the rule matches it."""

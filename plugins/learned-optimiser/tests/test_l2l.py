@@ -225,7 +225,11 @@ def beats_the_hand_designed_optimisers(networks) -> float:
     return learned
 
 
-@pytest.mark.creditbench_claim  # four meta-trainings: about 25 s on one core, so it runs under `pytest --benchmark`
+@pytest.mark.creditbench_claim(
+    rule="l2l",
+    paper="Andrychowicz et al. 2016",
+    claim="the learned optimiser ends 100 steps on held-out quadratics below SGD, momentum and Adam tuned with as many trials",
+)  # four meta-trainings: about 25 s on one core, so it runs under `pytest --benchmark`
 def test_l2l_beats_sgd_momentum_and_adam_tuned_with_as_many_trials_on_held_out_quadratics():
     """Andrychowicz et al. (2016), "Learning to learn by gradient descent by gradient descent", section 3.1, Fig. 2
     (left): the learned optimiser ends 100 steps on held-out quadratics below the tuned hand-designed ones."""
@@ -233,7 +237,11 @@ def test_l2l_beats_sgd_momentum_and_adam_tuned_with_as_many_trials_on_held_out_q
     beats_the_hand_designed_optimisers([meta_train(config, seed) for seed in range(TRIALS)])
 
 
-@pytest.mark.creditbench_claim  # the baselines' 33-rate grid: tens of seconds, so beside the claim it controls
+@pytest.mark.creditbench_claim(
+    rule="l2l",
+    paper="Andrychowicz et al. 2016",
+    claim="negative control: the quadratics check fails for the same LSTM optimisers never meta-trained",
+)  # the baselines' 33-rate grid: tens of seconds, so beside the claim it controls
 def test_the_l2l_check_fails_for_optimisers_that_were_never_meta_trained():
     """Negative control: the same LSTMs at their initialisation, never meta-trained, in place of the meta-trained
     ones."""

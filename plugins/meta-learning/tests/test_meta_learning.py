@@ -72,7 +72,11 @@ def meta_trained_features_help(entry_of) -> dict:
     return scores
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["anil", "maml"],
+    paper="Raghu et al. 2020",
+    claim="ANIL's meta-trained body carries to held-out classes: at least 0.1 above a random body on digits-few-shot (ANIL within a few points of MAML does not reproduce)",
+)
 def test_anils_meta_trained_body_is_reused_by_the_held_out_classes(creditbench_results):
     """Raghu et al. (2020), Table 2: ANIL is within a few points of MAML (miniImageNet 5-way 5-shot: 61.5 vs 63.1;
     Omniglot 20-way 1-shot: 96.2 vs 93.7), because MAML's inner loop mostly reuses its features.  NOT reproduced
@@ -82,7 +86,11 @@ def test_anils_meta_trained_body_is_reused_by_the_held_out_classes(creditbench_r
     meta_trained_features_help(lambda name, config: creditbench_results.entry("digits-few-shot", name, config))
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["anil", "maml"],
+    paper="Raghu et al. 2020",
+    claim="negative control: the feature-reuse check fails without meta-training (meta_iterations 0)",
+)
 def test_the_check_fails_without_meta_training(creditbench_results):
     """Negative control: the rules without meta-training, set against themselves, gain nothing."""
     with pytest.raises(AssertionError, match="meta-training adds"):

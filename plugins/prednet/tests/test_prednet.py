@@ -126,14 +126,22 @@ def beats_copying_the_last_frame(entry_of) -> dict:
     return skills
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["prednet", "prednet-lall"],
+    paper="Lotter, Kreiman & Cox 2017",
+    claim="PredNet predicts the next frame better than copying the last: test skill above 0.3 on moving-balls for the L_0 and L_all losses",
+)
 def test_prednet_beats_copying_the_last_frame_in_the_suite(creditbench_results):
     """Lotter, Kreiman & Cox (2017): lower next-frame error than copying the last frame, for both the L_0 and
     the L_all loss (paper's skill: 0.88 / 0.87 on rotating faces; 0.61 with L_0 on CalTech Pedestrian)."""
     beats_copying_the_last_frame(lambda name: creditbench_results.entry("moving-balls", name))
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["prednet", "prednet-lall"],
+    paper="Lotter, Kreiman & Cox 2017",
+    claim="negative control: the skill check fails for PredNet at learning rate 0",
+)
 def test_the_suite_check_fails_for_a_frozen_prednet(creditbench_results):
     """Negative control: learning rate 0, so the network stays at its initialisation for the whole budget."""
     with pytest.raises(AssertionError, match="skill"):

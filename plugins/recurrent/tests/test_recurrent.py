@@ -280,7 +280,11 @@ def _influence_balancing_run(algorithm, seed, **config):
     return run.curve[-1]["test_score"]
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["uoro", "rtrl", "tbptt"],
+    paper="Tallec & Ollivier 2018",
+    claim="UORO converges on influence balancing where truncated BPTT diverges: uoro and rtrl above half the attainable skill, tbptt k=1/10/100 below 0, k=400 above half",
+)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_uoro_converges_on_influence_balancing_where_truncated_bptt_does_not(seed):
     """Tallec & Ollivier (2018), influence-balancing experiment: with the same SGD, UORO converges while

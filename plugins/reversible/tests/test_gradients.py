@@ -44,7 +44,11 @@ def test_broken_revnets_fail_the_check(monkeypatch, broken, batch):
     assert least_cosine(8, reversible_backprop, batch) < LEAST_COSINE
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="revnet",
+    paper="Gomez et al. 2017",
+    claim="RevNets train to the accuracy of the same network under backprop: revnet tied with bp-sgd on mnist1d-revnet-8 (paired interval contains 0)",
+)
 def test_revnet_scores_as_backprop_does_on_the_same_network(creditbench_results):
     """Gomez et al. (2017), Table 3: RevNets train to the accuracy of ResNets of the same depth (CIFAR-10 top-1 error
     of RevNet-38 7.24% vs ResNet-32 7.14%).  Ours, on the same network: revnet's test accuracy on mnist1d-revnet-8

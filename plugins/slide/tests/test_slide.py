@@ -113,7 +113,11 @@ def accuracy_against_active_fraction(entry_of) -> dict:
     return curve
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="slide",
+    paper="Spring & Shrivastava 2017",
+    claim="fewer active neurons cost fewer multiply-adds and buy less accuracy on digits (the paper's within-1%-at-5% does not reproduce)",
+)
 def test_slide_trades_accuracy_for_multiply_adds(creditbench_results):
     """Spring & Shrivastava (2017), abstract: "using only 5% of the total multiplications, we keep on average within
     1% of the accuracy of the original model" (fully connected networks on MNIST8M, NORB, Convex, Rectangles).  That
@@ -123,7 +127,11 @@ def test_slide_trades_accuracy_for_multiply_adds(creditbench_results):
     accuracy_against_active_fraction(lambda config: creditbench_results.entry("digits", "slide", config))
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="slide",
+    paper="Spring & Shrivastava 2017",
+    claim="negative control: the accuracy-against-active-fraction check fails for slide at learning rate 0",
+)
 def test_the_check_fails_for_a_slide_that_does_not_learn(creditbench_results):
     """Negative control: learning rate 0, so no setting learns and accuracy does not rise with the fraction."""
     with pytest.raises(AssertionError, match="accuracy rises"):

@@ -224,7 +224,11 @@ def bartunov_ordering(accuracy: dict) -> tuple[bool, dict]:
 ORDERED_RULES = ("bp-sgd", "fa", "dtp", "sdtp", "dfa")
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["bp-sgd", "fa", "dtp", "sdtp", "dfa"],
+    paper="Bartunov et al. 2018",
+    claim="mnist5k ordering of Table 1: every rule above 0.8, bp-sgd best, dtp/fa/dfa within 1.5 points, sdtp at least 3 points below them",
+)
 def test_mnist5k_ordering_against_bartunov_table_1(creditbench_results):
     """Bartunov et al. (2018), Table 1(a), MNIST, fully connected, test error: BP 1.48 < DTP 1.83 ≈ FA 1.85
     < SDTP 2.28 < DFA 2.75 % with the alternating schedule; with the parallel schedule implemented here the
@@ -242,7 +246,11 @@ def test_mnist5k_ordering_against_bartunov_table_1(creditbench_results):
     assert passed, accuracy
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="dtp",
+    paper="Bartunov et al. 2018",
+    claim="negative control: the mnist5k ordering check fails with random-features (hidden layers frozen) in dtp's place",
+)
 def test_negative_control_ordering_check_fails_with_dtps_hidden_layers_frozen(creditbench_results):
     """The same check fails when DTP's place is taken by the reference MLP with its hidden layers frozen (the
     ``random-features`` control: 0.710 on mnist5k)."""
@@ -258,7 +266,11 @@ def auxiliary_outputs_help(ao_sdtp, sdtp) -> tuple[bool, float]:
     return ao_sdtp > sdtp + 0.02, ao_sdtp - sdtp
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule=["ao-sdtp", "sdtp"],
+    paper="Bartunov et al. 2018",
+    claim="auxiliary outputs improve SDTP: ao-sdtp's test accuracy at least 2 points above sdtp's",
+)
 @pytest.mark.parametrize("task", ["digits", "mnist5k", "mnist1d"])
 def test_auxiliary_outputs_rescue_sdtp(creditbench_results, task):
     """Bartunov et al. (2018), sec. 3.2 and Table 1(a): SDTP's one-hot output targets are too poor to invert
@@ -271,7 +283,11 @@ def test_auxiliary_outputs_rescue_sdtp(creditbench_results, task):
     assert passed, (ao_sdtp, sdtp, difference)
 
 
-@pytest.mark.creditbench_claim
+@pytest.mark.creditbench_claim(
+    rule="ao-sdtp",
+    paper="Bartunov et al. 2018",
+    claim="negative control: the auxiliary-outputs check fails for ao-sdtp with its forward layers frozen (lr 0)",
+)
 @pytest.mark.parametrize("task", ["digits", "mnist5k", "mnist1d"])
 def test_negative_control_auxiliary_outputs_check_fails_for_frozen_ao_sdtp(creditbench_results, task):
     """The same check fails for AO-SDTP with every forward layer frozen (``lr`` 0; the inverses still train), run
