@@ -135,7 +135,7 @@ def _entry(config: dict) -> str:
 
 def _value(value) -> str:
     if isinstance(value, float):
-        return f"{value:g}"
+        return repr(value)  # 1.0 stays a float: a default's type is what --set checks values against
     return f'"{value}"' if isinstance(value, str) else repr(value)  # as the plugins write their defaults
 
 

@@ -1,5 +1,6 @@
 """Alternating minimisation: auxiliary codes decouple the layers, each then fitted by its own local loss."""
 
+from creditbench_altmin.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -16,6 +17,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="altmin",
+            task_defaults=TUNED["altmin"],
             declines=declines_convolutions(
                 "altmin fits one code per fully connected layer here; its convolutional form is not implemented"
             ),

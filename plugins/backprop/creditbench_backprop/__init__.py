@@ -1,5 +1,6 @@
 """Backpropagation (Rumelhart, Hinton & Williams 1986) with three optimisers: the baselines."""
 
+from creditbench_backprop.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -102,7 +103,7 @@ def register_algorithms(register):
                 build=build,
                 plausibility=BACKPROP,
                 defaults={"optimizer": optimiser, **defaults},
-                task_defaults=TASK_DEFAULTS.get(name, {}),
+                task_defaults=TUNED[name] | TASK_DEFAULTS.get(name, {}),
                 published=PUBLISHED.get(name, {}),
                 floors=FLOORS[name],
                 search_space=SEARCH_SPACES[name],
@@ -113,6 +114,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="bp-crosslip",
+            task_defaults=TUNED["bp-crosslip"],
             declines=declines_convolutions(
                 "bp-crosslip has not been validated on convolutional networks yet (its hidden and activation "
                 "settings build MLPs)"

@@ -2,6 +2,7 @@
 stacked greedily into a deep belief net (dbn), and extended through time, the spiking Boltzmann machine
 (spiking-rbm), which predicts video."""
 
+from creditbench_boltzmann.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -90,7 +91,7 @@ def register_algorithms(register):
             # lr {0.05, 0.1, 0.2} x batch {10, 20, 50} on digits and mnist5k, and lr {0.003, 0.01, 0.03} x batch
             # {10, 20, 50} on mnist1d, then 0.05 and 0.1 at batch 20 (0.1 diverges; 0.03 is as good as 0.05), e.g.
             #   creditbench run --task mnist1d --algorithm rbm-cd --set lr=0.03 --set batch_size=20
-            task_defaults=RBM_TASK_DEFAULTS,
+            task_defaults=TUNED["rbm-cd"] | RBM_TASK_DEFAULTS,
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.92, "mnist5k": 0.89, "mnist1d": 0.46},
             search_space=RBM_SEARCH_SPACE,
@@ -116,7 +117,7 @@ def register_algorithms(register):
             # / 0.502, against rbm-cd's 0.968 / 0.928 / 0.491), e.g.
             #   creditbench run --suite selection --seeds 2 --task mnist5k --algorithm dbn --set layer_presentations=5000
             defaults={**RBM_DEFAULTS, "layers": 2, "upper_lr": 0.2, "layer_presentations": 15_000},
-            task_defaults=RBM_TASK_DEFAULTS,
+            task_defaults=TUNED["dbn"] | RBM_TASK_DEFAULTS,
             search_space={
                 **RBM_SEARCH_SPACE,
                 "upper_lr": ("log-uniform", 1e-4, 1.0),

@@ -12,6 +12,7 @@
   (``harness.tasks.double_descent``).
 """
 
+from creditbench_controls.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -43,6 +44,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="linear",
+            task_defaults=TUNED["linear"],
             family="control",
             citation="Cox (1958). The regression analysis of binary sequences. JRSS B 20(2).",
             description="Multinomial logistic regression on the raw inputs, trained by SGD.",
@@ -58,6 +60,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="random-features",
+            task_defaults=TUNED["random-features"],
             family="control",
             citation="Rahimi & Recht (2008). Weighted sums of random kitchen sinks. NeurIPS.",
             description="Hidden layers frozen at their initialisation; only the readout is trained, by SGD.",

@@ -7,6 +7,7 @@ but it is a different neuron (two compartments, sigmoid rates, voltages), a diff
 not an error) and a different phase structure (forward and target phases, no backward pass).
 """
 
+from creditbench_dendrites.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -23,6 +24,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="dendrites",
+            task_defaults=TUNED["dendrites"],
             declines=declines_convolutions("its units are two-compartment neurons in fully connected layers"),
             family="dendritic",
             citation="Guerguiev, Lillicrap & Richards (2017). Towards deep learning with segregated dendrites. "

@@ -1,5 +1,6 @@
 """Equilibrium propagation in discrete time (ep) and BPTT through the same relaxation (ep-bptt)."""
 
+from creditbench_equilibrium_propagation.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -66,6 +67,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep",
+            task_defaults=TUNED["ep"],
             declines=declines("ep"),
             family="equilibrium-propagation",
             citation=f"{ERNOULT} Symmetric nudging: {LABORIEUX}",
@@ -88,6 +90,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep-bptt",
+            task_defaults=TUNED["ep-bptt"],
             declines=declines("ep-bptt"),
             family="equilibrium-propagation",
             citation=ERNOULT,

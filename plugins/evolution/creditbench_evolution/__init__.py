@@ -1,5 +1,6 @@
 """Population-based, gradient-free learning rules."""
 
+from creditbench_evolution.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_batch_norm, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -25,6 +26,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="es",
+            task_defaults=TUNED["es"],
             family="neuroevolution",
             citation="Salimans, Ho, Chen, Sidor & Sutskever (2017). Evolution strategies as a scalable "
             "alternative to reinforcement learning. arXiv:1703.03864.",
@@ -71,7 +73,8 @@ def register_algorithms(register):
             #   creditbench run --task mnist1d --algorithm ga --seeds 1 --set sigma=0.003
             # On mnist5k a generation of 50 costs 0.1-0.15 s on one thread: under the 30 s training cap of the
             # time, 20 members and truncation 5 reached 0.58 validation accuracy where 50 and 10 reached 0.40.
-            task_defaults={
+            task_defaults=TUNED["ga"]
+            | {
                 "mnist5k": {"population": 20, "truncation": 5, "sigma": 0.005},
                 "mnist1d": {"sigma": 0.003},
             },

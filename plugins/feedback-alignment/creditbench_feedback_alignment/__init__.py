@@ -1,6 +1,7 @@
 """Backprop without its transposed weights: errors travel back through fixed random matrices (FA, DFA)
 or through the signs of the forward weights (sign symmetry)."""
 
+from creditbench_feedback_alignment.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -60,7 +61,7 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=False),
             defaults={"lr": 0.05, "batch_size": 32},
             # picked like bp-sgd's, from {0.05, 0.1, 0.2, 0.3, 0.4}, on mnist1d's validation split
-            task_defaults={"mnist1d": {"lr": 0.2}},
+            task_defaults=TUNED["fa"] | {"mnist1d": {"lr": 0.2}},
             search_space=SEARCH_SPACE,
             floors=FLOORS["fa"],
             declines=ON_RESIDUAL,
@@ -69,6 +70,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="dfa",
+            task_defaults=TUNED["dfa"],
             published={
                 "mnist5k": (1 - 0.0275, BARTUNOV),
                 "cifar10-resnet20": (1 - 0.4594, BIOTORCH_CIFAR),
@@ -101,7 +103,7 @@ def register_algorithms(register):
             # validation split (quick budget, seeds 0-1) lr 0.2 also beat {0.05, 0.1, 0.3}:
             #   creditbench run --task mnist1d --algorithm sign-symmetry --set lr=$lr
             defaults={"lr": 0.05, "batch_size": 32},
-            task_defaults={"mnist1d": {"lr": 0.2}},
+            task_defaults=TUNED["sign-symmetry"] | {"mnist1d": {"lr": 0.2}},
             search_space=SEARCH_SPACE,
             floors=FLOORS["sign-symmetry"],
             declines=ON_RESIDUAL,

@@ -1,5 +1,6 @@
 """Forward-forward: each layer learns to tell real (example, label) pairs from wrong ones by its goodness."""
 
+from creditbench_forward_forward.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -16,6 +17,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ff",
+            task_defaults=TUNED["ff"],
             declines=declines_convolutions(
                 "ff's goodness is defined here on fully connected layers (a convolutional version is not implemented)"
             ),

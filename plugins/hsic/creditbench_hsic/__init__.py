@@ -1,5 +1,6 @@
 """The HSIC bottleneck: hidden layers trained by layer-local kernel independence objectives."""
 
+from creditbench_hsic.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -16,6 +17,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="hsic",
+            task_defaults=TUNED["hsic"],
             declines=declines_convolutions(
                 "hsic trains fully connected layers here (a convolutional version is not implemented)"
             ),

@@ -1,5 +1,6 @@
 """Supervised predictive coding with local Hebbian updates (pc)."""
 
+from creditbench_predictive_coding.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -16,6 +17,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="pc",
+            task_defaults=TUNED["pc"],
             published={"cifar10-vgg": (0.8878, "Pinchetti et al. 2024 (PCX): CIFAR-10, VGG-5")},
             declines=declines_residual("pc predicts each layer's output from the one before (a chain of layers)"),
             family="predictive-coding",

@@ -1,6 +1,7 @@
 """SLIDE (Spring & Shrivastava 2017): per-layer hash tables pick each example's few active neurons; only they are
 computed and updated."""
 
+from creditbench_slide.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -23,6 +24,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="slide",
+            task_defaults=TUNED["slide"],
             family="sparse-backprop",
             citation=CITATION,
             description="Backprop through each example's active neurons only, chosen per hidden layer by SimHash "

@@ -1,5 +1,6 @@
 """Target propagation: each layer learns to match a target computed through learned inverses."""
 
+from creditbench_target_propagation.tuned_defaults import TUNED
 from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
 
 CREDITBENCH_CONTRACT = 1
@@ -89,6 +90,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="dtp",
+            task_defaults=TUNED["dtp"],
             declines=declines_dtp,
             family="target-propagation",
             citation=LEE_2015,
@@ -119,7 +121,7 @@ def register_algorithms(register):
             build=build_sdtp,
             plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=True),
             defaults={**DEFAULTS, "sigma": 0.03},
-            task_defaults={"mnist5k": {"lr": 3e-4}},
+            task_defaults=TUNED["sdtp"] | {"mnist5k": {"lr": 3e-4}},
             search_space=SEARCH_SPACE,
             fixed=FIXED,
             floors=FLOORS["sdtp"],
@@ -129,6 +131,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ao-sdtp",
+            task_defaults=TUNED["ao-sdtp"],
             declines=declines_convolutions(
                 "ao-sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
             ),

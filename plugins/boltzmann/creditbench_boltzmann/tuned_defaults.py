@@ -1,0 +1,20 @@
+"""Defaults re-picked by ``creditbench tune`` and ``scripts/confirm_defaults.py --format py`` (README, Tuning)."""
+
+TUNED = {
+    "dbn": {
+        # the previous default held (digits::dbn::quick, 20 trials; validation, seeds 1001–1004): best 0.8132, previous 0.9611, difference -0.1479 [-0.1729, -0.1278]
+        "digits": {
+            "batch_size": 20,
+            "k": 1,
+            "layer_presentations": 15000,
+            "lr": 0.2,
+            "momentum": 0.9,
+            "upper_lr": 0.2,
+            "weight_decay": 0.0002,
+        },
+    },
+    "rbm-cd": {
+        # the previous default held (digits::rbm-cd::quick, 20 trials; validation, seeds 1001–1004): best 0.9660, previous 0.9660, difference +0.0000 [-0.0028, +0.0028]
+        "digits": {"batch_size": 20, "k": 1, "lr": 0.2, "momentum": 0.9, "weight_decay": 0.0002},
+    },
+}

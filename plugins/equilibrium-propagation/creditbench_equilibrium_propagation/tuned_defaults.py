@@ -1,0 +1,18 @@
+"""Defaults re-picked by ``creditbench tune`` and ``scripts/confirm_defaults.py --format py`` (README, Tuning)."""
+
+TUNED = {
+    "ep": {
+        # the previous default held (digits::ep::quick, 20 trials; validation, seeds 1001–1004): best 0.9424, previous 0.9479, difference -0.0056 [-0.0347, +0.0194]
+        "digits": {
+            "beta": 0.5,
+            "free_steps": 20,
+            "lrs": [0.2, 0.1, 0.05],
+            "nudged_steps": 6,
+            "symmetric_nudging": True,
+        },
+    },
+    "ep-bptt": {
+        # the previous default held (digits::ep-bptt::quick, 20 trials; validation, seeds 1001–1004): best 0.9132, previous 0.9611, difference -0.0479 [-0.1410, +0.0056]
+        "digits": {"free_steps": 20, "lrs": [0.2, 0.1, 0.05], "truncation": 6},
+    },
+}

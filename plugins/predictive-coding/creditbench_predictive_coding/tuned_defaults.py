@@ -1,0 +1,8 @@
+"""Defaults re-picked by ``creditbench tune`` and ``scripts/confirm_defaults.py --format py`` (README, Tuning)."""
+
+TUNED = {
+    "pc": {
+        # the study's best (digits::pc::quick, 20 trials; validation, seeds 1001–1004): best 0.9729, previous 0.9681, difference +0.0049 [+0.0014, +0.0076]
+        "digits": {"inference_rate": 0.2, "inference_steps": 10, "lr": 0.883, "output_variance": 2.52},
+    },
+}

@@ -1,0 +1,8 @@
+"""Defaults re-picked by ``creditbench tune`` and ``scripts/confirm_defaults.py --format py`` (README, Tuning)."""
+
+TUNED = {
+    "slide": {
+        # the study's best (digits::slide::quick, 20 trials; validation, seeds 1001–1004): best 0.9729, previous 0.8958, difference +0.0771 [+0.0681, +0.0861]
+        "digits": {"batch_size": 32, "bits": 3, "lr": 0.309, "rebuild_every": 50, "tables": 32},
+    },
+}

@@ -1,0 +1,16 @@
+"""Defaults re-picked by ``creditbench tune`` and ``scripts/confirm_defaults.py --format py`` (README, Tuning)."""
+
+TUNED = {
+    "ao-sdtp": {
+        # the study's best (digits::ao-sdtp::quick, 20 trials; validation, seeds 1001–1004): best 0.9701, previous 0.9528, difference +0.0174 [+0.0146, +0.0208]
+        "digits": {"auxiliary_units": 256, "inverse_lr": 0.000363, "lr": 0.00195, "sigma": 0.0102},
+    },
+    "dtp": {
+        # the study's best (digits::dtp::quick, 20 trials; validation, seeds 1001–1004): best 0.9597, previous 0.9458, difference +0.0139 [+0.0069, +0.0229]
+        "digits": {"alpha": 0.188, "inverse_lr": 0.00482, "lr": 0.808, "sigma": 0.297},
+    },
+    "sdtp": {
+        # the study's best (digits::sdtp::quick, 20 trials; validation, seeds 1001–1004): best 0.8806, previous 0.8729, difference +0.0076 [-0.0181, +0.0500]
+        "digits": {"inverse_lr": 0.00833, "lr": 0.000894, "sigma": 0.0192},
+    },
+}
