@@ -1,7 +1,7 @@
 """asv: each rule's training step over its algorithmic floor (``harness.algorithmic_floor``), per task.
 
 A ratio of two timings taken alternately in one process, so it does not drift with machine load the way a
-time does.  Pairs whose learner declares no floor, or that the rule declines, are skipped.
+time does.  Pairs whose learner declares no floor are skipped.
 """
 
 import torch
@@ -15,13 +15,13 @@ from .learning_rules import _Rule
 class StepOverFloor(_Rule):
     timeout = 300
 
-    def setup(self, algorithm_name, task_name, device):
-        self._setup(algorithm_name, task_name, device)
-        self.measured = algorithmic_floor.measure(registry(), algorithm_name, task_name, device=device)
+    def setup(self, case, device):
+        self._setup(case, device)
+        self.measured = algorithmic_floor.measure(registry(), self.algorithm.name, self.task.name, device=device)
         if self.measured is None:
-            raise NotImplementedError(f"{algorithm_name} declares no algorithmic floor")
+            raise NotImplementedError(f"{self.algorithm.name} declares no algorithmic floor")
 
-    def track_step_over_floor(self, algorithm_name, task_name, device):
+    def track_step_over_floor(self, case, device):
         return self.measured.ratio
 
     track_step_over_floor.unit = "ratio"

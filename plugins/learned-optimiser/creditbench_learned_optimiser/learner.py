@@ -1,5 +1,10 @@
 """l2l as a Learner: backprop's gradient, stepped by the meta-trained LSTM instead of a hand-designed rule."""
 
+import copy
+import functools
+
+import torch
+
 from creditbench_learned_optimiser import META_TRAINING, meta_training_presentations
 from creditbench_learned_optimiser.optimiser import LearnedOptimizer, meta_train
 from harness import GradientLearner, quadratics, task_loss
@@ -30,6 +35,18 @@ def build_l2l(task, config, seed):
         raise ValueError(
             f"l2l meta-trains on the quadratics of its seed, which must be in [0, {quadratics.META_TRAINING_SEEDS})"
         )
-    network = meta_train(config, seed)
+    network = copy.deepcopy(_meta_trained(tuple((key, config[key]) for key in META_TRAINING), seed, _default_device()))
     model = task.architecture.build(seed)
     return LearnedOptimiserLearner(model, LearnedOptimizer(model.parameters(), network), loss=task_loss(task))
+
+
+@functools.lru_cache(maxsize=8)
+def _meta_trained(meta_config: tuple, seed: int, device: torch.device):
+    """``meta_train`` once per process for each meta-training config, seed and device (it is deterministic given
+    them): a process that builds l2l on several tasks, as the tests and the benchmarks do, meta-trains once."""
+    with device:
+        return meta_train(dict(meta_config), seed)
+
+
+def _default_device() -> torch.device:
+    return torch.empty(0).device
