@@ -32,7 +32,17 @@ RBM_DEFAULTS = {
     "weight_decay": 0.0002,
     "batch_size": 20,
 }
-RBM_TASK_DEFAULTS = {"mnist1d": {"visible": "gaussian", "lr": 0.03}}
+RBM_VISIBLE = {"mnist1d": "gaussian"}  # the data's kind (RBM_FIXED), never tuned: real-valued signals
+
+
+def with_visible_units(tuned: dict) -> dict:
+    """Each task's tuned values with the visible units its data calls for."""
+    return {
+        task: tuned.get(task, {}) | ({"visible": RBM_VISIBLE[task]} if task in RBM_VISIBLE else {})
+        for task in tuned.keys() | RBM_VISIBLE.keys()
+    }
+
+
 RBM_SEARCH_SPACE = {
     "lr": ("log-uniform", 1e-4, 1.0),
     "k": ("choice", [1, 3, 10]),
@@ -87,11 +97,9 @@ def register_algorithms(register):
             # probabilities, as the guide does for MNIST.  mnist1d's signals are real-valued, each input already
             # at mean 0 and sd ~1, so Gaussian visible units of unit variance with noise-free reconstructions
             # (the guide's section on Gaussian visible units), which need a much smaller learning rate.
-            # Learning rate and batch size picked by validation accuracy (seeds 0-1, quick budget) from
-            # lr {0.05, 0.1, 0.2} x batch {10, 20, 50} on digits and mnist5k, and lr {0.003, 0.01, 0.03} x batch
-            # {10, 20, 50} on mnist1d, then 0.05 and 0.1 at batch 20 (0.1 diverges; 0.03 is as good as 0.05), e.g.
-            #   creditbench run --task mnist1d --algorithm rbm-cd --set lr=0.03 --set batch_size=20
-            task_defaults=TUNED["rbm-cd"] | RBM_TASK_DEFAULTS,
+            # The defaults' learning rate and batch size, mnist5k's until tune re-picks it, were picked by
+            # validation accuracy (seeds 0-1, quick budget) from lr {0.05, 0.1, 0.2} x batch {10, 20, 50}.
+            task_defaults=with_visible_units(TUNED["rbm-cd"]),
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.92, "mnist5k": 0.89, "mnist1d": 0.46},
             search_space=RBM_SEARCH_SPACE,
@@ -117,7 +125,7 @@ def register_algorithms(register):
             # / 0.502, against rbm-cd's 0.968 / 0.928 / 0.491), e.g.
             #   creditbench run --suite selection --seeds 2 --task mnist5k --algorithm dbn --set layer_presentations=5000
             defaults={**RBM_DEFAULTS, "layers": 2, "upper_lr": 0.2, "layer_presentations": 15_000},
-            task_defaults=TUNED["dbn"] | RBM_TASK_DEFAULTS,
+            task_defaults=with_visible_units(TUNED["dbn"]),
             search_space={
                 **RBM_SEARCH_SPACE,
                 "upper_lr": ("log-uniform", 1e-4, 1.0),

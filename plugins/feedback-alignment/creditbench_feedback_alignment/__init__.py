@@ -60,8 +60,7 @@ def register_algorithms(register):
             build=build_fa,
             plausibility=Plausibility(weight_transport=False, backward_phase=True, local_updates=False),
             defaults={"lr": 0.05, "batch_size": 32},
-            # picked like bp-sgd's, from {0.05, 0.1, 0.2, 0.3, 0.4}, on mnist1d's validation split
-            task_defaults=TUNED["fa"] | {"mnist1d": {"lr": 0.2}},
+            task_defaults=TUNED["fa"],
             search_space=SEARCH_SPACE,
             floors=FLOORS["fa"],
             declines=ON_RESIDUAL,
@@ -99,11 +98,8 @@ def register_algorithms(register):
             "every forward weight to the backward pass, though not its magnitude.",
             build=build_sign_symmetry,
             plausibility=Plausibility(weight_transport=True, backward_phase=True, local_updates=False),
-            # fa's settings, so that the comparison with fa changes only the feedback matrices; on mnist1d's
-            # validation split (quick budget, seeds 0-1) lr 0.2 also beat {0.05, 0.1, 0.3}:
-            #   creditbench run --task mnist1d --algorithm sign-symmetry --set lr=$lr
             defaults={"lr": 0.05, "batch_size": 32},
-            task_defaults=TUNED["sign-symmetry"] | {"mnist1d": {"lr": 0.2}},
+            task_defaults=TUNED["sign-symmetry"],
             search_space=SEARCH_SPACE,
             floors=FLOORS["sign-symmetry"],
             declines=ON_RESIDUAL,
