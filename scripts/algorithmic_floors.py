@@ -3,7 +3,8 @@
     python scripts/algorithmic_floors.py [--algorithm NAME]... [--task NAME]... [--steps 20] [--format md|json]
 
 For every algorithm whose learner implements ``floor_step`` (``harness.algorithmic_floor``), on every task of
-the quick and extended suites it runs (every task it supports but the ladder-only rungs; or those given): median seconds of ``train_step`` and of ``floor_step`` over the same
+the quick and extended suites it runs (every task it supports but the ladder-only rungs; or those given, a ladder
+rung included): median seconds of ``train_step`` and of ``floor_step`` over the same
 batches, alternating, one thread, and their ratio; then the fixed comparisons in ``COMPARISONS`` (one rule's
 step over another's).  Markdown prints a table with the floor in words; JSON a list of rows.
 """
@@ -20,6 +21,7 @@ def main(argv=None) -> None:
     import torch
 
     from harness import algorithmic_floor
+    from harness.errors import HarnessError
     from harness.registry import registry
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -30,7 +32,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     plugins = registry()
-    pairs = _pairs(plugins, args.task, args.algorithm)
+    try:
+        pairs = _pairs(plugins, args.task, args.algorithm)
+    except HarnessError as error:
+        parser.exit(2, f"error: {error}\n")
     rows = []
     for algorithm, task in pairs:
         measured = algorithmic_floor.measure(plugins, algorithm, task, steps=args.steps)
@@ -52,17 +57,19 @@ def main(argv=None) -> None:
 
 
 def _pairs(plugins, tasks, algorithms) -> list[tuple[str, str]]:
-    """(algorithm, task) of the quick and extended suites; an error only if neither suite runs what was asked."""
+    """(algorithm, task) of the quick and extended suites, and of the ladder's rungs when tasks are named; an error
+    only if none of them runs what was asked."""
     from harness.errors import HarnessError
     from harness.execution.suites import plan
 
+    suites = ("quick", "extended", "ladder") if tasks else ("quick", "extended")
     pairs, errors = set(), []
-    for suite in ("quick", "extended"):
+    for suite in suites:
         try:
             pairs |= {(spec.algorithm, spec.task) for spec in plan(plugins, suite, tasks=tasks, algorithms=algorithms)}
-        except HarnessError as error:  # a pair one suite leaves out is the other's
+        except HarnessError as error:  # a pair one suite leaves out is another's
             errors.append(error)
-    if len(errors) == 2:
+    if len(errors) == len(suites):
         raise errors[0]
     return sorted(pairs)
 

@@ -1,12 +1,18 @@
 """The algorithmic-floor measurement: twins from one seed, the same batches for both sides, rules without a floor."""
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
 from harness import GradientLearner, algorithmic_floor
 from harness.contract import Algorithm, Learner
-from harness.registry import Registry
+from harness.registry import Registry, registry
 from harness.testing.conformance_tasks import CONFORMANCE_TASK
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import algorithmic_floors
 
 
 class Recording(Learner):
@@ -127,3 +133,14 @@ def test_a_gradient_learner_subclass_with_its_own_floor_step_declares_that_one()
     model = torch.nn.Linear(3, 2)
     learner = Optimised(model, torch.optim.SGD(model.parameters(), lr=0.1))  # backprop's direction: no floor
     assert algorithmic_floor.floor_description(learner) == "The subclass's floor, not its direction's."
+
+
+def test_the_floors_script_measures_a_named_ladder_rung_and_refuses_an_unknown_task_in_one_line():
+    rung = algorithmic_floors._pairs(registry(), ["adding-1000"], [])
+    assert {"bptt", "tbptt", "uoro"} <= {algorithm for algorithm, _ in rung} and {task for _, task in rung} == {
+        "adding-1000"
+    }
+    assert "adding-1000" not in {task for _, task in algorithmic_floors._pairs(registry(), [], ["uoro"])}
+    with pytest.raises(SystemExit) as exit:
+        algorithmic_floors.main(["--task", "no-such-task"])
+    assert exit.value.code == 2
