@@ -20,10 +20,10 @@ TASK_DEFAULTS = {
 # Floors, which `pytest --benchmark` checks on every reported run: chosen by scripts/choose_floors.py on the
 # selection suite (seeds 1000-1004, quick budgets): the least score less 3 sd or 0.03, whichever is more.
 FLOORS = {
-    "bp-sgd": {"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.59},
-    "bp-momentum": {"digits": 0.93, "mnist5k": 0.89, "mnist1d": 0.53},
-    "bp-adam": {"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.51},
-    "bp-crosslip": {"digits": 0.79, "mnist5k": 0.89, "mnist1d": 0.53},
+    "bp-sgd": {"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.56},
+    "bp-momentum": {"digits": 0.93, "mnist5k": 0.89, "mnist1d": 0.52},
+    "bp-adam": {"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.53},
+    "bp-crosslip": {"digits": 0.79, "mnist5k": 0.89, "mnist1d": 0.55},
 }
 # Shown beside our mnist5k numbers; a comparable setting, not the same one (full MNIST, a deeper tanh MLP).
 # BioTorch (Sanfiz & Akrout 2021) and PCX (Pinchetti et al. 2024) train with augmentation and their own schedules

@@ -44,8 +44,8 @@ def register_algorithms(register):
                 "batch_size": ("choice", [64, 128, 256, 512]),
             },
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03));
-            # on mnist1d its selection seeds spread widely (0.33 to 0.52): the floor would be 0.09, below chance,
-            # so none is declared there and `pytest --benchmark` asks for a score above chance
-            floors={"digits": 0.91, "mnist5k": 0.90},
+            # on mnist1d its seeds spread from 0.33 to 0.52 before tune re-picked its defaults there (a floor below
+            # chance); at the tuned ones the least is 0.473, sd 0.021
+            floors={"digits": 0.91, "mnist5k": 0.90, "mnist1d": 0.40},
         )
     )
