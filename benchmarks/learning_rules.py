@@ -11,6 +11,7 @@ torch alone is about 160 MB) and is kept only as a coarse signal.
 import sklearn.linear_model  # noqa: F401  (the probe of a rule without a classifier, harness.training.evaluation)
 import torch
 
+from harness import algorithmic_floor
 from harness.contract import Budget
 from harness.metrics import instruments
 from harness.registry import registry
@@ -45,9 +46,31 @@ for _name in TASKS:
 CASE_SEPARATOR = " on "
 
 
+def case_names(case: str) -> tuple[str, str]:
+    """The algorithm and the task of a case written "algorithm on task"."""
+    algorithm, task = case.split(CASE_SEPARATOR)
+    return algorithm, task
+
+
 def _declines(algorithm_name: str, task_name: str) -> bool:
     algorithm = registry().algorithm(algorithm_name)
     return algorithm.declined(registry().task(task_name), algorithm.config_for(task_name)) is not None
+
+
+def _built_once(cases: list[str]) -> dict:
+    """Each case's learner, built here in asv's forkserver on every device, so that every forked benchmark inherits
+    what a build does once per process instead of redoing it: import the rule's modules, and with a torch
+    optimiser torch._dynamo (about 2 s, in each of the quick pass's ~900 benchmarks), and l2l's meta-training
+    (cached by the plugin per device)."""
+    torch.set_num_threads(1)
+    learners = {}
+    for case in cases:
+        algorithm_name, task_name = case_names(case)
+        algorithm = registry().algorithm(algorithm_name)
+        for device in DEVICES:
+            with torch.device(device):
+                learners[case] = algorithm.build(registry().task(task_name), algorithm.config_for(task_name), 0)
+    return learners
 
 
 CASES = [
@@ -56,16 +79,7 @@ CASES = [
     for task in TASKS
     if not _declines(algorithm, task)
 ]
-
-
-# Each case's learner built once here, in the forkserver, so that every forked benchmark inherits what a build
-# does once per process instead of redoing it: import the rule's modules, and with a torch optimiser torch._dynamo
-# (about 2 s, in each of the quick pass's ~900 benchmarks), and l2l's meta-training (cached by the plugin).
-torch.set_num_threads(1)
-for _case in CASES:
-    _algorithm_name, _task_name = _case.split(CASE_SEPARATOR)
-    _algorithm = registry().algorithm(_algorithm_name)
-    _algorithm.build(registry().task(_task_name), _algorithm.config_for(_task_name), 0)
+FLOORED_CASES = [case for case, learner in _built_once(CASES).items() if algorithmic_floor.has_floor(learner)]
 
 
 class _Rule:
@@ -76,7 +90,7 @@ class _Rule:
 
     def _setup(self, case, device):
         torch.set_num_threads(1)  # comparable across machines with different core counts
-        algorithm_name, task_name = case.split(CASE_SEPARATOR)
+        algorithm_name, task_name = case_names(case)
         self.algorithm = registry().algorithm(algorithm_name)
         self.task = registry().task(task_name)
         self.device = device

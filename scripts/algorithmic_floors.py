@@ -57,12 +57,19 @@ def main(argv=None) -> None:
 
 
 def _pairs(plugins, tasks, algorithms) -> list[tuple[str, str]]:
-    """(algorithm, task) of the quick and extended suites, and of the ladder's rungs when tasks are named; an error
-    only if none of them runs what was asked."""
+    """(algorithm, task) of the quick and extended suites, and of the ladder's rungs for a task named; an error
+    only for a task none of them runs."""
+    pairs = set()
+    for task in tasks:
+        plugins.task(task)  # an unknown task's error, before the suites' own
+        pairs |= _suites_pairs(plugins, ("quick", "extended", "ladder"), [task], algorithms)
+    return sorted(pairs if tasks else _suites_pairs(plugins, ("quick", "extended"), [], algorithms))
+
+
+def _suites_pairs(plugins, suites, tasks, algorithms) -> set[tuple[str, str]]:
     from harness.errors import HarnessError
     from harness.execution.suites import plan
 
-    suites = ("quick", "extended", "ladder") if tasks else ("quick", "extended")
     pairs, errors = set(), []
     for suite in suites:
         try:
@@ -70,8 +77,8 @@ def _pairs(plugins, tasks, algorithms) -> list[tuple[str, str]]:
         except HarnessError as error:  # a pair one suite leaves out is another's
             errors.append(error)
     if len(errors) == len(suites):
-        raise errors[0]
-    return sorted(pairs)
+        raise HarnessError(f"none of the {', '.join(suites)} suites runs {', '.join(tasks) or 'those algorithms'}")
+    return pairs
 
 
 def _row(measured) -> dict:

@@ -37,10 +37,7 @@ RBM_VISIBLE = {"mnist1d": "gaussian"}  # the data's kind (RBM_FIXED), never tune
 
 def with_visible_units(tuned: dict) -> dict:
     """Each task's tuned values with the visible units its data calls for."""
-    return {
-        task: tuned.get(task, {}) | ({"visible": RBM_VISIBLE[task]} if task in RBM_VISIBLE else {})
-        for task in tuned.keys() | RBM_VISIBLE.keys()
-    }
+    return tuned | {task: tuned.get(task, {}) | {"visible": visible} for task, visible in RBM_VISIBLE.items()}
 
 
 RBM_SEARCH_SPACE = {
@@ -97,7 +94,7 @@ def register_algorithms(register):
             # probabilities, as the guide does for MNIST.  mnist1d's signals are real-valued, each input already
             # at mean 0 and sd ~1, so Gaussian visible units of unit variance with noise-free reconstructions
             # (the guide's section on Gaussian visible units), which need a much smaller learning rate.
-            # The defaults' learning rate and batch size, mnist5k's until tune re-picks it, were picked by
+            # The defaults' learning rate and batch size, mnist5k's until tune re-picks them, were picked by
             # validation accuracy (seeds 0-1, quick budget) from lr {0.05, 0.1, 0.2} x batch {10, 20, 50}.
             task_defaults=with_visible_units(TUNED["rbm-cd"]),
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))

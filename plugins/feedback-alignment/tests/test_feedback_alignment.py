@@ -4,6 +4,7 @@ from creditbench_feedback_alignment.learner import RandomFeedback, SignFeedback
 
 from harness.architectures import MLP
 from harness.learners import cross_entropy
+from harness.registry import registry
 from harness.testing import noise_direction, parametrize_with_checks
 
 
@@ -157,17 +158,18 @@ def test_negative_control_alignment_check_fails_for_a_broken_rule(broken):
     assert not sign_feedback_aligns(sign, fa)[0], (sign, fa)
 
 
-# Per task: sign symmetry's learning rate (fa's), and how far below backprop at that same rate it may end.  The
-# tolerance is about the spread of two seeds: on mnist1d sign symmetry's seeds 0 and 1 differ by 0.027 and
-# backprop's by 0.022.  Set after looking at seeds 0-1 (the suite has no selection seeds yet), not on validation.
-SIGN_SYMMETRY_TASKS = {"mnist5k": (0.05, 0.01), "mnist1d": (0.2, 0.03)}
+# Per task: how far below backprop at sign symmetry's own learning rate the rule may end.  The tolerance is about
+# the spread of two seeds: on mnist1d sign symmetry's seeds 0 and 1 differed by 0.027 and backprop's by 0.022 (at
+# the rate 0.2 of the time).  Set after looking at seeds 0-1 (the suite had no selection seeds yet), not on
+# validation.
+SIGN_SYMMETRY_TASKS = {"mnist5k": 0.01, "mnist1d": 0.03}
 
 
 def sign_symmetry_matches_backprop(task, sign, backprop, fa) -> tuple[bool, float]:
     """Liao et al.'s claim as a check on mean test accuracies: the rule learns as well as backprop at its own
     learning rate (no worse than the task's tolerance) and better than fa by at least 0.01 (the feedback's signs
     matter, not only its existence).  Also returns the rule's margin over backprop."""
-    _, tolerance = SIGN_SYMMETRY_TASKS[task]
+    tolerance = SIGN_SYMMETRY_TASKS[task]
     return sign >= backprop - tolerance and sign > fa + 0.01, sign - backprop
 
 
@@ -176,7 +178,7 @@ def _accuracy(results, task, name, config=None):
 
 
 def _backprop_at_sign_symmetrys_rate(results, task):
-    return _accuracy(results, task, "bp-sgd", {"lr": SIGN_SYMMETRY_TASKS[task][0]})
+    return _accuracy(results, task, "bp-sgd", {"lr": registry().algorithm("sign-symmetry").config_for(task)["lr"]})
 
 
 @pytest.mark.creditbench_claim(
@@ -190,10 +192,11 @@ def test_sign_symmetry_learns_as_well_as_backprop_and_better_than_fa(creditbench
     sign-concordant feedback learns as well as backprop.  They needed batch normalisation or Batch Manhattan;
     here it is plain SGD with fa's settings (the feedback's fixed 1/sqrt(n_l) scale keeps the backward signal's
     size in check).  Backprop runs at sign symmetry's learning rate, so that the comparison changes only the
-    feedback matrices (bp-sgd's own rate, 0.1 / 0.3, is another optimiser setting).
+    feedback matrices (bp-sgd's own rate, 0.1 / 0.294, is another optimiser setting).
 
-    Quick suite, seeds 0-1, mean test accuracy: mnist5k sign-symmetry 0.935, bp-sgd at lr 0.05 0.922, fa 0.920;
-    mnist1d 0.621, bp-sgd at lr 0.2 0.639, fa 0.517.
+    Quick suite, mean test accuracy: mnist5k (seeds 0-1) sign-symmetry 0.935, bp-sgd at lr 0.05 0.922, fa 0.920;
+    mnist1d (seeds 0-2, at the rates tune re-picked: sign-symmetry 0.464, fa 0.2) 0.641, bp-sgd at lr 0.464
+    0.647, fa 0.519.
     """
     sign = _accuracy(creditbench_results, task, "sign-symmetry")
     backprop, fa = (

@@ -35,7 +35,8 @@ def build_l2l(task, config, seed):
         raise ValueError(
             f"l2l meta-trains on the quadratics of its seed, which must be in [0, {quadratics.META_TRAINING_SEEDS})"
         )
-    network = copy.deepcopy(_meta_trained(tuple((key, config[key]) for key in META_TRAINING), seed, _default_device()))
+    meta_config = tuple((key, config[key]) for key in META_TRAINING)
+    network = copy.deepcopy(_meta_trained(meta_config, seed, torch.get_default_device()))
     model = task.architecture.build(seed)
     return LearnedOptimiserLearner(model, LearnedOptimizer(model.parameters(), network), loss=task_loss(task))
 
@@ -43,10 +44,6 @@ def build_l2l(task, config, seed):
 @functools.lru_cache(maxsize=8)
 def _meta_trained(meta_config: tuple, seed: int, device: torch.device):
     """``meta_train`` once per process for each meta-training config, seed and device (it is deterministic given
-    them): a process that builds l2l on several tasks, as the tests and the benchmarks do, meta-trains once."""
-    with device:
-        return meta_train(dict(meta_config), seed)
-
-
-def _default_device() -> torch.device:
-    return torch.empty(0).device
+    them, and builds on the default device, which is ``device``): a process that builds l2l on several tasks, as
+    the tests and the benchmarks do, meta-trains once."""
+    return meta_train(dict(meta_config), seed)

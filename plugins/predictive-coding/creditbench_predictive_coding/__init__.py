@@ -47,8 +47,7 @@ def register_algorithms(register):
                 "inference_rate": ("choice", [0.05, 0.1, 0.2, 0.3]),
                 "output_variance": ("log-uniform", 1.0, 100.0),
             },
-            # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03));
-            # on mnist1d its selection seeds spread widely (0.38 to 0.53), hence the low floor there
+            # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))
             floors={"digits": 0.93, "mnist5k": 0.90, "mnist1d": 0.43},
         )
     )
