@@ -22,6 +22,16 @@ TUNED = {
             "upper_lr": 0.2,
             "weight_decay": 0.0002,
         },
+        # the study's best (mnist5k::dbn::quick, 20 trials; validation, seeds 1001–1004): best 0.9380, previous 0.9330, difference +0.0050 [+0.0015, +0.0075]
+        "mnist5k": {
+            "batch_size": 10,
+            "k": 1,
+            "layer_presentations": 15000,
+            "lr": 0.00689,
+            "momentum": 0.688,
+            "upper_lr": 0.0103,
+            "weight_decay": 0.000184,
+        },
     },
     "rbm-cd": {
         # the previous default held (digits::rbm-cd::quick, 20 trials; validation, seeds 1001–1004): best 0.9660, previous 0.9660, difference +0.0000 [-0.0028, +0.0028]

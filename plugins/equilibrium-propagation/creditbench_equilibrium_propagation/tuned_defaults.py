@@ -18,6 +18,14 @@ TUNED = {
             "nudged_steps": 6,
             "symmetric_nudging": True,
         },
+        # the study's best (mnist5k::ep::quick, 20 trials; validation, seeds 1001–1004): best 0.9175, previous 0.9005, difference +0.0170 [+0.0030, +0.0350]
+        "mnist5k": {
+            "beta": 0.127,
+            "free_steps": 30,
+            "lrs": [0.4, 0.2, 0.1],
+            "nudged_steps": 20,
+            "symmetric_nudging": True,
+        },
     },
     "ep-bptt": {
         # the previous default held (digits::ep-bptt::quick, 20 trials; validation, seeds 1001–1004): best 0.9132, previous 0.9611, difference -0.0479 [-0.1410, +0.0056]

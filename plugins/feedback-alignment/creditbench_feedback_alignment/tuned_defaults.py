@@ -6,6 +6,8 @@ TUNED = {
         "digits": {"lr": 0.05},
         # the study's best (mnist1d::dfa::quick, 20 trials; validation, seeds 1001–1004): best 0.5475, previous 0.5385, difference +0.0090 [-0.0050, +0.0230]
         "mnist1d": {"lr": 0.0901},
+        # the previous default held (mnist5k::dfa::quick, 20 trials; validation, seeds 1001–1004): best 0.9095, previous 0.9105, difference -0.0010 [-0.0040, +0.0035]
+        "mnist5k": {"lr": 0.05},
     },
     "fa": {
         # the study's best (digits::fa::quick, 20 trials; validation, seeds 1001–1004): best 0.9493, previous 0.9396, difference +0.0097 [-0.0153, +0.0222]
