@@ -21,7 +21,7 @@ def test_plain_pytest_collects_no_benchmark_items(tmp_path):
 
 def test_benchmark_items_have_readable_ids_run_through_the_store_and_write_the_leaderboard(tmp_path):
     listed = _pytest(tmp_path, "--benchmark", "--collect-only", "-q")
-    assert "digits::fa::seed0" in listed.stdout and "mnist1d::ga::seed1" in listed.stdout
+    assert "digits::fa::seed0" in listed.stdout and "mnist1d::fa::seed1" in listed.stdout
     assert "mnist1d::es::seed1" not in listed.stdout  # a pair es declares too slow for the quick suite
     extended = _pytest(tmp_path, "--benchmark", "--creditbench-suite", "extended", "--collect-only", "-q")
     assert "mnist1d::es::seed1" in extended.stdout and "digits::fa::seed0" not in extended.stdout
