@@ -11,7 +11,9 @@ The import package is ``harness``.  This module is the public API: plugins impor
   of a rule defined on chains of fully connected layers only (it declines CNNs and residual networks),
   ``declines_residual`` that of a rule defined on chains of layers (it declines architectures with ``residual``
   set), ``declines_batch_norm`` that of a rule that cannot train batch norm (``batch_norm`` set);
-* learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses;
+* learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses; ``layer_blocks``,
+  ``leading_modules`` and ``apply_modules``, which read a chain network layer by layer (for rules that train
+  each weighted layer on its own);
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on; ``few_shot``: the few-shot
   task's base classes, which meta-learners (MAML, ANIL) meta-train on.
 """
@@ -66,12 +68,15 @@ __all__ = [
     "Task",
     "__version__",
     "activation_module",
+    "apply_modules",
     "cross_entropy",
     "declines_batch_norm",
     "declines_convolutions",
     "declines_residual",
     "few_shot",
     "hookimpl",
+    "layer_blocks",
+    "leading_modules",
     "mean_squared_error",
     "one_hot_squared_error",
     "quadratics",
@@ -85,8 +90,12 @@ def __dir__():
 
 
 def __getattr__(name: str):
-    # RecurrentNetwork and ReversibleBlock are torch modules; importing them lazily keeps `import harness` (and
-    # `creditbench list`) light.
+    # RecurrentNetwork, ReversibleBlock and the layer-block readers import torch; importing them lazily keeps
+    # `import harness` (and `creditbench list`) light.
+    if name in ("layer_blocks", "leading_modules", "apply_modules"):
+        from harness.architectures import layer_blocks as readers
+
+        return getattr(readers, name)
     if name == "RecurrentNetwork":
         from harness.architectures.recurrent_networks import RecurrentNetwork
 

@@ -33,32 +33,10 @@ import math
 import torch
 from torch import nn
 
-from harness import GradientLearner
+from harness import GradientLearner, apply_modules, layer_blocks, leading_modules
 
 FEEDBACK_SEED_OFFSET = 1_000_003  # feedback matrices must not be correlated with the initial weights
-WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d)
 INPUT_GRADIENTS = {nn.Conv1d: torch.nn.grad.conv1d_input, nn.Conv2d: torch.nn.grad.conv2d_input}
-
-
-def layer_blocks(model: nn.Sequential):
-    """(weighted layer, the parameter-free modules after it) per Linear or convolutional layer of a network built
-    by ``harness.MLP`` or ``harness.CNN``; the modules before the first (a CNN's ``Unflatten``) are left out."""
-    blocks = []
-    for module in model:
-        if isinstance(module, WEIGHTED):
-            blocks.append((module, []))
-        elif blocks:
-            blocks[-1][1].append(module)
-    return blocks
-
-
-def _leading_modules(model: nn.Sequential) -> list[nn.Module]:
-    leading = []
-    for module in model:
-        if isinstance(module, WEIGHTED):
-            return leading
-        leading.append(module)
-    return leading
 
 
 def feedback_scale(shape) -> float:
@@ -73,12 +51,6 @@ def error_through(layer: nn.Module, feedback: torch.Tensor, delta: torch.Tensor,
     return INPUT_GRADIENTS[type(layer)](
         input_shape, feedback, delta, layer.stride, layer.padding, layer.dilation, layer.groups
     )
-
-
-def _apply(modules, signal):
-    for module in modules:
-        signal = module(signal)
-    return signal
 
 
 class Feedback:
@@ -98,11 +70,11 @@ class Feedback:
         blocks = layer_blocks(model)
         feedback = self.matrices([layer for layer, _ in blocks])
         records = []
-        signal = _apply(_leading_modules(model), x)
+        signal = apply_modules(leading_modules(model), x)
         for layer, following in blocks:
             preactivation = layer(signal.detach())
             local = preactivation.detach().requires_grad_()
-            output = _apply(following, local)
+            output = apply_modules(following, local)
             records.append((preactivation, local, output))
             signal = output
         # .backward() into detached leaves rather than autograd.grad(): the latter
@@ -134,9 +106,9 @@ def _hidden_output_sizes(model: nn.Sequential, device) -> list[int]:
     """The number of features each hidden layer hands to the next (after its activation, pooling, flattening)."""
     sizes = []
     with torch.no_grad():
-        signal = _apply(_leading_modules(model), _example_input(model, device))
+        signal = apply_modules(leading_modules(model), _example_input(model, device))
         for layer, following in layer_blocks(model)[:-1]:
-            signal = _apply(following, layer(signal))
+            signal = apply_modules(following, layer(signal))
             sizes.append(signal[0].numel())
     return sizes
 

@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from creditbench_feedback_alignment.learner import RandomFeedback, SignFeedback, feedback_scale, layer_blocks
+from creditbench_feedback_alignment.learner import RandomFeedback, SignFeedback, feedback_scale
 
-from harness import CNN, Conv
+from harness import CNN, Conv, layer_blocks
 from harness.learners import cross_entropy
 from harness.registry import build_registry
 from harness.testing import (

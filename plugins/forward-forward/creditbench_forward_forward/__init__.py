@@ -1,7 +1,7 @@
 """Forward-forward: each layer learns to tell real (example, label) pairs from wrong ones by its goodness."""
 
 from creditbench_forward_forward.tuned_defaults import TUNED
-from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
+from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -18,9 +18,7 @@ def register_algorithms(register):
         Algorithm(
             name="ff",
             task_defaults=TUNED["ff"],
-            declines=declines_convolutions(
-                "ff's goodness is defined here on fully connected layers (a convolutional version is not implemented)"
-            ),
+            declines=declines_residual("ff trains a chain of layers, each on its own goodness"),
             family="local-objectives",
             citation="Hinton (2022). The forward-forward algorithm: some preliminary investigations. arXiv:2212.13345.",
             description="Supervised forward-forward: the one-hot label is appended to the input; each layer "
@@ -31,7 +29,7 @@ def register_algorithms(register):
             # The negative pass is a second forward pass on other data, not a backward or nudged phase:
             # no error signal travels anywhere, so each layer learns from its own activities alone.
             plausibility=Plausibility(weight_transport=False, backward_phase=False, local_updates=True),
-            # The hidden widths are the reference MLP's, but the first layer also reads the label and
+            # The hidden layers are the reference network's, but the first also reads the label and
             # there is no readout layer (classes are scored by goodness).
             uses_reference_architecture=False,
             # Picked by the final validation accuracy of one quick-budget run (seed 0) on mnist1d, one change at

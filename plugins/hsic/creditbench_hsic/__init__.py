@@ -1,7 +1,7 @@
 """The HSIC bottleneck: hidden layers trained by layer-local kernel independence objectives."""
 
 from creditbench_hsic.tuned_defaults import TUNED
-from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
+from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -18,9 +18,7 @@ def register_algorithms(register):
         Algorithm(
             name="hsic",
             task_defaults=TUNED["hsic"],
-            declines=declines_convolutions(
-                "hsic trains fully connected layers here (a convolutional version is not implemented)"
-            ),
+            declines=declines_residual("hsic trains a chain of layers, each on its own objective"),
             family="local-objectives",
             citation="Ma, Lewis & Kleijn (2020). The HSIC bottleneck: deep learning without back-propagation. "
             "AAAI. arXiv:1908.01580.",

@@ -1,4 +1,4 @@
-"""The HSIC bottleneck (Ma, Lewis & Kleijn 2020) on the reference MLP.
+"""The HSIC bottleneck (Ma, Lewis & Kleijn 2020) on the reference MLP or CNN.
 
 Each hidden layer l, with output ``Z_l``, descends its own objective
 
@@ -6,6 +6,10 @@ Each hidden layer l, with output ``Z_l``, descends its own objective
 
 (``hsic.normalised_hsic``, Gaussian kernels, Y one-hot) with respect to its own
 weights only: its input is detached, so no gradient crosses a layer boundary.
+A hidden layer is a weighted layer with the parameter-free modules after it
+(``harness.layer_blocks``): on a CNN, a convolution with its activation and
+pooling, whose output is flattened for its kernel (``hsic.gaussian_kernel``):
+nHSIC compares the batch's representations whatever their shape.
 
 The paper then trains an output layer on the frozen HSIC features (its "format"
 stage).  A learner here never sees its budget, so it cannot know when an HSIC
@@ -22,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from creditbench_hsic.hsic import normalised_hsic, normalised_kernel
-from harness import ModelLearner
+from harness import ModelLearner, apply_modules, layer_blocks, leading_modules
 
 
 class HSICBottleneck(ModelLearner):
@@ -31,10 +35,11 @@ class HSICBottleneck(ModelLearner):
         self.n_classes = n_classes
         self.beta = beta
         self.sigma = sigma
-        modules = list(model)
-        self.hidden = [(modules[i], modules[i + 1]) for i in range(0, len(modules) - 1, 2)]  # (linear, activation)
-        self.readout = modules[-1]
-        self.hidden_optimizer = torch.optim.Adam([p for linear, _ in self.hidden for p in linear.parameters()], lr=lr)
+        blocks = layer_blocks(model)
+        self.leading = leading_modules(model)
+        self.hidden = blocks[:-1]  # (weighted layer, its activation and pooling)
+        self.readout = blocks[-1][0]
+        self.hidden_optimizer = torch.optim.Adam([p for layer, _ in self.hidden for p in layer.parameters()], lr=lr)
         self.readout_optimizer = torch.optim.SGD(self.readout.parameters(), lr=readout_lr)
 
     def layer_objectives(self, x, y) -> tuple[list[torch.Tensor], torch.Tensor]:
@@ -43,9 +48,9 @@ class HSICBottleneck(ModelLearner):
             r_x = normalised_kernel(x, self.sigma)
             r_y = normalised_kernel(F.one_hot(y, self.n_classes).to(x.dtype), self.sigma)
         objectives = []
-        signal = x
-        for linear, activation in self.hidden:
-            signal = activation(linear(signal.detach()))
+        signal = apply_modules(self.leading, x)
+        for layer, following in self.hidden:
+            signal = apply_modules(following, layer(signal.detach()))
             r_z = normalised_kernel(signal, self.sigma)
             objectives.append(normalised_hsic(r_z, r_x) - self.beta * normalised_hsic(r_z, r_y))
         return objectives, F.cross_entropy(self.readout(signal.detach()), y)
@@ -65,9 +70,9 @@ class HSICBottleneck(ModelLearner):
         with torch.no_grad():
             normalised_kernel(x, self.sigma)
             normalised_kernel(F.one_hot(y, self.n_classes).to(x.dtype), self.sigma)
-            signal = x
-            for linear, activation in self.hidden:
-                signal = activation(linear(signal))
+            signal = apply_modules(self.leading, x)
+            for layer, following in self.hidden:
+                signal = apply_modules(following, layer(signal))
                 normalised_kernel(signal, self.sigma)
 
     def train_step(self, x, y) -> None:
