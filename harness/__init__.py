@@ -12,8 +12,8 @@ The import package is ``harness``.  This module is the public API: plugins impor
   ``declines_residual`` that of a rule defined on chains of layers (it declines architectures with ``residual``
   set), ``declines_batch_norm`` that of a rule that cannot train batch norm (``batch_norm`` set);
 * learner building blocks: ``ModelLearner``, ``GradientLearner`` and the task losses; ``layer_blocks``,
-  ``leading_modules`` and ``apply_modules``, which read a chain network layer by layer (for rules that train
-  each weighted layer on its own);
+  ``leading_modules``, ``apply_modules`` and ``weighted_layers``, which read a network layer by layer (for rules
+  that train each weighted layer on its own);
 * ``quadratics``: the random-quadratic family that learned optimisers meta-train on; ``few_shot``: the few-shot
   task's base classes, which meta-learners (MAML, ANIL) meta-train on.
 """
@@ -82,6 +82,7 @@ __all__ = [
     "quadratics",
     "task_loss",
     "vgg5",
+    "weighted_layers",
 ]
 
 
@@ -92,7 +93,7 @@ def __dir__():
 def __getattr__(name: str):
     # RecurrentNetwork, ReversibleBlock and the layer-block readers import torch; importing them lazily keeps
     # `import harness` (and `creditbench list`) light.
-    if name in ("layer_blocks", "leading_modules", "apply_modules"):
+    if name in ("layer_blocks", "leading_modules", "apply_modules", "weighted_layers"):
         from harness.architectures import layer_blocks as readers
 
         return getattr(readers, name)

@@ -24,6 +24,11 @@ def layer_blocks(model: nn.Sequential) -> list[tuple[nn.Module, list[nn.Module]]
     return blocks
 
 
+def weighted_layers(model: nn.Module) -> list[nn.Module]:
+    """Every ``Linear``, ``Conv1d`` and ``Conv2d`` in ``model``, in module order (a chain's: ``layer_blocks``')."""
+    return [module for module in model.modules() if isinstance(module, WEIGHTED)]
+
+
 def leading_modules(model: nn.Sequential) -> list[nn.Module]:
     """The modules before the first weighted layer."""
     leading = []

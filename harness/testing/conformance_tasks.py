@@ -1,12 +1,12 @@
-"""The conformance kit's tiny tasks: a classification, a convolutional classification, a reversible residual
-classification, a sequence-classification and a video task.
+"""The conformance kit's tiny tasks: a classification, a convolutional and a residual convolutional
+classification, a reversible residual classification, a sequence-classification and a video task.
 
 Each takes seconds to train on, so the checks stay fast.
 """
 
 from __future__ import annotations
 
-from harness.architectures import CNN, MLP, RNN, Conv, ReversibleResidual
+from harness.architectures import CNN, MLP, RNN, Conv, ResNet, ReversibleResidual
 from harness.contract import Budget, Splits, Task
 from harness.tasks import assoc_retrieval
 from harness.tasks.moving_balls import copy_last_frame, generate
@@ -74,6 +74,19 @@ CONV_CONFORMANCE_TASK = Task(
     description="three 4-sample patterns at random shifts in 16-sample signals, for checks on convolutions",
     load=_shifted_patterns,
     architecture=CNN((1, 16), (Conv(4, 3, padding=1, pool=2), Conv(4, 3, stride=2, padding=1)), (8,), 3),
+    n_classes=3,
+    budget=Budget(presentations=160),
+    quick_budget=Budget(presentations=160),
+    targets=(0.5,),
+)
+
+RESNET_CONFORMANCE_TASK = Task(
+    name="conformance-resnet",
+    kind="classification",
+    description="the shifted patterns' signals read as 4×4 images, on a ResNet of one basic block per stage (4 and 8 "
+    "channels, batch norm), for checks of rules on residual networks",
+    load=_shifted_patterns,
+    architecture=ResNet((1, 4, 4), 1, (4, 8), 3),
     n_classes=3,
     budget=Budget(presentations=160),
     quick_budget=Budget(presentations=160),

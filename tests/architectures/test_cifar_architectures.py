@@ -62,8 +62,12 @@ def test_vgg5_is_the_pcx_chain_of_conv_pool_stacks():
 @pytest.mark.parametrize("architecture", [RESNET20, ResNet((3, 32, 32), 1, (8, 16, 32), 100)])
 def test_rules_on_chains_of_layers_and_population_rules_decline_the_resnet(architecture):
     task = task_with(architecture)
-    assert "nor on residual networks" in declines_convolutions("slide hashes the neurons of fully connected layers")(task, {})
-    assert "chain of layers" in declines_residual("fa's error runs back through a chain of layers")(task, {})
+    assert "nor on residual networks" in declines_convolutions("slide hashes the neurons of fully connected layers")(
+        task, {}
+    )
+    assert "chain of layers" in declines_residual("pc predicts each layer from the one before, a chain of layers")(
+        task, {}
+    )
     assert "batch-norm" in declines_batch_norm("no batch-norm statistics")(task, {})
 
 

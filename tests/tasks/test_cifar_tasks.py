@@ -15,7 +15,7 @@ from tests.tasks.test_on_disk import CIFAR, md5s, write_cifar_dataset
 CIFAR_TASKS = ("cifar10-vgg", "cifar10-resnet20", "cifar100-vgg", "cifar100-resnet20")
 # VGG-5 is a chain of layers: every rule that runs a CNN runs it; on ResNet-20 only the rules that train any module
 RUN_ON_VGG = RUN_ON_CONVOLUTIONS
-RUN_ON_RESNET = {"bp-sgd", "bp-momentum", "bp-adam", "linear", "random-features"}
+RUN_ON_RESNET = {"bp-sgd", "bp-momentum", "bp-adam", "linear", "random-features", "fa", "dfa", "sign-symmetry"}
 
 
 @pytest.fixture(scope="module")

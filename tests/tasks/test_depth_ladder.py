@@ -19,6 +19,7 @@ def test_the_depth_ladder_has_four_rungs_on_mnist1ds_data_and_only_mnist1d_is_a_
     ladder = {spec.task for spec in plan(registry, "ladder", algorithms=["fa"], seeds=1)}
     quick = {spec.task for spec in plan(registry, "quick", algorithms=["fa"], seeds=1)}
     others = {"adding-10", "adding-100", "adding-1000", "mnist1d-cnn", "mnist1d-cnn-depth-6"}
+    others |= {f"mnist1d-revnet-{blocks}" for blocks in (4, 8, 16, 32)}
     assert {t.name for t in rungs.values()} == ladder - others
     assert {t.name for t in rungs.values()} & quick == {"mnist1d"}
 

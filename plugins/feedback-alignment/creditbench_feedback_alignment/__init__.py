@@ -2,7 +2,7 @@
 or through the signs of the forward weights (sign symmetry)."""
 
 from creditbench_feedback_alignment.tuned_defaults import TUNED
-from harness import Algorithm, Plausibility, declines_residual, hookimpl
+from harness import Algorithm, Plausibility, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -19,10 +19,6 @@ FLOORS = {
 BARTUNOV = "Bartunov et al. 2018, Table 1a: full MNIST, 784-256x5-10 tanh MLP"
 BIOTORCH_CIFAR = "Sanfiz & Akrout 2021 (BioTorch): CIFAR-10, ResNet-20, with augmentation"
 BIOTORCH_MNIST = "Sanfiz & Akrout 2021 (BioTorch): MNIST, LeNet"
-# the feedback follows the network's top-level chain of layers, which would take a residual stack for one fixed layer
-ON_RESIDUAL = declines_residual(
-    "feedback alignment's error runs back through a chain of layers, which a residual block is not"
-)
 
 
 def build_fa(task, config, seed):
@@ -63,7 +59,6 @@ def register_algorithms(register):
             task_defaults=TUNED["fa"],
             search_space=SEARCH_SPACE,
             floors=FLOORS["fa"],
-            declines=ON_RESIDUAL,
         )
     )
     register(
@@ -83,7 +78,6 @@ def register_algorithms(register):
             defaults={"lr": 0.05, "batch_size": 32},
             search_space=SEARCH_SPACE,
             floors=FLOORS["dfa"],
-            declines=ON_RESIDUAL,
         )
     )
     register(
@@ -102,6 +96,5 @@ def register_algorithms(register):
             task_defaults=TUNED["sign-symmetry"],
             search_space=SEARCH_SPACE,
             floors=FLOORS["sign-symmetry"],
-            declines=ON_RESIDUAL,
         )
     )

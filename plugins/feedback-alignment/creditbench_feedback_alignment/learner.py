@@ -1,9 +1,10 @@
 """Update rules that send the error down the reference network through weights other than ``W_l``.
 
-The forward pass is run layer by layer with each layer's input detached, so
-autograd only ever differentiates within one layer (its weights, its
-activation and whatever parameter-free modules follow it: pooling,
-flattening).  The error signal between layers is supplied by the rule:
+Every weighted layer reads its input detached, so autograd never carries the
+error across a weighted layer; the rule does (``Feedback``), and every other
+module (activation, pooling, flattening, batch norm, a residual block's skip
+connection) passes it on as backprop would.  The error signal across the
+layers is supplied by the rule:
 
 * FA (Lillicrap et al. 2016): ``delta_{l-1} = f'(a_{l-1}) * (delta_l @ B_l)``,
   with ``B_l`` fixed, random, shaped like ``W_l`` (backprop would use ``W_l``).
@@ -18,8 +19,11 @@ On a convolutional layer (``harness.CNN``), as in BioTorch (Sanfiz & Akrout
 crosses the layer as the gradient of a convolution with ``B_l`` in place of
 ``W_l`` (a transposed convolution, ``torch.nn.grad.convNd_input``): FA's
 kernel is fixed and random, sign symmetry's is ``sign(W_l)``.  DFA's matrix
-maps the output error to the whole output of the hidden layer (channels ×
-positions, after its pooling).
+maps the output error to the whole input of the layer above (channels ×
+positions: in a chain, the hidden layer's output after its pooling), as
+BioTorch's does.  In a residual network (``harness.ResNet``)
+every convolution in the blocks has its own feedback, as in BioTorch, and the
+skip connections carry the error as backprop would.
 
 Every feedback matrix or kernel is scaled by one over the square root of the
 number of error terms each of its entries reads per input (its rows for a
@@ -33,7 +37,7 @@ import math
 import torch
 from torch import nn
 
-from harness import GradientLearner, apply_modules, layer_blocks, leading_modules
+from harness import GradientLearner, weighted_layers
 
 FEEDBACK_SEED_OFFSET = 1_000_003  # feedback matrices must not be correlated with the initial weights
 INPUT_GRADIENTS = {nn.Conv1d: torch.nn.grad.conv1d_input, nn.Conv2d: torch.nn.grad.conv2d_input}
@@ -53,12 +57,31 @@ def error_through(layer: nn.Module, feedback: torch.Tensor, delta: torch.Tensor,
     )
 
 
+class _Crossing(torch.autograd.Function):
+    """The identity on a weighted layer's output whose backward also sends the error at that output to the layer's
+    input through the rule's feedback (the layer itself reads its input detached, so its own graph reaches only its
+    weights)."""
+
+    @staticmethod
+    def forward(ctx, layer_input, output, crossing):
+        ctx.crossing, ctx.input_shape = crossing, layer_input.shape
+        return output.view_as(output)
+
+    @staticmethod
+    def backward(ctx, error):
+        return ctx.crossing(error, ctx.input_shape), error, None
+
+
 class Feedback:
     """Writes an update direction into the model's ``.grad``, with the error sent down through ``matrices``.
 
-    Subclasses supply ``matrices(layers)``: one matrix (or kernel) per layer above the
-    first, shaped like its weights, or with ``direct`` one ``(n_out, size of layer l's output)``
-    matrix per hidden layer.
+    Subclasses supply ``matrices(layers)``: one matrix (or kernel) per weighted layer above the first (in module
+    order), shaped like its weights, or with ``direct`` one ``(n_out, size of that layer's input)`` matrix.
+
+    The error crosses every weighted layer but the first through its feedback and every other module (activation,
+    pooling, batch norm, a residual block's skip connection) as backprop would: for the pass, each weighted layer
+    reads its input detached and hands its output on through ``_Crossing``, so one ``backward`` writes every
+    layer's update and the error never meets a forward weight.
     """
 
     direct = False
@@ -67,50 +90,63 @@ class Feedback:
         raise NotImplementedError
 
     def __call__(self, model, x, y, loss) -> None:
-        blocks = layer_blocks(model)
-        feedback = self.matrices([layer for layer, _ in blocks])
-        records = []
-        signal = apply_modules(leading_modules(model), x)
-        for layer, following in blocks:
-            preactivation = layer(signal.detach())
-            local = preactivation.detach().requires_grad_()
-            output = apply_modules(following, local)
-            records.append((preactivation, local, output))
-            signal = output
-        # .backward() into detached leaves rather than autograd.grad(): the latter
-        # cannot run under FlopCounterMode's module tracking.
-        loss(signal, y).backward()
-        output_error = delta = records[-1][1].grad
-        for index in range(len(records) - 1, -1, -1):
-            preactivation, _, _ = records[index]
-            preactivation.backward(delta)
-            if index == 0:
-                break
-            _, local, output = records[index - 1]
-            if self.direct:
-                error_at_layer = (output_error @ feedback[index - 1]).view(output.shape)
-            else:
-                error_at_layer = error_through(blocks[index][0], feedback[index - 1], delta, output.shape)
-            output.backward(error_at_layer)
-            delta = local.grad
+        layers = weighted_layers(model)
+        feedback = self.matrices(layers)
+        output_error = {}
+
+        def crossing(index, layer):
+            def send(error, input_shape):
+                if self.direct:  # the first error to cross a layer is the output layer's: the output error
+                    return (output_error.setdefault("e", error) @ feedback[index - 1]).view(input_shape)
+                return error_through(layer, feedback[index - 1], error, input_shape)
+
+            return send
+
+        def detach_input(layer, inputs):
+            layer_inputs[layer] = inputs[0]
+            return (inputs[0].detach(),)
+
+        def cross(index):
+            return lambda layer, inputs, output: _Crossing.apply(
+                layer_inputs.pop(layer), output, crossing(index, layer)
+            )
+
+        layer_inputs = {}
+        hooks = []
+        for index, layer in enumerate(layers[1:], start=1):
+            hooks += [layer.register_forward_pre_hook(detach_input), layer.register_forward_hook(cross(index))]
+        try:
+            loss(model(x), y).backward()
+        finally:
+            for hook in hooks:
+                hook.remove()
 
 
-def _example_input(model: nn.Sequential, device) -> torch.Tensor:
+def _example_input(model: nn.Module, device) -> torch.Tensor:
     """One zero input of the network's flat input size (a CNN's ``Unflatten`` says it; an MLP's first layer)."""
     first = model[0]
     size = math.prod(first.unflattened_size) if isinstance(first, nn.Unflatten) else first.in_features
     return torch.zeros(1, size, device=device)
 
 
-def _hidden_output_sizes(model: nn.Sequential, device) -> list[int]:
-    """The number of features each hidden layer hands to the next (after its activation, pooling, flattening)."""
-    sizes = []
-    with torch.no_grad():
-        signal = apply_modules(leading_modules(model), _example_input(model, device))
-        for layer, following in layer_blocks(model)[:-1]:
-            signal = apply_modules(following, layer(signal))
-            sizes.append(signal[0].numel())
-    return sizes
+def _input_sizes(model: nn.Module, layers: list[nn.Module]) -> list[int]:
+    """The number of features each of ``layers`` reads per example (in a chain: what the layer before hands on,
+    after its activation, pooling, flattening), from one zero input in eval mode (no batch statistics move)."""
+    sizes = {}
+    hooks = [
+        layer.register_forward_pre_hook(lambda layer, inputs: sizes.update({layer: inputs[0][0].numel()}))
+        for layer in layers
+    ]
+    training = model.training
+    try:
+        with torch.no_grad():
+            model.eval()
+            model(_example_input(model, layers[0].weight.device))
+    finally:
+        model.train(training)
+        for hook in hooks:
+            hook.remove()
+    return [sizes[layer] for layer in layers]
 
 
 class RandomFeedback(Feedback):
@@ -119,13 +155,12 @@ class RandomFeedback(Feedback):
     def __init__(self, model: nn.Sequential, seed: int, direct: bool):
         self.direct = direct
         generator = torch.Generator(device="cpu").manual_seed(FEEDBACK_SEED_OFFSET + seed)
-        blocks = layer_blocks(model)
-        device = blocks[0][0].weight.device
-        if direct:  # one matrix per hidden layer, from the output error to that layer's whole output
-            n_out = blocks[-1][0].out_features
-            shapes = [(n_out, size) for size in _hidden_output_sizes(model, device)]
+        layers = weighted_layers(model)
+        device = layers[0].weight.device
+        if direct:  # one matrix per layer above the first, from the output error to that layer's whole input
+            shapes = [(layers[-1].out_features, size) for size in _input_sizes(model, layers[1:])]
         else:  # one matrix or kernel per layer above the first, shaped like its weights
-            shapes = [tuple(layer.weight.shape) for layer, _ in blocks[1:]]
+            shapes = [tuple(layer.weight.shape) for layer in layers[1:]]
         self.feedback = [
             torch.empty(shape, device="cpu").uniform_(-1, 1, generator=generator).mul_(feedback_scale(shape)).to(device)
             for shape in shapes
