@@ -17,7 +17,10 @@ HEAD ?= HEAD
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[test]" $(addprefix -e ,$(PLUGINS))
+	# torch from pip (it takes the build on this disk); the rest with uv, which resolves and installs in about 30 s
+	# where pip takes about 2.5 min (the same versions)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e ".[test]" $(addprefix -e ,$(PLUGINS))
 	touch $@
 
 install: $(STAMP)
