@@ -55,12 +55,14 @@ class _Running:
 
 
 # Imported by the fork server before it forks workers (torch.optim imports torch._dynamo on first use, 2 s per run
-# unless the fork server has it already; the robustness metric imports foolbox, 0.5 s).
+# unless the fork server has it already; the robustness metric imports foolbox, 0.5 s; the unsupervised rules'
+# linear probe scikit-learn's linear models, 1,100 modules).
 PRELOAD = [
     "harness.execution.fork_server",  # first: SIGINT ignored in the workers from the fork on (its docstring)
     "torch",
     "torch._dynamo",
     "foolbox",
+    "sklearn.linear_model",
     "harness.training.loop",
     "harness.execution.worker",
 ]

@@ -76,7 +76,7 @@ class HSICBottleneck(ModelLearner):
                 normalised_kernel(signal, self.sigma)
 
     def train_step(self, x, y) -> None:
-        self.update_direction(x, y)
+        self.write_gradients(x, y)
         self.apply_update_direction()
 
     def update_direction(self, x, y) -> dict:

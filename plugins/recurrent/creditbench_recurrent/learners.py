@@ -68,7 +68,7 @@ class RecurrentLearner(ModelLearner):
         raise NotImplementedError
 
     def train_step(self, x, y) -> None:
-        self.update_direction(x, y)
+        self.write_gradient(x, y)
         self.apply_update_direction()
 
     def update_direction(self, x, y) -> dict:
