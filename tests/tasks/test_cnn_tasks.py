@@ -24,6 +24,8 @@ RUN_ON_CONVOLUTIONS = {
     "pc",
     "hsic",
     "ff",
+    "ep",
+    "ep-bptt",
 }
 
 

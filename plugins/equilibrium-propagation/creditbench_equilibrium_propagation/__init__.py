@@ -1,7 +1,7 @@
 """Equilibrium propagation in discrete time (ep) and BPTT through the same relaxation (ep-bptt)."""
 
 from creditbench_equilibrium_propagation.tuned_defaults import TUNED
-from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
+from harness import CNN, Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -45,21 +45,46 @@ def build_ep_bptt(task, config, seed):
     return build_bptt_learner(task, config, seed)
 
 
+def weighted_layer_count(architecture) -> int | None:
+    """The weighted layers of an MLP or a CNN (one learning rate each); None for other architectures."""
+    if isinstance(architecture, CNN):
+        return len(architecture.convs) + len(architecture.hidden) + 1
+    sizes = getattr(architecture, "sizes", None)
+    return len(sizes) - 1 if sizes else None
+
+
 def declines(name: str):
-    """Convolutional tasks, and MLPs whose number of weight layers is not the number of learning rates in
+    """Residual networks, and networks whose number of weighted layers is not the number of learning rates in
     ``lrs`` (one per layer: the depth ladder's rungs need their own, ``--set lrs=[...]``)."""
-    on_convolutions = declines_convolutions(
-        f"{name}'s energy is defined here on fully connected layers (convolutional EP, Laborieux et al. 2021, "
-        "is not implemented)"
-    )
+    on_residual = declines_residual(f"{name}'s energy is defined on a chain of layers")
 
     def check(task, config) -> str | None:
-        layers = len(getattr(task.architecture, "sizes", ())) - 1
-        if 0 < layers != len(config["lrs"]):
-            return f"{name} has one learning rate per weight layer: lrs has {len(config['lrs'])}, {task.name}'s MLP has {layers} layers"
-        return on_convolutions(task, config)
+        layers = weighted_layer_count(task.architecture)
+        if layers is not None and layers != len(config["lrs"]):
+            return (
+                f"{name} has one learning rate per weighted layer: lrs has {len(config['lrs'])}, {task.name}'s "
+                f"network has {layers} layers"
+            )
+        return on_residual(task, config)
 
     return check
+
+
+# The convolutional tasks' learning rates (one per weighted layer, input to output), by the MLP default's rule:
+# halving from 0.2 at the input.  Not tuned (tune re-picks the quick suite's tasks; these run in the standard,
+# ladder and scale suites only).
+CONV_LRS = {
+    task: {"lrs": [0.2 * 0.5**layer for layer in range(layers)]}
+    for task, layers in {
+        "conformance-conv": 4,
+        "mnist1d-cnn": 4,
+        "mnist1d-cnn-depth-6": 7,
+        "mnist5k-cnn": 5,
+        "mnist-lenet": 5,
+        "cifar10-vgg": 5,
+        "cifar100-vgg": 5,
+    }.items()
+}
 
 
 @hookimpl
@@ -67,7 +92,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep",
-            task_defaults=TUNED["ep"],
+            task_defaults=TUNED["ep"] | CONV_LRS,
             declines=declines("ep"),
             family="equilibrium-propagation",
             citation=f"{ERNOULT} Symmetric nudging: {LABORIEUX}",
@@ -90,7 +115,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="ep-bptt",
-            task_defaults=TUNED["ep-bptt"],
+            task_defaults=TUNED["ep-bptt"] | CONV_LRS,
             declines=declines("ep-bptt"),
             family="equilibrium-propagation",
             citation=ERNOULT,

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness import GradientLearner, one_hot_squared_error
+from harness import CNN, GradientLearner, one_hot_squared_error
 
 
 def sigma(drive: torch.Tensor) -> torch.Tensor:
@@ -122,12 +122,18 @@ class RelaxationCounter:
 
 
 def build_learner(task, config, seed, rule) -> GradientLearner:
-    """The reference architecture's weights and initialisation, relaxed; SGD with one learning rate per layer."""
-    linears = [module for module in task.architecture.build(seed) if isinstance(module, nn.Linear)]
+    """The reference architecture's weights and initialisation, relaxed (an MLP's as here, a CNN's as in
+    ``conv_dynamics``); SGD with one learning rate per weighted layer."""
+    model = task.architecture.build(seed)
+    if isinstance(task.architecture, CNN):
+        from creditbench_equilibrium_propagation.conv_dynamics import ConvEquilibriumNetwork
+
+        network = ConvEquilibriumNetwork(model, int(config["free_steps"]))
+    else:
+        network = EquilibriumNetwork([m for m in model if isinstance(m, nn.Linear)], int(config["free_steps"]))
     rates = list(config["lrs"])
-    if len(rates) != len(linears):
-        raise ValueError(f"lrs has {len(rates)} learning rates for {len(linears)} layers")
-    network = EquilibriumNetwork(linears, int(config["free_steps"]))
-    groups = [{"params": layer.parameters(), "lr": rate} for layer, rate in zip(linears, rates)]
+    if len(rates) != len(network.layers):
+        raise ValueError(f"lrs has {len(rates)} learning rates for {len(network.layers)} layers")
+    groups = [{"params": layer.parameters(), "lr": rate} for layer, rate in zip(network.layers, rates)]
     # Both rules descend the squared error ℓ = ½‖s_L − y‖², so gradient fidelity is measured against it too.
     return GradientLearner(network, torch.optim.SGD(groups), direction=rule, objective=one_hot_squared_error)
