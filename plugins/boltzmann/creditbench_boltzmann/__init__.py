@@ -94,7 +94,7 @@ def register_algorithms(register):
             # probabilities, as the guide does for MNIST.  mnist1d's signals are real-valued, each input already
             # at mean 0 and sd ~1, so Gaussian visible units of unit variance with noise-free reconstructions
             # (the guide's section on Gaussian visible units), which need a much smaller learning rate.
-            # The defaults' learning rate and batch size, mnist5k's until tune re-picks them, were picked by
+            # The defaults' learning rate and batch size (which held on mnist5k when tune re-picked it) were picked by
             # validation accuracy (seeds 0-1, quick budget) from lr {0.05, 0.1, 0.2} x batch {10, 20, 50}.
             task_defaults=with_visible_units(TUNED["rbm-cd"]),
             # chosen on the selection suite by scripts/choose_floors.py (least of seeds 1000-1004 less max(3 sd, 0.03))

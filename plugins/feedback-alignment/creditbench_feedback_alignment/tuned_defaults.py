@@ -14,11 +14,15 @@ TUNED = {
         "digits": {"lr": 0.193},
         # the previous default held (mnist1d::fa::quick, 20 trials; validation, seeds 1001–1004): best 0.5340, previous 0.5385, difference -0.0045 [-0.0235, +0.0090]
         "mnist1d": {"lr": 0.2},
+        # the previous default held (mnist5k::fa::quick, 20 trials; validation, seeds 1001–1004): best 0.9040, previous 0.9050, difference -0.0010 [-0.0020, +0.0000]
+        "mnist5k": {"lr": 0.05},
     },
     "sign-symmetry": {
         # the study's best (digits::sign-symmetry::quick, 20 trials; validation, seeds 1001–1004): best 0.9708, previous 0.9625, difference +0.0083 [+0.0014, +0.0153]
         "digits": {"lr": 0.403},
         # the study's best (mnist1d::sign-symmetry::quick, 20 trials; validation, seeds 1001–1004): best 0.6380, previous 0.6250, difference +0.0130 [-0.0130, +0.0390]
         "mnist1d": {"lr": 0.464},
+        # the study's best (mnist5k::sign-symmetry::quick, 20 trials; validation, seeds 1001–1004): best 0.9350, previous 0.9280, difference +0.0070 [+0.0010, +0.0130]
+        "mnist5k": {"lr": 0.14},
     },
 }

@@ -29,7 +29,7 @@ def register_algorithms(register):
             plausibility=Plausibility(weight_transport=False, backward_phase=False, local_updates=True),
             # sigma and beta are the authors' released settings for MLPs; Adam replaces their SGD with momentum
             # (lr 1e-4) because a quick budget gives only a few hundred steps.
-            # The defaults (mnist5k's until tune re-picks them): lr, readout_lr and the batch size were kept after
+            # The defaults (which held on mnist5k when tune re-picked it): lr, readout_lr and the batch size were kept after
             # comparing the final validation accuracy of one quick-budget run (seed 0) on mnist1d, one change at a
             # time: lr {3e-4, 1e-3, 3e-3},
             # beta {50, 200}, sigma {2, 5}, readout_lr {0.1, 0.3}, batch_size {128, 256}:
