@@ -68,7 +68,7 @@ def test_the_console_script_prints_the_command_lines_interruption_line():
         (["run", "--algorithm", "bp-sgd", "--set", 'lr="0.1"'], 'lr="0.1": expected a number'),
         (["run", "--algorithm", "bp-sgd", "--set", "batch_size=0"], "batch_size must be a positive integer"),
         (["run", "--algorithm", "bp-sgd", "--set", "batch_size=2.5"], "expected an integer (the default is"),
-        (["run", "--algorithm", "bp-sgd", "--set", "lr=-1"], "lr=-1: expected a positive number"),
+        (["run", "--algorithm", "bp-sgd", "--set", "lr=-1"], "lr=-1: expected a number at or above 0"),
         (["report", "--columns", "sedes"], "unknown column 'sedes'; did you mean 'seeds'?"),
         (["run", "--device", "tpu"], "unknown device 'tpu'"),
         (["report", "--format", "xml"], "'xml' is not one of"),

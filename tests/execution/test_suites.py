@@ -39,10 +39,15 @@ def test_plan_refuses_a_bad_value_before_planning_anything():
         plan(registry, tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": "fast"})
 
 
-@pytest.mark.parametrize("value", [-1, 0])
+@pytest.mark.parametrize("value", [-1, -0.5])
 def test_plan_refuses_a_value_outside_what_the_search_space_declares_the_setting_to_be(value):
-    with pytest.raises(HarnessError, match=rf"--set lr={value}: expected a positive number .*log-uniform"):
+    with pytest.raises(HarnessError, match=rf"--set lr={value}: expected a number at or above 0 .*log-uniform"):
         plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": value})
+
+
+def test_a_rate_of_zero_the_negative_controls_frozen_rule_plans_with_a_warning():
+    with pytest.warns(SettingWarning, match=r"--set lr=0 is outside the range tuning searches"):
+        assert len(plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 0})) == 3
 
 
 def test_a_value_outside_the_range_tuning_searches_runs_with_a_one_line_warning():

@@ -138,3 +138,54 @@ def test_the_check_fails_for_a_slide_that_does_not_learn(creditbench_results):
         accuracy_against_active_fraction(
             lambda config: creditbench_results.entry("digits", "slide", {**config, "lr": 0.0})
         )
+
+
+FRACTION, GAP = 0.05, 0.01  # the paper's "5% of the total multiplications" and "within 1% of the accuracy"
+
+
+def within_a_point_at_a_twentieth_of_the_multiply_adds(entry_of) -> tuple[float, float]:
+    """The paper's claim as a check on the sparsest of ``BITS`` (slide's leaderboard entries on digits, beside
+    bp-sgd's): at most ``FRACTION`` of backprop's multiply-adds, hashing included, and within ``GAP`` of its test
+    accuracy.  Returns (fraction, accuracy less bp-sgd's)."""
+    from creditbench_slide.learner import dense_multiply_adds
+
+    from harness.registry import registry
+
+    entry = entry_of({"bits": BITS[-1]})
+    fraction = entry["cost_per_presentation"]["multiply_adds"] / dense_multiply_adds(
+        registry().task("digits").architecture.sizes
+    )
+    difference = entry["test_score_mean"] - entry_of(None, "bp-sgd")["test_score_mean"]
+    assert fraction <= FRACTION and difference >= -GAP, f"{fraction:.0%} of the multiply-adds, {difference:+.3f}"
+    return fraction, difference
+
+
+def _digits_entry(creditbench_results, overrides=None):
+    return lambda config, name="slide": creditbench_results.entry(
+        "digits", name, None if config is None else {**config, **(overrides or {})}
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured on seeds 0-2: at 6 bits slide performs 12% of backprop's multiply-adds and scores 0.575 "
+    "against bp-sgd's 0.955",
+)
+@pytest.mark.creditbench_claim(
+    rule="slide",
+    paper="Spring & Shrivastava 2017",
+    claim="within 1 point of backprop's accuracy with at most 5% of its multiply-adds, on digits",
+)
+def test_slide_is_within_a_point_of_backprop_at_a_twentieth_of_its_multiply_adds(creditbench_results):
+    """Spring & Shrivastava (2017), abstract (the docstring of the trade-off test above): does not reproduce."""
+    within_a_point_at_a_twentieth_of_the_multiply_adds(_digits_entry(creditbench_results))
+
+
+@pytest.mark.creditbench_claim(
+    rule="slide",
+    paper="Spring & Shrivastava 2017",
+    claim="negative control: the within-a-point check fails for slide at learning rate 0",
+)
+def test_the_within_a_point_check_fails_for_a_slide_that_does_not_learn(creditbench_results):
+    with pytest.raises(AssertionError, match="of the multiply-adds"):
+        within_a_point_at_a_twentieth_of_the_multiply_adds(_digits_entry(creditbench_results, {"lr": 0.0}))
