@@ -255,7 +255,7 @@ def plan(
                 )
             entry = algorithm.search_space.get(key)
             problem = setting_problem(key, value, algorithm.defaults.get(key, DEFAULT_BATCH_SIZE)) or value_problem(
-                entry, value
+                entry, value, key
             )
             if problem:
                 raise HarnessError(f"--set {key}={json.dumps(value)}: {problem} for {algorithm.name}")
@@ -334,7 +334,7 @@ def setting_problem(key: str, value, default) -> str | None:
 
     The type is the default's (an integer is also a float); numbers must be finite, and ``batch_size``,
     which the harness itself reads, a positive integer.  ``plan`` also checks the value against the rule's search
-    space: outside what the space's form declares (a log range's number at or above 0) is an error, outside the range
+    space: outside what the space's form declares (a log range's positive number; 0 for a learning rate) is an error, outside the range
     where tuning looks only a warning (``SettingWarning``), since a search space is not where a rule is defined.
     """
 

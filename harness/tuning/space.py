@@ -2,7 +2,8 @@
 
 A search space maps a setting (a key of ``Algorithm.defaults``, or ``batch_size``) to one of
 
-* ``("log-uniform", low, high)``: a positive number (0 may be set, never drawn), uniform in its logarithm (learning rates, widths, β);
+* ``("log-uniform", low, high)``: a positive number (a rate may be set to 0, never drawn), uniform in its
+  logarithm (learning rates, widths, β);
 * ``("uniform", low, high)``: a number, uniform;
 * ``("int", low, high)`` and ``("log-int", low, high)``: an integer in [low, high], uniform or log-uniform;
 * ``("choice", [value, ...])``: one of the values; a value may be a list (EP's per-layer learning rates).
@@ -52,14 +53,17 @@ def entry_problem(name: str, entry) -> str | None:
     return None
 
 
-def value_problem(entry, value) -> str | None:
-    """Why ``value`` is outside what the entry declares the setting to be (a log range's number at or above 0, an
-    int range's integer), or None.  Where tuning looks is narrower than that: see ``outside``.  Zero is allowed in
-    a log range, which cannot hold it: a rate of 0 freezes what it moves (the claims' negative controls)."""
+def value_problem(entry, value, key: str = "") -> str | None:
+    """Why ``value`` is outside what the entry declares the setting ``key`` to be (a log range's positive number,
+    an int range's integer), or None.  Where tuning looks is narrower than that: see ``outside``.  A rate (a key
+    ending in ``lr`` or ``rate``) may also be 0, which a log range cannot hold: a rate of 0 freezes what it moves
+    (the claims' negative controls); any other log-range setting at 0 (EP's β, ES's σ) would divide by zero."""
     if entry is None or entry[0] == "choice" or isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if entry[0].startswith("log") and value < 0:
-        return f"expected a number at or above 0 (its search space is {entry[0]})"
+    rate = key.endswith(("lr", "rate"))
+    if entry[0].startswith("log") and (value < 0 if rate else value <= 0):
+        lowest = "a number at or above 0" if rate else "a positive number"
+        return f"expected {lowest} (its search space is {entry[0]})"
     if entry[0].endswith("int") and not float(value).is_integer():
         return f"expected an integer (its search space is {entry[0]})"
     return None

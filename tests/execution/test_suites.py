@@ -50,6 +50,11 @@ def test_a_rate_of_zero_the_negative_controls_frozen_rule_plans_with_a_warning()
         assert len(plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 0})) == 3
 
 
+def test_zero_is_refused_for_a_log_range_setting_that_is_not_a_rate():
+    with pytest.raises(HarnessError, match=r"--set beta=0: expected a positive number .*log-uniform.* for ep"):
+        plan(build_registry(), tasks=["digits"], algorithms=["ep"], overrides={"beta": 0})
+
+
 def test_a_value_outside_the_range_tuning_searches_runs_with_a_one_line_warning():
     with pytest.warns(SettingWarning, match=r"--set lr=5 is outside the range tuning searches \(log-uniform"):
         assert len(plan(build_registry(), tasks=["digits"], algorithms=["bp-sgd"], overrides={"lr": 5})) == 3
