@@ -108,8 +108,8 @@ class GradientLearner(ModelLearner):
         self.direction.floor(self.model, x, y, self.loss)
 
     def write_direction(self, x, y) -> None:
-        """The rule's direction into ``.grad`` (a training step does not collect it: that costs ~7% of a small
-        MLP's step)."""
+        """The rule's direction into ``.grad``.  ``train_step`` calls this, not ``update_direction`` (collecting the
+        direction costs ~7% of a small MLP's step), so a subclass that changes the direction overrides this."""
         self.optimizer.zero_grad(set_to_none=True)
         self.direction(self.model, x, y, self.loss)
 
