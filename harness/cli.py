@@ -481,7 +481,6 @@ def tune(
             sampler,
             budget,
             seeds,
-            parallel=jobs,
             device=device,
             numerics=setting,
             time_limit=time_limit,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from harness.errors import HarnessError
 from harness.execution.local_executor import run_isolated
@@ -37,8 +38,10 @@ class DaskExecutor:
         self.threads = threads
         self.memory_limit = memory_limit
 
-    def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        if not specs:
+    def run(self, specs: Iterable[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
+        pending = iter(specs)
+        first = next(pending, None)
+        if first is None:
             return
         from distributed import as_completed
 
@@ -46,16 +49,25 @@ class DaskExecutor:
         try:
             self._check_workers(client)
             started = time.monotonic()
-            futures = {
-                client.submit(run_isolated, [spec], self.threads, self.memory_limit, pure=False): spec for spec in specs
-            }
+            futures: dict[object, RunSpec] = {}
+
+            def submit(spec: RunSpec):
+                future = client.submit(run_isolated, [spec], self.threads, self.memory_limit, pure=False)
+                futures[future] = spec
+                return future
+
+            # a list is the scheduler's to queue whole; a lazy iterable is taken as the cluster's threads free up
+            slots = len(specs) if isinstance(specs, list) else sum(client.nthreads().values())
+            completed = as_completed([submit(first), *map(submit, itertools.islice(pending, max(0, slots - 1)))])
             try:
-                for future in as_completed(futures):
+                for future in completed:
                     try:
                         [result] = future.result()
                     except Exception as error:  # the engine lost the task; the run is recorded as failed
                         result = engine_failure("dask", error, started)
-                    on_result(futures[future], result)
+                    on_result(futures.pop(future), result)
+                    if (spec := next(pending, None)) is not None:
+                        completed.add(submit(spec))
             finally:
                 client.cancel(list(futures))
         finally:

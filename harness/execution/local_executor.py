@@ -13,7 +13,9 @@ The fork server and the workers start with the run's numerics variables in
 their environment (``harness.execution.numerics``), since torch, MKL and
 OpenBLAS read them once, in the fork server.  Runs of one numerics setting run
 together; before the next setting's runs the fork server is restarted, so a
-process can mix settings and each run gets its own.
+process can mix settings and each run gets its own.  A list of runs is grouped so (and refused whole when
+one setting conflicts with the environment); a lazy iterable of runs is taken in its order, the workers
+draining before a run that needs another fork server.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ import sys
 import tempfile
 import time
 import weakref
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
@@ -41,6 +42,19 @@ from harness.tuning import pruning
 KILL_GRACE_SECONDS = 5
 
 _forkserver_started_under: tuple | None = None  # (numerics setting, environment, preload) of the running fork server
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What a run needs of the fork server it forks from: runs of one group share one fork server."""
+
+    setting: str  # the numerics setting (harness.execution.numerics)
+    cpu_only: bool
+    trial: bool  # it reports to an Optuna trial as it trains
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> _Group:
+        return cls(spec.numerics, spec.device.startswith("cpu"), bool(spec.trial))
 
 
 @dataclass
@@ -121,8 +135,8 @@ class LocalExecutor:
         # and wall time then do not depend on the machine's core count, and parallel runs do not oversubscribe.
         self.threads = max(1, threads)
         self.memory_limit = memory_limit
-        # One shared folder for every run() of this executor: `creditbench tune` calls run() once per batch of
-        # trials, and each call would otherwise generate its task's data again (MNIST-1D: seconds per trial).
+        # One shared folder for every run() of this executor: `creditbench tune` calls run() once per study, and
+        # each call would otherwise generate its task's data again (MNIST-1D: seconds per study).
         self._shared_folder: str | None = None
 
     def shared_folder(self, setting: str) -> str:
@@ -135,27 +149,35 @@ class LocalExecutor:
         os.makedirs(folder, exist_ok=True)
         return folder
 
-    def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        settings = dict.fromkeys(spec.numerics for spec in specs)
-        for setting in settings:  # a conflicting environment is refused before any run starts
-            numerics.check_environment(setting)
-        for setting in settings:
-            self._run_setting(setting, [spec for spec in specs if spec.numerics == setting], on_result)
-
-    def _run_setting(self, setting: str, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        context = _context(
-            setting,
-            cpu_only=all(spec.device.startswith("cpu") for spec in specs),
-            trials=any(spec.trial for spec in specs),
-        )
-        pending = deque(specs)
+    def run(self, specs: Iterable[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
+        if isinstance(specs, list):  # a list's conflicting environment is refused before any of its runs starts
+            for setting in dict.fromkeys(spec.numerics for spec in specs):
+                numerics.check_environment(setting)
+            first = {group: rank for rank, group in enumerate(dict.fromkeys(map(_Group.of, specs)))}
+            specs = sorted(specs, key=lambda spec: first[_Group.of(spec)])  # runs of one fork server together
+        pending = iter(specs)
+        held: RunSpec | None = None  # the next run, when it needs another fork server than the running ones
+        group: _Group | None = None
+        context = None
         running: list[_Running] = []
         log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
-        shared_folder = self.shared_folder(setting)
         try:
-            while pending or running:
-                while pending and len(running) < self.jobs:
-                    running.append(self._start(context, pending.popleft(), log_dir, shared_folder))
+            while True:
+                while len(running) < self.jobs:
+                    spec = held or next(pending, None)
+                    held = None
+                    if spec is None:
+                        break
+                    if _Group.of(spec) != group:
+                        if running:  # the fork server restarts only once its workers have ended
+                            held = spec
+                            break
+                        numerics.check_environment(spec.numerics)
+                        group = _Group.of(spec)
+                        context = _context(group.setting, group.cpu_only, group.trial)
+                    running.append(self._start(context, spec, log_dir, self.shared_folder(group.setting)))
+                if not running:
+                    return
                 nearest = min(job.deadline for job in running)
                 wait(
                     [job.connection for job in running] + [job.process.sentinel for job in running],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 from harness.execution.protocol import EXCEEDED_TIME_LIMIT, Executor
@@ -57,8 +57,20 @@ def store_row(registry, spec: RunSpec, result: dict) -> dict:
     }
 
 
+def is_done(store, registry, retry_failed: bool = False) -> Callable[[RunSpec], bool]:
+    """Whether a run is done in ``store`` as it is now (the module's docstring says what done is)."""
+    done = store.keys(("finished",) if retry_failed else ("finished", "failed"))
+    exceeded = {key: m[EXCEEDED_TIME_LIMIT] for key, m in store.failed_metrics().items() if EXCEEDED_TIME_LIMIT in m}
+
+    def done_in_store(spec: RunSpec) -> bool:
+        key = run_key(registry, spec)
+        return key in done and exceeded.get(key, math.inf) >= spec.time_limit
+
+    return done_in_store
+
+
 def run_matrix(
-    specs: list[RunSpec],
+    specs: Iterable[RunSpec],
     store,
     executor: Executor,
     registry,
@@ -66,18 +78,28 @@ def run_matrix(
     on_start: Callable[[list[RunSpec]], None] | None = None,
     on_result: Callable[[RunSpec, dict], None] | None = None,
 ) -> Summary:
-    """Execute the runs not already in ``store``; each result is committed as soon as it arrives."""
-    done = store.keys(("finished",) if retry_failed else ("finished", "failed"))
-    exceeded = {key: m[EXCEEDED_TIME_LIMIT] for key, m in store.failed_metrics().items() if EXCEEDED_TIME_LIMIT in m}
+    """Execute the runs not already in ``store``; each result is committed as soon as it arrives.
 
-    def is_done(spec: RunSpec) -> bool:
-        key = run_key(registry, spec)
-        return key in done and exceeded.get(key, math.inf) >= spec.time_limit
+    ``specs`` is a list, or a lazy iterable taken as the executor has room (``harness.execution.protocol``):
+    then ``on_start`` is not called, and the summary counts the runs it was given by the end.
+    """
+    done = is_done(store, registry, retry_failed)
+    summary = Summary()
 
-    todo = [spec for spec in specs if not is_done(spec)]
-    summary = Summary(planned=len(specs), skipped=len(specs) - len(todo))
-    if on_start:
-        on_start(todo)
+    def todo(specs):
+        for spec in specs:
+            summary.planned += 1
+            if done(spec):
+                summary.skipped += 1
+            else:
+                yield spec
+
+    if isinstance(specs, list):
+        specs = list(todo(specs))
+        if on_start:
+            on_start(specs)
+    else:
+        specs = todo(specs)
 
     def save(spec: RunSpec, result: dict) -> None:
         row = store_row(registry, spec, result)
@@ -91,5 +113,5 @@ def run_matrix(
         if on_result:
             on_result(spec, result)
 
-    executor.run(todo, save)
+    executor.run(specs, save)
     return summary

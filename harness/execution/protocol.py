@@ -7,6 +7,10 @@ each run ends, so the coordinator alone writes the store (no concurrent writers 
 exception, a hang, a crash, an out-of-memory kill, a lost remote task), the executor reports one failed
 run with the reason and goes on.
 
+``specs`` may be a lazy iterable: an executor takes the next spec only when it has a slot free for it (a list
+may be handed to a cluster whole, for its scheduler to queue), so that a caller can choose its later runs from
+its earlier results by passing a generator (``creditbench tune`` asks its next trial as each one ends).
+
 Every run gets a memory limit and its spec's time limit (``RunSpec.time_limit``, a safety limit: see
 ``harness.execution.suites``), counted from the worker's start to its result.  A run that passes it is
 killed and reported by ``timed_out``: failed, with the limit in its reason and in its metrics
@@ -16,7 +20,7 @@ killed and reported by ``timed_out``: failed, with the limit in its reason and i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from harness.errors import first_line
@@ -27,7 +31,7 @@ EXCEEDED_TIME_LIMIT = "exceeded_time_limit"  # a timed-out run's metric: the lim
 
 
 class Executor(Protocol):
-    def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None: ...
+    def run(self, specs: Iterable[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None: ...
 
 
 def timed_out(limit: float, started: float) -> dict:

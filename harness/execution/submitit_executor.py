@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from harness.errors import HarnessError
 from harness.execution.local_executor import run_isolated
@@ -66,17 +67,17 @@ class SubmititExecutor:
         except Exception as error:  # e.g. sbatch refused the job
             raise HarnessError(f"submitit could not submit {specs[0].label()}: {error}") from None
 
-    def run(self, specs: list[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        if not specs:
-            return
-        executor = self._executor()
-        pending = [specs[i : i + self.runs_per_job] for i in range(0, len(specs), self.runs_per_job)][::-1]
+    def run(self, specs: Iterable[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
+        executor = None  # made with the first job: no job files for no runs
+        pending = iter(specs)
         running: list[tuple[object, list[RunSpec], float]] = []
         try:
-            while pending or running:
-                while pending and len(running) < self.jobs:
-                    chunk = pending.pop()
+            while True:
+                while len(running) < self.jobs and (chunk := list(itertools.islice(pending, self.runs_per_job))):
+                    executor = executor or self._executor()
                     running.append((self._submit(executor, chunk), chunk, time.monotonic()))
+                if not running:
+                    return
                 done = [entry for entry in running if entry[0].done()]
                 if not done:
                     time.sleep(SUBMITIT_POLL_SECONDS)

@@ -23,12 +23,15 @@ What a trial is, and why:
 * **Sampler.**  The same for every study (``--sampler``, default quasi-random Sobol points, as AlgoPerf).  Its
   seed comes from the study's name, and for TPE and random search also from the number of trials already told,
   so that a resumed study does not draw its first points again.
-* **Parallel.**  Trials are asked ``parallel`` at a time; their runs go to the executor together.
+* **Parallel.**  Runs go to the executor as one lazy stream (``harness.execution.protocol``): the next trial is
+  asked when the executor has a slot free for its first run, so ``--jobs 2`` keeps two trials running however
+  long each takes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import statistics
 import warnings
@@ -86,7 +89,6 @@ def tune(
     sampler: str = "qmc",
     budget: str = "quick",
     seeds: int = 1,
-    parallel: int = 1,
     device: str = "cpu",
     numerics: str = PINNED,
     time_limit: float | None = None,
@@ -113,33 +115,55 @@ def tune(
         name = study_name(task.name, algorithm.name, budget)
         study = _open_study(optuna, rdb, name, sampler, seeds)
         _requeue_abandoned(study)
-        while (missing := trials - counted_trials(study)) > 0:
-            study.sampler = _sampler(optuna, sampler, name, len(study.trials))
-            batch = [study.ask() for _ in range(min(parallel, missing))]
-            specs = {
-                trial.number: _specs(
-                    registry,
-                    task,
-                    algorithm,
-                    suggest(trial, algorithm.search_space),
-                    seeds,
-                    budget,
-                    device,
-                    numerics,
-                    time_limit,
-                    pruning.trial_address(url, name, trial.number) if seeds == 1 else None,
-                )
-                for trial in batch
-            }
-            every = [spec for trial_specs in specs.values() for spec in trial_specs]
-            matrix.run_matrix(every, store, executor, registry)
-            rows = {row["run_key"]: row for row in store.runs(keys={run_key(registry, spec) for spec in every})}
-            for trial in batch:
-                tell(study, trial, [rows[run_key(registry, spec)] for spec in specs[trial.number]])
-                if on_trial:
-                    on_trial(name, study.trials[trial.number])
+
+        trial_runs = functools.partial(
+            _trial_specs, registry, task, algorithm, url, name, seeds, budget, device, numerics, time_limit
+        )
+        new_sampler = functools.partial(_sampler, optuna, sampler, name)
+        _run_study(study, trials, trial_runs, new_sampler, store, executor, registry, on_trial)
         results.append(_result(study, task.name, algorithm, budget))
     return results
+
+
+def _run_study(study, trials: int, trial_runs, new_sampler, store, executor, registry, on_trial) -> None:
+    """Run trials until ``trials`` are counted, each asked as the executor has a slot free (not in lockstep
+    batches, where one slow trial idles every other slot) and told as soon as its runs end."""
+    open_trials: dict[int, tuple[object, list[RunSpec], set[str]]] = {}  # number -> trial, runs, keys not ended
+    waiting: dict[str, list[int]] = {}  # a running run's key -> the open trials it is one of
+
+    def close(number: int) -> None:
+        trial, specs, _ = open_trials.pop(number)
+        rows = {row["run_key"]: row for row in store.runs(keys={run_key(registry, spec) for spec in specs})}
+        tell(study, trial, [rows[run_key(registry, spec)] for spec in specs])
+        if on_trial:
+            on_trial(study.study_name, study.trials[trial.number])
+
+    def runs():
+        while trials - counted_trials(study) - len(open_trials) > 0:
+            study.sampler = new_sampler(len(study.trials))
+            trial = study.ask()
+            specs = trial_runs(trial)
+            done = matrix.is_done(store, registry)
+            todo = {run_key(registry, spec): spec for spec in specs if not done(spec)}  # a requeued trial's are done
+            open_trials[trial.number] = (trial, specs, set(todo))
+            if not todo:
+                close(trial.number)
+            for key, spec in todo.items():
+                if key in waiting:  # the same configuration as another open trial's (a search space of choices)
+                    waiting[key].append(trial.number)
+                else:
+                    waiting[key] = [trial.number]
+                    yield spec
+
+    def ended(spec: RunSpec, result: dict) -> None:
+        key = run_key(registry, spec)
+        for number in waiting.pop(key):
+            remaining = open_trials[number][2]
+            remaining.discard(key)
+            if not remaining:
+                close(number)
+
+    matrix.run_matrix(runs(), store, executor, registry, on_result=ended)
 
 
 def pairs(registry, tasks, algorithms, seeds: int) -> list[tuple]:
@@ -152,6 +176,13 @@ def pairs(registry, tasks, algorithms, seeds: int) -> list[tuple]:
         if not algorithm.search_space and algorithm.name in algorithms:
             raise HarnessError(f"{algorithm.name} declares no search space (Algorithm.search_space): nothing to tune")
     return [(task, algorithm) for task, algorithm in pairs if algorithm.search_space]
+
+
+def _trial_specs(registry, task, algorithm, url, name, seeds, budget, device, numerics, time_limit, trial):
+    """The runs of an asked trial (its configuration suggested by its study's search space)."""
+    config = suggest(trial, algorithm.search_space)
+    address = pruning.trial_address(url, name, trial.number) if seeds == 1 else None
+    return _specs(registry, task, algorithm, config, seeds, budget, device, numerics, time_limit, address)
 
 
 def _specs(registry, task, algorithm, config, seeds, budget, device, numerics, time_limit, trial) -> list[RunSpec]:

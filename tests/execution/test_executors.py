@@ -21,10 +21,10 @@ from tests.reliability.helpers import comparable, stored_rows
 MATRIX = [("bp-sgd", 0), ("bp-sgd", 1), ("fa", 0), ("es", 0)]
 
 
-def _run(executor, path) -> dict:
+def _run(executor, path, lazy=False) -> dict:
     specs = [RunSpec("conformance", algorithm, seed, Budget(320), suite="quick") for algorithm, seed in MATRIX]
     with Store(path) as store:
-        summary = matrix.run_matrix(specs, store, executor, registry())
+        summary = matrix.run_matrix(iter(specs) if lazy else specs, store, executor, registry())
     assert summary.finished == len(specs), summary.failed
     return comparable(stored_rows(path))
 
@@ -49,6 +49,8 @@ def test_same_seed_same_numbers_across_repeats_and_executors(faulty_plugins, tmp
     ):
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert first == _run(DaskExecutor(scheduler=cluster.scheduler_address), tmp_path / "dask.sqlite")
+        # a lazy stream is taken as the cluster's threads free up (creditbench tune's trials)
+        assert first == _run(DaskExecutor(scheduler=cluster.scheduler_address), tmp_path / "lazy.sqlite", lazy=True)
     assert all(row["metrics"]["presentations"] == 320 for row in first.values())
     assert len({row["metrics"]["test_loss"] for row in first.values()}) == len(
         MATRIX
@@ -162,8 +164,8 @@ def test_workers_see_the_environment_of_their_batch_not_the_one_the_fork_server_
 
 
 def test_the_local_executors_runs_share_one_folder_across_calls_and_it_goes_with_the_executor(faulty_plugins, tmp_path):
-    """``creditbench tune`` hands the executor one batch of trials at a time: the task's splits computed for the
-    first batch are read by the next, not computed again; the folder is removed with the executor."""
+    """``creditbench tune`` hands the executor one study's runs at a time: the task's splits computed for the
+    first study are read by the next, not computed again; the folder is removed with the executor."""
     import gc
     import os
 
@@ -183,3 +185,22 @@ def test_the_local_executors_runs_share_one_folder_across_calls_and_it_goes_with
     del executor
     gc.collect()
     assert not os.path.exists(root)
+
+
+def test_a_lazy_stream_of_runs_is_taken_as_slots_free_with_the_same_numbers(faulty_plugins, tmp_path):
+    """``creditbench tune`` hands executors a generator and picks each next trial from what has ended."""
+    events = []
+
+    def stream():
+        for algorithm, seed in MATRIX:
+            events.append(("taken", algorithm, seed))
+            yield RunSpec("conformance", algorithm, seed, Budget(320), suite="quick")
+
+    def noted(spec, result):
+        events.append(("ended", spec.algorithm, spec.seed))
+
+    with Store(tmp_path / "lazy.sqlite") as store:
+        summary = matrix.run_matrix(stream(), store, LocalExecutor(jobs=1), registry(), on_result=noted)
+    assert summary.planned == summary.finished == len(MATRIX)
+    assert events == [(kind, *run) for run in MATRIX for kind in ("taken", "ended")]
+    assert comparable(stored_rows(tmp_path / "lazy.sqlite")) == _run(LocalExecutor(jobs=2), tmp_path / "list.sqlite")

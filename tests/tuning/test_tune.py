@@ -220,3 +220,42 @@ def test_confirming_a_default_runs_both_on_fresh_selection_seeds_and_keeps_the_b
     ).stdout  # fmt: skip
     assert ast.literal_eval("{" + entries + "}") == {"tunable": {"conformance-sealed": written}}
     assert len(stored_rows(db)) == len(rows_before)
+
+
+class _TwoSlots:
+    """An executor of two slots that holds trial 0's run until three other runs have ended, noting each event."""
+
+    def __init__(self):
+        self.events = []
+
+    def run(self, specs, on_result):
+        specs, running, ended = iter(specs), [], 0
+        while True:
+            while len(running) < 2 and (spec := next(specs, None)) is not None:
+                self.events.append(("start", spec.trial["number"]))
+                running.append(spec)
+            if not running:
+                return
+            others = [spec for spec in running if spec.trial["number"] != 0]
+            spec = others[0] if others and ended < 3 else running[0]
+            running.remove(spec)
+            ended += 1
+            self.events.append(("end", spec.trial["number"]))
+            score = 0.5 + 0.01 * spec.trial["number"]
+            on_result(spec, {"status": "finished", "wall_seconds": 0.0, "metrics": {"val_score": score},
+                             "curve": [{"presentations": 64, "val_score": score}]})  # fmt: skip
+
+
+def test_a_slow_trial_holds_one_slot_while_the_next_trials_take_the_other(tunable_plugin, tmp_path):
+    """Trials are asked as slots free, not in lockstep batches: three trials start and end beside trial 0."""
+    from harness.registry import registry
+    from harness.results.store import Store
+
+    executor = _TwoSlots()
+    with Store(tmp_path / "tune.sqlite") as store:
+        (result,) = study.tune(
+            registry(), store, executor, tmp_path / "studies.sqlite", ["conformance-sealed"], ["tunable"], trials=5
+        )
+    assert executor.events[:5] == [("start", 0), ("start", 1), ("end", 1), ("start", 2), ("end", 2)]
+    assert executor.events.index(("end", 0)) > executor.events.index(("end", 3))
+    assert result.complete == 5 and len(stored_rows(tmp_path / "tune.sqlite")) == 5
