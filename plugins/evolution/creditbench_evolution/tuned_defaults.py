@@ -14,5 +14,7 @@ TUNED = {
         "digits": {"population": 200, "sigma": 0.011, "truncation": 5},
         # the study's best (mnist1d::ga::quick, 20 trials; validation, seeds 1001–1004): best 0.3040, previous 0.2910, difference +0.0130 [+0.0010, +0.0260]
         "mnist1d": {"population": 200, "sigma": 0.00206, "truncation": 2},
+        # the study's best (mnist5k::ga::quick, 20 trials; validation, seeds 1001–1004): best 0.7740, previous 0.6745, difference +0.0995 [+0.0720, +0.1210]
+        "mnist5k": {"population": 100, "sigma": 0.00278, "truncation": 2},
     },
 }
