@@ -26,6 +26,9 @@ RUN_ON_CONVOLUTIONS = {
     "ff",
     "ep",
     "ep-bptt",
+    "dtp",
+    "sdtp",
+    "ao-sdtp",
 }
 
 

@@ -1,7 +1,7 @@
 """Target propagation: each layer learns to match a target computed through learned inverses."""
 
 from creditbench_target_propagation.tuned_defaults import TUNED
-from harness import Algorithm, Plausibility, declines_convolutions, hookimpl
+from harness import Algorithm, Plausibility, declines_residual, hookimpl
 
 CREDITBENCH_CONTRACT = 1
 
@@ -73,17 +73,17 @@ def build_ao_sdtp(task, config, seed):
     return build_learner(task, config, seed, AuxiliaryOutputSDTP)
 
 
-_DTP_ON_CONVOLUTIONS = declines_convolutions(
-    "dtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
+ON_RESIDUAL = declines_residual(
+    "target propagation sends targets down a chain of layers, which a residual block is not"
 )
 
 
 def declines_dtp(task, config) -> str | None:
-    """Convolutional tasks, and MLPs with one hidden layer: its target is a gradient step on the loss, and dtp
+    """Residual networks, and MLPs with one hidden layer: its target is a gradient step on the loss, and dtp
     has no layer below it to propagate a target to (it would be backprop)."""
     if len(getattr(task.architecture, "sizes", (0, 0, 0, 0))) < 4:
         return f"dtp propagates targets below the last hidden layer; {task.name}'s MLP has one hidden layer"
-    return _DTP_ON_CONVOLUTIONS(task, config)
+    return ON_RESIDUAL(task, config)
 
 
 @hookimpl
@@ -111,9 +111,7 @@ def register_algorithms(register):
     register(
         Algorithm(
             name="sdtp",
-            declines=declines_convolutions(
-                "sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
-            ),
+            declines=ON_RESIDUAL,
             family="target-propagation",
             citation=BARTUNOV_2018,
             description="Simplified DTP: the correct label's one-hot distribution is the output target and is "
@@ -133,9 +131,7 @@ def register_algorithms(register):
         Algorithm(
             name="ao-sdtp",
             task_defaults=TUNED["ao-sdtp"],
-            declines=declines_convolutions(
-                "ao-sdtp's inverses are fully connected layers here (Bartunov et al. 2018's locally connected version is not implemented)"
-            ),
+            declines=ON_RESIDUAL,
             family="target-propagation",
             citation=BARTUNOV_2018,
             description="Auxiliary-output SDTP: the output layer also carries fixed random features of the "

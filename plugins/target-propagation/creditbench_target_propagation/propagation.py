@@ -1,4 +1,5 @@
-"""Difference target propagation and its gradient-free simplifications on the reference MLP.
+"""Difference target propagation and its gradient-free simplifications on a chain of layers: the reference MLP,
+and the reference CNN (its layers convolutional, ``f_l`` then convolution, σ and max-pooling or flattening).
 
 Layers are numbered from 1: ``h_0 = x``, ``h_l = f_l(h_{l-1}) = σ(W_l h_{l-1} + b_l)``,
 and layer L is the output.  One step on a batch:
@@ -19,12 +20,20 @@ and layer L is the output.  One step on a batch:
 Losses are averaged over the batch; targets are per example.
 """
 
+import math
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from creditbench_target_propagation.inverses import build_inverse, reconstruction, reconstruction_loss
-from harness import MLP, activation_module
+from creditbench_target_propagation.inverses import (
+    ConvolutionInverse,
+    build_inverse,
+    reconstruction,
+    reconstruction_loss,
+)
+from harness import MLP, activation_module, apply_modules, layer_blocks, leading_modules, weighted_layers
 
 INVERSE_SEED_OFFSET = 3_000_017  # inverses must not be correlated with the forward weights
 LAYER_SEED_STRIDE = 100_003  # each layer's inverse gets its own seed, distinct for all run seeds below this
@@ -32,15 +41,34 @@ NOISE_SEED_OFFSET = 4_000_037
 AUXILIARY_SEED_OFFSET = 5_000_011
 
 
-def mlp_layers(model: nn.Sequential) -> list:
-    """(linear, activation) per layer of a ``harness.architectures.MLP``; the output layer's activation is None."""
-    modules = list(model)
-    layers = []
-    for index, module in enumerate(modules):
-        if isinstance(module, nn.Linear):
-            following = modules[index + 1] if index + 1 < len(modules) else None
-            layers.append((module, None if isinstance(following, nn.Linear) else following))
-    return layers
+@dataclass(frozen=True)
+class LayerShapes:
+    """Shapes without the batch: layer l's input ``h_{l-1}``, its weighted layer's output, and that output after
+    pooling (``h_l`` before any flattening)."""
+
+    below: tuple
+    convolved: tuple
+    pooled: tuple
+
+
+def layer_shapes(model: nn.Sequential) -> list[LayerShapes]:
+    """Every layer's shapes, read off one forward pass of a zero example."""
+    first = model[0]
+    size = math.prod(first.unflattened_size) if isinstance(first, nn.Unflatten) else first.in_features
+    device = weighted_layers(model)[0].weight.device
+    shapes = []
+    with torch.no_grad():
+        h = apply_modules(leading_modules(model), torch.zeros(1, size, device=device))
+        for weighted, after in layer_blocks(model):
+            below = tuple(h.shape[1:])
+            h = weighted(h)
+            convolved = pooled = tuple(h.shape[1:])
+            for module in after:
+                h = module(h)
+                if not isinstance(module, nn.Flatten):
+                    pooled = tuple(h.shape[1:])
+            shapes.append(LayerShapes(below, convolved, pooled))
+    return shapes
 
 
 def difference_target(inverse, below, above, above_target):
@@ -60,21 +88,25 @@ class TargetPropagation:
 
     def __init__(self, model: nn.Sequential, activation: str, config: dict, seed: int):
         self.sigma = float(config["sigma"])
-        layers = mlp_layers(model)
-        self.n_layers = len(layers)
-        sizes = [layers[0][0].in_features] + [linear.out_features for linear, _ in layers]
+        blocks, shapes = layer_blocks(model), layer_shapes(model)
+        self.n_layers = len(blocks)
         self.inverted = list(range(2, self.n_layers + (1 if self.inverts_output else 0)))
-        widths = {l: sizes[l] for l in self.inverted}
-        if self.inverts_output:
-            widths[self.n_layers] = self.output_code_width(sizes[-1])
         self.inverses = nn.ModuleList(
-            build_inverse(widths[l], sizes[l - 1], activation, INVERSE_SEED_OFFSET + LAYER_SEED_STRIDE * l + seed)
+            self.build_inverse(
+                l, blocks[l - 1][0], shapes[l - 1], activation, INVERSE_SEED_OFFSET + LAYER_SEED_STRIDE * l + seed
+            )
             for l in self.inverted
         )
         self.optimizer = torch.optim.Adam(self.inverses.parameters(), lr=float(config["inverse_lr"]))
-        device = layers[0][0].weight.device
+        device = blocks[0][0].weight.device
         self.generator = torch.Generator(device=device).manual_seed(NOISE_SEED_OFFSET + seed)
         self.inverse_reconstructions = 0  # what the inverses train on: one per inverse per example
+
+    def build_inverse(self, l: int, weighted, shapes: LayerShapes, activation: str, seed: int) -> nn.Module:
+        if isinstance(weighted, nn.Linear):
+            width = self.output_code_width(weighted.out_features) if l == self.n_layers else weighted.out_features
+            return build_inverse(width, weighted.in_features, activation, seed)
+        return ConvolutionInverse(weighted, shapes.pooled, shapes.convolved, shapes.below, activation, seed)
 
     def inverse(self, layer: int):
         return self.inverses[self.inverted.index(layer)]
@@ -90,19 +122,21 @@ class TargetPropagation:
         raise NotImplementedError
 
     def __call__(self, model, x, y, loss) -> None:
-        layers = mlp_layers(model)
+        blocks = layer_blocks(model)
         # Each layer sees its input detached, so autograd never carries a signal from one layer to another.
-        activities, outputs = [x], []
-        for linear, activation in layers[:-1]:
-            outputs.append(activation(linear(activities[-1])))
+        activities, outputs = [apply_modules(leading_modules(model), x)], []
+        for weighted, after in blocks[:-1]:
+            outputs.append(apply_modules(after, weighted(activities[-1])))
             activities.append(outputs[-1].detach())
         penultimate = activities[-1].requires_grad_()
-        logits = layers[-1][0](penultimate)
+        logits = blocks[-1][0](penultimate)
         # .backward() rather than autograd.grad(): the latter cannot run under FlopCounterMode's module tracking.
         loss(logits, y).backward()
         targets = self.targets(activities, penultimate, logits, y)
-        self.train_inverses(layers, [activity.detach() for activity in activities])
-        local = sum(0.5 * (output - targets[l]).pow(2).sum(1).mean() for l, output in enumerate(outputs, start=1))
+        self.train_inverses(blocks, [activity.detach() for activity in activities])
+        local = sum(
+            0.5 * (output - targets[l]).flatten(1).pow(2).sum(1).mean() for l, output in enumerate(outputs, start=1)
+        )
         local.backward()
 
     def floor(self, model, x, y, loss) -> None:
@@ -118,14 +152,14 @@ class TargetPropagation:
         26 % of the step in the two Adam steps.  Those are the updates, so no implementation of the rule gets
         closer than that.
         """
-        layers = mlp_layers(model)
-        activities = [x]
+        blocks = layer_blocks(model)
         with torch.no_grad():
-            for linear, activation in layers[:-1]:
-                activities.append(activation(linear(activities[-1])))
+            activities = [apply_modules(leading_modules(model), x)]
+            for weighted, after in blocks[:-1]:
+                activities.append(apply_modules(after, weighted(activities[-1])))
         penultimate = activities[-1].requires_grad_(self.needs_output_gradient)
         with torch.set_grad_enabled(self.needs_output_gradient):
-            logits = layers[-1][0](penultimate)
+            logits = blocks[-1][0](penultimate)
         if self.needs_output_gradient:
             loss(logits, y).backward(inputs=[penultimate])
         self.targets(activities, penultimate, logits.detach(), y)
@@ -133,7 +167,7 @@ class TargetPropagation:
             for l in self.inverted:
                 reconstruction(
                     self.inverse(l),
-                    self.layer_forward(layers, l),
+                    self.layer_forward(blocks, l),
                     activities[l - 1].detach(),
                     self.sigma,
                     self.generator,
@@ -147,19 +181,19 @@ class TargetPropagation:
                 targets[l - 1] = difference_target(self.inverse(l), activities[l - 1], activities[l], targets[l])
         return targets
 
-    def layer_forward(self, layers, l: int):
+    def layer_forward(self, blocks, l: int):
         """``f_l`` as the inverse of layer l sees it (for the output layer: its output code)."""
-        linear, activation = layers[l - 1]
-        if activation is not None:
-            return lambda h: activation(linear(h))
-        return lambda h: self.output_code(torch.softmax(linear(h), dim=1), h)
+        weighted, after = blocks[l - 1]
+        if l < self.n_layers:
+            return lambda h: apply_modules(after, weighted(h))
+        return lambda h: self.output_code(torch.softmax(weighted(h), dim=1), h)
 
-    def train_inverses(self, layers, activities) -> None:
+    def train_inverses(self, blocks, activities) -> None:
         self.optimizer.zero_grad(set_to_none=True)
         total = sum(
             reconstruction_loss(
                 self.inverse(l),
-                self.layer_forward(layers, l),
+                self.layer_forward(blocks, l),
                 activities[l - 1],
                 self.sigma,
                 self.generator,
@@ -245,8 +279,9 @@ class AuxiliaryOutputSDTP(SimplifiedDTP):
     """
 
     def __init__(self, model, activation, config, seed):
-        layers = mlp_layers(model)
-        features = MLP((layers[-1][0].in_features, int(config["auxiliary_units"]))).build(AUXILIARY_SEED_OFFSET + seed)
+        features = MLP((layer_blocks(model)[-1][0].in_features, int(config["auxiliary_units"]))).build(
+            AUXILIARY_SEED_OFFSET + seed
+        )
         self.auxiliary = nn.Sequential(*features, activation_module(activation)).requires_grad_(False)
         super().__init__(model, activation, config, seed)
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from creditbench_target_propagation.inverses import reconstruction_loss
+from creditbench_target_propagation.inverses import ConvolutionInverse, reconstruction_loss
 from creditbench_target_propagation.propagation import (
     AuxiliaryOutputSDTP,
     DifferenceTargetPropagation,
@@ -9,10 +9,19 @@ from creditbench_target_propagation.propagation import (
     difference_target,
 )
 
-from harness import GradientLearner
-from harness.architectures import MLP
+from harness import GradientLearner, apply_modules, layer_blocks
+from harness.architectures import CNN, MLP, Conv
 from harness.learners import backprop, cross_entropy
-from harness.testing import frozen_direction, noise_direction, parametrize_with_checks
+from harness.registry import build_registry
+from harness.testing import (
+    CONV_CONFORMANCE_TASK,
+    NoiseUpdates,
+    accuracy_after_training,
+    frozen_direction,
+    noise_direction,
+    one_thread,
+    parametrize_with_checks,
+)
 
 CONFIG = {"sigma": 0.1, "inverse_lr": 1e-3, "alpha": 0.5, "auxiliary_units": 32}
 
@@ -22,12 +31,68 @@ def test_conformance(algorithm, check):
     check(algorithm)
 
 
+@parametrize_with_checks(["dtp", "sdtp", "ao-sdtp"], task=CONV_CONFORMANCE_TASK)
+def test_conformance_on_convolutions(algorithm, check):
+    check(algorithm)
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        CNN((1, 13), (Conv(3, 3, padding=1, pool=2), Conv(4, 3, stride=2)), (5,), 2),
+        CNN((2, 9, 7), (Conv(3, 3, padding=1, pool=2), Conv(4, 2, stride=2, padding=1)), (), 2),
+    ],
+    ids=["1-d, odd lengths", "2-d, flattened after a strided convolution"],
+)
+def test_a_convolutional_inverse_maps_each_layers_output_back_to_its_input_shape(net):
+    """Pooling that drops a remainder, strides and padding: ``g_l(h_l)`` has ``h_{l-1}``'s shape for every layer."""
+    model = net.build(0)
+    rule = SimplifiedDTP(model, "relu", CONFIG, seed=0)
+    activities = [model[0](torch.randn(5, net.input_size))]
+    for weighted, after in layer_blocks(model):
+        activities.append(apply_modules(after, weighted(activities[-1])))
+    for l in rule.inverted:
+        assert rule.inverse(l)(activities[l]).shape == activities[l - 1].shape, l
+    # the second convolution's inverse is a transposed convolution; the fully connected layers' are linear
+    assert [isinstance(rule.inverse(l), ConvolutionInverse) for l in rule.inverted] == [True] + [False] * (
+        len(rule.inverted) - 1
+    )
+
+
+# Chance is 1/3.  Measured on seeds 0-5, 150 steps of 32 at dtp's defaults (not tuned for convolutions): mean 0.56
+# (0.33-0.92); with noise updates 0.36 (0.33-0.40).  sdtp (0.40) and ao-sdtp (0.44) are too close to their noise
+# controls (0.34) at their MLP defaults for a check to tell them apart on this tiny task.
+@pytest.mark.parametrize("broken", [False, True], ids=["dtp", "noise-updates"])
+def test_dtp_learns_a_tiny_conv_task_and_noise_updates_do_not(broken):
+    algorithm = build_registry().algorithm("dtp")
+    config = algorithm.config_for(CONV_CONFORMANCE_TASK.name)
+    with one_thread():
+        accuracies = []
+        for seed in range(6):
+            learner = algorithm.build(CONV_CONFORMANCE_TASK, config, seed)
+            learner = NoiseUpdates(learner, seed) if broken else learner
+            accuracies.append(accuracy_after_training(learner, CONV_CONFORMANCE_TASK, 150))
+    mean = sum(accuracies) / len(accuracies)
+    assert mean < 0.42 if broken else mean >= 0.46
+
+
+# The convolutional teacher problems: 12 inputs as one 12-sample channel; a pooled convolution, a strided one that
+# is flattened, the readout (the same parameter indices as the 12-24-24-4 MLP's), and a deeper one for the
+# alignment claim (four convolutions, so three layers get their targets through convolutional inverses).
+SHALLOW_CNN = CNN((1, 12), (Conv(6, 3, padding=1, pool=2), Conv(6, 3, stride=2, padding=1)), (), 4)
+DEEP_CNN = CNN(
+    (1, 12), (Conv(6, 3, padding=1), Conv(6, 3, padding=1, pool=2), Conv(6, 3, padding=1), Conv(6, 3, 2, 1)), (), 4
+)
+
+
 def _teacher_problem(n, seed=0, sizes=(12, 24, 24, 4)):
-    """Inputs and the labels a fixed random network assigns them, plus a student to train."""
+    """Inputs and the labels a fixed random network assigns them, plus a student to train (``sizes``: an MLP's
+    widths, or a ``CNN``)."""
     generator = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, sizes[0], generator=generator)
-    y = MLP(sizes).build(seed + 100)(x).argmax(1).detach()
-    return x, y, MLP(sizes).build(seed)
+    architecture = sizes if isinstance(sizes, CNN) else MLP(sizes)
+    x = torch.randn(n, architecture.input_size, generator=generator)
+    y = architecture.build(seed + 100)(x).argmax(1).detach()
+    return x, y, architecture.build(seed)
 
 
 def _rule_gradients(rule, model, x, y):
@@ -90,10 +155,12 @@ def test_inverse_losses_noise_preserving_for_dtp_and_denoising_for_sdtp():
     assert float(denoising) == pytest.approx(0.5 * 5 * sigma**2, rel=0.05)
 
 
-def test_dtp_top_two_layers_follow_backprop_exactly():
+@pytest.mark.parametrize("net", ["mlp", "cnn"])
+def test_dtp_top_two_layers_follow_backprop_exactly(net):
     """DTP's output layer uses the task gradient and its penultimate target is h − α ∂ℓ/∂h, so the
-    regression ½‖f(h_{L-2}) − ĥ_{L-1}‖² gives exactly α times backprop's gradient there."""
-    x, y, model = _teacher_problem(16)
+    regression ½‖f(h_{L-2}) − ĥ_{L-1}‖² gives exactly α times backprop's gradient there (on the CNN the
+    penultimate layer is a convolution whose output is flattened)."""
+    x, y, model = _teacher_problem(16, sizes=SHALLOW_CNN if net == "cnn" else (12, 24, 24, 4))
     rule = DifferenceTargetPropagation(model, "relu", CONFIG, seed=0)
     mine, true = _rule_gradients(rule, model, x, y), _backprop_gradients(model, x, y)
     for index in (4, 5):  # output weight and bias
@@ -120,12 +187,12 @@ def _layer_cosines(mine, true):
     ]
 
 
-def dtp_alignment(seed, break_rule=None) -> tuple[list[float], list[float]]:
+def dtp_alignment(seed, break_rule=None, net=DEEP) -> tuple[list[float], list[float]]:
     """Each target-propagated layer's cosine with backprop on held-out data, before and after the inverses train
-    (the forward weights fixed) on a teacher problem with ``DEEP`` layers; the rule through ``break_rule(rule,
-    model)`` if given (a negative control)."""
-    x, y, model = _teacher_problem(2048, seed, DEEP)
-    held_out_x, held_out_y, _ = _teacher_problem(256, seed + 1, DEEP)
+    (the forward weights fixed) on a teacher problem with ``net``'s layers (``DEEP`` or ``DEEP_CNN``); the rule
+    through ``break_rule(rule, model)`` if given (a negative control)."""
+    x, y, model = _teacher_problem(2048, seed, net)
+    held_out_x, held_out_y, _ = _teacher_problem(256, seed + 1, net)
     rule = DifferenceTargetPropagation(model, "relu", {**CONFIG, "inverse_lr": 3e-3}, seed=seed)
     direction = break_rule(rule, model) if break_rule else rule
     true = _backprop_gradients(model, held_out_x, held_out_y)
@@ -150,6 +217,18 @@ def test_dtp_updates_align_with_backprop_once_the_inverses_have_trained():
     downhill on the global loss."""
     for seed in range(3):
         untrained, trained = dtp_alignment(seed)
+        assert dtp_aligns(untrained, trained)[0], (seed, untrained, trained)
+
+
+@pytest.mark.xfail(strict=True, reason="measured: the check holds on 1 of 6 seeds on the CNN (the MLP's 6 of 6)")
+def test_dtp_updates_align_with_backprop_once_the_inverses_have_trained_on_a_cnn():
+    """The same claim with convolutional inverses (transposed convolutions, as Ernoult et al. 2022 invert theirs),
+    on a teacher problem of four convolutions (``DEEP_CNN``), the check and its thresholds the MLP's.  Not
+    reproduced: on seeds 0-2 the least trained cosine is -0.59 / -0.52 / -0.68 (seeds 1000-1002: 0.40 / -0.99 /
+    -0.42), one layer or more pointing uphill after the inverses have trained.  Whether longer inverse training,
+    wider layers or a better inverse of pooling changes this is not known."""
+    for seed in range(3):
+        untrained, trained = dtp_alignment(seed, net=DEEP_CNN)
         assert dtp_aligns(untrained, trained)[0], (seed, untrained, trained)
 
 
