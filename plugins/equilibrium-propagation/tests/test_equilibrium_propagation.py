@@ -278,16 +278,17 @@ def test_conformance_on_convolutions(algorithm, check):
 
 
 # Chance is 1/3.  Measured at the conv defaults (lrs halving from 0.2), 150 steps of 32, seeds 0-5: ep 0.43 (0.33-0.57),
-# ep-bptt 0.49; with noise updates 0.31 (0.20-0.33).  The mean over seeds 0-2 (ep 0.44) is checked.
+# ep-bptt 0.49; with noise updates 0.31 (0.20-0.33).  The mean over the six seeds is checked against the midpoint,
+# 0.37, six points from each (over seeds 0-2 alone the margins were 0.04 and 0.03).
 @pytest.mark.parametrize("broken", [False, True], ids=["ep", "noise-updates"])
 def test_ep_learns_a_tiny_conv_task_and_noise_updates_do_not(broken):
     algorithm = build_registry().algorithm("ep")
     config = algorithm.config_for(CONV_CONFORMANCE_TASK.name)
     with one_thread():
         accuracies = []
-        for seed in range(3):
+        for seed in range(6):
             learner = algorithm.build(CONV_CONFORMANCE_TASK, config, seed)
             learner = NoiseUpdates(learner, seed) if broken else learner
             accuracies.append(accuracy_after_training(learner, CONV_CONFORMANCE_TASK, 150))
     mean = sum(accuracies) / len(accuracies)
-    assert mean < 0.36 if broken else mean >= 0.4
+    assert mean < 0.37 if broken else mean >= 0.37
