@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import math
 import time
 from collections.abc import Callable, Iterable
 
@@ -39,35 +39,36 @@ class DaskExecutor:
         self.memory_limit = memory_limit
 
     def run(self, specs: Iterable[RunSpec], on_result: Callable[[RunSpec, dict], None]) -> None:
-        pending = iter(specs)
-        first = next(pending, None)
-        if first is None:
+        if isinstance(specs, list) and not specs:
             return
         from distributed import as_completed
 
         client, cluster = self._connect()
         try:
-            self._check_workers(client)
+            self._check_workers(client)  # before any run is taken: a lazy caller (tune's trials) loses none to it
             started = time.monotonic()
+            pending = iter(specs)
             futures: dict[object, RunSpec] = {}
+            completed = as_completed()
 
-            def submit(spec: RunSpec):
-                future = client.submit(run_isolated, [spec], self.threads, self.memory_limit, pure=False)
-                futures[future] = spec
-                return future
+            def top_up() -> None:
+                # a list is the scheduler's to queue whole; a lazy iterable is taken as the cluster's threads free up
+                # (counted again each time: a cluster's workers may join late, or scale)
+                room = math.inf if isinstance(specs, list) else max(1, sum(client.nthreads().values()))
+                while len(futures) < room and (spec := next(pending, None)) is not None:
+                    future = client.submit(run_isolated, [spec], self.threads, self.memory_limit, pure=False)
+                    futures[future] = spec
+                    completed.add(future)
 
-            # a list is the scheduler's to queue whole; a lazy iterable is taken as the cluster's threads free up
-            slots = len(specs) if isinstance(specs, list) else sum(client.nthreads().values())
-            completed = as_completed([submit(first), *map(submit, itertools.islice(pending, max(0, slots - 1)))])
             try:
+                top_up()
                 for future in completed:
                     try:
                         [result] = future.result()
                     except Exception as error:  # the engine lost the task; the run is recorded as failed
                         result = engine_failure("dask", error, started)
                     on_result(futures.pop(future), result)
-                    if (spec := next(pending, None)) is not None:
-                        completed.add(submit(spec))
+                    top_up()
             finally:
                 client.cancel(list(futures))
         finally:

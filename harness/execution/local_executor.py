@@ -160,7 +160,7 @@ class LocalExecutor:
         group: _Group | None = None
         context = None
         running: list[_Running] = []
-        log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")
+        log_dir = tempfile.mkdtemp(prefix="creditbench-logs-")  # every run's log until the call ends (tune: a study)
         try:
             while True:
                 while len(running) < self.jobs:

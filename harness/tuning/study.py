@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import math
 import statistics
 import warnings
 from collections.abc import Callable
@@ -283,8 +284,13 @@ def tell(study, trial, rows: list[dict]) -> None:
     if any("pruned_at" in row["metrics"] for row in rows):
         study.tell(trial, state=TrialState.PRUNED)
         return
+    score = statistics.fmean(row["metrics"]["val_score"] for row in rows)
+    if not math.isfinite(score):  # Optuna would fail it uncounted, and the study would ask for one more
+        trial.set_user_attr(FAILED_RUN, f"validation score {score}")
+        study.tell(trial, state=TrialState.FAIL)
+        return
     if study.trials[trial.number].intermediate_values:  # reported while it trained, and not pruned
-        study.tell(trial, statistics.fmean(row["metrics"]["val_score"] for row in rows))
+        study.tell(trial, score)
         return
     curves = [[point["val_score"] for point in row["curve"]] for row in rows]
     for step, scores in enumerate(zip(*curves)):
@@ -292,7 +298,7 @@ def tell(study, trial, rows: list[dict]) -> None:
         if trial.should_prune():
             study.tell(trial, state=TrialState.PRUNED)
             return
-    study.tell(trial, statistics.fmean(row["metrics"]["val_score"] for row in rows))
+    study.tell(trial, score)
 
 
 def _result(study, task: str, algorithm, budget: str) -> StudyResult:

@@ -50,6 +50,13 @@ def test_a_failed_run_fails_the_trial_and_counts(memory_study):
     assert study.counted_trials(memory_study) == 1
 
 
+def test_a_non_finite_score_fails_the_trial_and_counts(memory_study):
+    study.tell(memory_study, memory_study.ask(), [_row([0.5, float("nan")])])
+    (told,) = memory_study.trials
+    assert told.state == TrialState.FAIL and told.user_attrs[study.FAILED_RUN] == "validation score nan"
+    assert study.counted_trials(memory_study) == 1
+
+
 def test_a_trial_left_running_is_not_counted_and_its_parameters_run_next(memory_study):
     abandoned = memory_study.ask()
     abandoned.suggest_float("lr", 1e-3, 1.0, log=True)

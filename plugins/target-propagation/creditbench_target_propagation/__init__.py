@@ -79,10 +79,15 @@ ON_RESIDUAL = declines_residual(
 
 
 def declines_dtp(task, config) -> str | None:
-    """Residual networks, and MLPs with one hidden layer: its target is a gradient step on the loss, and dtp
+    """Residual networks, and networks with one hidden layer: its target is a gradient step on the loss, and dtp
     has no layer below it to propagate a target to (it would be backprop)."""
-    if len(getattr(task.architecture, "sizes", (0, 0, 0, 0))) < 4:
-        return f"dtp propagates targets below the last hidden layer; {task.name}'s MLP has one hidden layer"
+    architecture = task.architecture
+    if hasattr(architecture, "convs"):  # a CNN: its convolutions, hidden layers and readout
+        layers = len(architecture.convs) + len(architecture.hidden) + 1
+    else:
+        layers = len(getattr(architecture, "sizes", (0, 0, 0, 0))) - 1
+    if layers < 3:
+        return f"dtp propagates targets below the last hidden layer; {task.name}'s network has one hidden layer"
     return ON_RESIDUAL(task, config)
 
 

@@ -45,18 +45,29 @@ class ConvolutionInverse(nn.Module):
         self.transposed = TRANSPOSED[type(conv)](
             conv.out_channels, conv.in_channels, conv.kernel_size, stride=conv.stride, padding=conv.padding
         )
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator().manual_seed(seed)  # drawn on the CPU: the same weights on every device
         bound = 1 / math.sqrt(conv.out_channels * math.prod(conv.kernel_size))
         with torch.no_grad():
             for parameter in self.transposed.parameters():
-                parameter.uniform_(-bound, bound, generator=generator)
+                parameter.copy_(torch.empty(parameter.shape).uniform_(-bound, bound, generator=generator))
         self.activation = activation_module(activation)
 
     def forward(self, above):
+        return self.activation(self.transposed(self.unpooled(above), output_size=self.below[1:]))
+
+    def unpooled(self, above):
+        """``h_l`` as maps of the convolution's output size: each pooled value repeated over its pooling window,
+        and the rows the pooling's floor dropped given the last window's value."""
         maps = above.reshape(len(above), *self.pooled)
-        if self.pooled != self.convolved:
-            maps = F.interpolate(maps, size=self.convolved[1:], mode="nearest")
-        return self.activation(self.transposed(maps, output_size=self.below[1:]))
+        remainders = []
+        for dimension, (pooled, convolved) in enumerate(zip(self.pooled[1:], self.convolved[1:]), start=2):
+            maps = maps.repeat_interleave(convolved // pooled, dim=dimension)
+            remainders.append(convolved % pooled)
+        if any(remainders):
+            maps = F.pad(
+                maps, [side for remainder in reversed(remainders) for side in (0, remainder)], mode="replicate"
+            )
+        return maps
 
 
 def reconstruction(inverse, forward, below, sigma: float, generator) -> tuple[torch.Tensor, torch.Tensor]:

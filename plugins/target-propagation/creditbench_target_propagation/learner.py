@@ -1,4 +1,4 @@
-"""A target-propagation learner: the reference MLP stepped by a torch optimiser along a target-propagation rule."""
+"""A target-propagation learner: the reference network stepped by a torch optimiser along a target-propagation rule."""
 
 import torch
 

@@ -8,6 +8,7 @@ from creditbench_target_propagation.propagation import (
     SimplifiedDTP,
     difference_target,
 )
+from torch import nn
 
 from harness import GradientLearner, apply_modules, layer_blocks
 from harness.architectures import CNN, MLP, Conv
@@ -39,13 +40,14 @@ def test_conformance_on_convolutions(algorithm, check):
 @pytest.mark.parametrize(
     "net",
     [
-        CNN((1, 13), (Conv(3, 3, padding=1, pool=2), Conv(4, 3, stride=2)), (5,), 2),
-        CNN((2, 9, 7), (Conv(3, 3, padding=1, pool=2), Conv(4, 2, stride=2, padding=1)), (), 2),
+        CNN((1, 13), (Conv(3, 3, padding=1), Conv(4, 3, padding=1, pool=2)), (5,), 2),
+        CNN((2, 9, 7), (Conv(3, 3, padding=1), Conv(4, 3, padding=1, pool=2), Conv(4, 2, stride=2, padding=1)), (), 2),
     ],
-    ids=["1-d, odd lengths", "2-d, flattened after a strided convolution"],
+    ids=["1-d, a pool that drops a remainder", "2-d, the same, then a strided convolution flattened"],
 )
 def test_a_convolutional_inverse_maps_each_layers_output_back_to_its_input_shape(net):
-    """Pooling that drops a remainder, strides and padding: ``g_l(h_l)`` has ``h_{l-1}``'s shape for every layer."""
+    """Pooling that drops a remainder, strides and padding: ``g_l(h_l)`` has ``h_{l-1}``'s shape for every layer,
+    and un-pooling puts every pooled value back over its own window (pooling it again gives ``h_l``)."""
     model = net.build(0)
     rule = SimplifiedDTP(model, "relu", CONFIG, seed=0)
     activities = [model[0](torch.randn(5, net.input_size))]
@@ -53,9 +55,18 @@ def test_a_convolutional_inverse_maps_each_layers_output_back_to_its_input_shape
         activities.append(apply_modules(after, weighted(activities[-1])))
     for l in rule.inverted:
         assert rule.inverse(l)(activities[l]).shape == activities[l - 1].shape, l
-    # the second convolution's inverse is a transposed convolution; the fully connected layers' are linear
-    assert [isinstance(rule.inverse(l), ConvolutionInverse) for l in rule.inverted] == [True] + [False] * (
-        len(rule.inverted) - 1
+    inverses = [rule.inverse(l) for l in rule.inverted]
+    convolutional = [isinstance(layer_blocks(model)[l - 1][0], (nn.Conv1d, nn.Conv2d)) for l in rule.inverted]
+    assert [isinstance(inverse, ConvolutionInverse) for inverse in inverses] == convolutional
+    (pooled,) = [
+        l
+        for l, inverse, is_conv in zip(rule.inverted, inverses, convolutional)
+        if is_conv and inverse.pooled != inverse.convolved
+    ]
+    inverse = rule.inverse(pooled)
+    pool = [nn.MaxPool1d, nn.MaxPool2d][len(inverse.pooled) - 2](2)
+    torch.testing.assert_close(
+        pool(inverse.unpooled(activities[pooled])), activities[pooled].reshape(5, *inverse.pooled)
     )
 
 
