@@ -17,7 +17,7 @@ kit's classification, reversible residual classification, sequence-classificatio
 algorithm does not decline.
 
 ``accuracy_after_training`` trains a learner on one of them in a plain loop, for tests of "the rule learns it"
-(under ``one_thread()``).  The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
+(under ``one_thread()``; ``mean_accuracy_after_training`` over seeds).  The kit also has the broken rules that a claim's negative control swaps in (``negative_controls``): noise
 updates, a frozen layer, plain backprop in place of the rule, at the level of a direction or of a learner.
 """
 
@@ -45,7 +45,7 @@ from harness.testing.negative_controls import (
     frozen_direction,
     noise_direction,
 )
-from harness.testing.tiny_training import accuracy_after_training, one_thread
+from harness.testing.tiny_training import accuracy_after_training, mean_accuracy_after_training, one_thread
 
 __all__ = [
     "CHECKS",
@@ -64,6 +64,7 @@ __all__ = [
     "check_search_space",
     "conformance_task",
     "frozen_direction",
+    "mean_accuracy_after_training",
     "noise_direction",
     "one_thread",
     "parametrize_with_checks",

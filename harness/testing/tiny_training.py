@@ -4,7 +4,7 @@ no metrics), so that a test of "this rule learns, its broken twin does not" take
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 
 @contextlib.contextmanager
@@ -33,3 +33,10 @@ def accuracy_after_training(learner, task, steps: int, batch_size: int = 32) -> 
         learner.train_step(x[start : start + batch_size], y[start : start + batch_size])
     predictions = learner.predict(torch.from_numpy(splits.x_test)).argmax(1)
     return float((predictions == torch.from_numpy(splits.y_test)).float().mean())
+
+
+def mean_accuracy_after_training(build: Callable[[int], object], task, steps: int, seeds: Iterable[int]) -> float:
+    """The mean over ``seeds`` of ``accuracy_after_training(build(seed), task, steps)``, on one thread."""
+    with one_thread():
+        accuracies = [accuracy_after_training(build(seed), task, steps) for seed in seeds]
+    return sum(accuracies) / len(accuracies)

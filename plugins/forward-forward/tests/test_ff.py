@@ -7,8 +7,7 @@ from harness.registry import build_registry
 from harness.testing import (
     CONV_CONFORMANCE_TASK,
     NoiseUpdates,
-    accuracy_after_training,
-    one_thread,
+    mean_accuracy_after_training,
     parametrize_with_checks,
 )
 
@@ -114,12 +113,9 @@ def test_on_a_cnn_the_label_is_one_constant_input_channel_per_class():
 # updates 0.34 (0.30-0.40).  The mean over the six seeds is checked.
 @pytest.mark.parametrize("broken", [False, True], ids=["ff", "noise-updates"])
 def test_learns_a_tiny_conv_task_and_noise_updates_do_not(broken):
-    with one_thread():
-        accuracies = []
-        for seed in range(6):
-            learner = _conv_learner(seed)
-            if broken:
-                learner = NoiseUpdates(learner, seed, learner.layers.parameters())
-            accuracies.append(accuracy_after_training(learner, CONV_CONFORMANCE_TASK, 150))
-    mean = sum(accuracies) / len(accuracies)
+    def build(seed):
+        learner = _conv_learner(seed)
+        return NoiseUpdates(learner, seed, learner.layers.parameters()) if broken else learner
+
+    mean = mean_accuracy_after_training(build, CONV_CONFORMANCE_TASK, 150, range(6))
     assert mean < 0.45 if broken else mean >= 0.5

@@ -9,8 +9,7 @@ from harness.registry import build_registry
 from harness.testing import (
     CONV_CONFORMANCE_TASK,
     NoiseUpdates,
-    accuracy_after_training,
-    one_thread,
+    mean_accuracy_after_training,
     parametrize_with_checks,
 )
 
@@ -78,14 +77,11 @@ def test_no_gradient_crosses_a_layer(net):
 # updates 0.34 (0.32-0.38).  The mean over the six seeds is checked.
 @pytest.mark.parametrize("broken", [False, True], ids=["hsic", "noise-updates"])
 def test_learns_a_tiny_conv_task_and_noise_updates_do_not(broken):
-    with one_thread():
-        accuracies = []
-        for seed in range(6):
-            learner = _conv_learner(seed)
-            accuracies.append(
-                accuracy_after_training(NoiseUpdates(learner, seed) if broken else learner, CONV_CONFORMANCE_TASK, 150)
-            )
-    mean = sum(accuracies) / len(accuracies)
+    def build(seed):
+        learner = _conv_learner(seed)
+        return NoiseUpdates(learner, seed) if broken else learner
+
+    mean = mean_accuracy_after_training(build, CONV_CONFORMANCE_TASK, 150, range(6))
     assert mean < 0.45 if broken else mean >= 0.5
 
 

@@ -17,10 +17,9 @@ from harness.registry import build_registry
 from harness.testing import (
     CONV_CONFORMANCE_TASK,
     NoiseUpdates,
-    accuracy_after_training,
     frozen_direction,
+    mean_accuracy_after_training,
     noise_direction,
-    one_thread,
     parametrize_with_checks,
 )
 
@@ -77,13 +76,12 @@ def test_a_convolutional_inverse_maps_each_layers_output_back_to_its_input_shape
 def test_dtp_learns_a_tiny_conv_task_and_noise_updates_do_not(broken):
     algorithm = build_registry().algorithm("dtp")
     config = algorithm.config_for(CONV_CONFORMANCE_TASK.name)
-    with one_thread():
-        accuracies = []
-        for seed in range(6):
-            learner = algorithm.build(CONV_CONFORMANCE_TASK, config, seed)
-            learner = NoiseUpdates(learner, seed) if broken else learner
-            accuracies.append(accuracy_after_training(learner, CONV_CONFORMANCE_TASK, 150))
-    mean = sum(accuracies) / len(accuracies)
+
+    def build(seed):
+        learner = algorithm.build(CONV_CONFORMANCE_TASK, config, seed)
+        return NoiseUpdates(learner, seed) if broken else learner
+
+    mean = mean_accuracy_after_training(build, CONV_CONFORMANCE_TASK, 150, range(6))
     assert mean < 0.42 if broken else mean >= 0.46
 
 
